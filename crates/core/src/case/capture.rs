@@ -1,0 +1,233 @@
+//! Capture, ownership and response: opening a case, correcting its facts,
+//! logging contacts with the customer.
+
+use super::*;
+use crate::user::{optional_text, required_text};
+use serde_json::json;
+
+/// A problem as it arrives, already parsed at the edge.
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub channel: Channel,
+    pub summary: String,
+    pub description: String,
+    pub desired_resolution: Option<String>,
+    pub severity: Severity,
+    pub significant: bool,
+    pub service_area_id: Option<ServiceAreaId>,
+    pub occurred_at: Option<Timestamp>,
+    pub reported_at: Option<Timestamp>,
+}
+
+/// Corrections to what was captured; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct CasePatch {
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub desired_resolution: Option<String>,
+    pub facts: Option<String>,
+    pub severity: Option<Severity>,
+    pub significant: Option<bool>,
+}
+
+pub(crate) const SUMMARY_MAX: usize = 300;
+pub(crate) const TEXT_MAX: usize = 20_000;
+
+impl Case {
+    /// Captures a problem and gives it its one owner. `actor` records it;
+    /// `owner` is the actor unless someone else was named.
+    pub fn open(
+        input: NewCase,
+        customer: &Customer,
+        actor: &User,
+        owner: &User,
+        settings: &OrgSettings,
+        targets: EffectiveTargets,
+        now: Timestamp,
+    ) -> Result<(Case, Vec<NewEvent>), DomainError> {
+        if actor.role == crate::user::Role::Partner && input.channel != Channel::Retailer {
+            return Err(DomainError::forbidden(format!(
+                "a partner account may only submit retailer cases, not {}",
+                input.channel.as_str()
+            )));
+        }
+        if !owner.role.is_staff() || !owner.active {
+            return Err(DomainError::invalid(format!("user {} cannot own cases: owners must be active staff", owner.id)));
+        }
+        let summary = required_text("summary", &input.summary, SUMMARY_MAX)?;
+        let description = optional_text("description", Some(&input.description), TEXT_MAX)?.unwrap_or_default();
+        let desired_resolution = optional_text("desired_resolution", input.desired_resolution.as_deref(), TEXT_MAX)?;
+        let reported_at = input.reported_at.unwrap_or(now);
+        not_future("reported_at", reported_at, now)?;
+        let occurred_at = input.occurred_at.unwrap_or(reported_at);
+        if occurred_at > reported_at {
+            return Err(DomainError::invalid(format!(
+                "occurred_at {occurred_at} is after reported_at {reported_at}: a problem is reported after it happens"
+            )));
+        }
+        let cal = settings.calendar();
+        let mut case = Case {
+            id: CaseId(0),
+            reference: String::new(),
+            customer_id: customer.id,
+            channel: input.channel,
+            summary,
+            description,
+            desired_resolution,
+            facts: None,
+            severity: input.severity,
+            significant: input.significant,
+            service_area_id: input.service_area_id,
+            occurred_at,
+            reported_at,
+            created_at: now,
+            created_by: actor.id,
+            owner_id: owner.id,
+            status: Status::Open,
+            transfers: Vec::new(),
+            flagged: false,
+            reopen_count: 0,
+            first_response_due_at: cal.add(reported_at, targets.first_response),
+            responded_at: None,
+            last_outbound_at: None,
+            update_due_at: Some(cal.add(reported_at, targets.update_interval)),
+            resolution_due_at: cal.add(reported_at, targets.resolution),
+            follow_up_due_at: None,
+            actions: Vec::new(),
+            apology: None,
+            preventive: None,
+            follow_ups: Vec::new(),
+            deviations: Vec::new(),
+            gifts: Vec::new(),
+            closed_at: None,
+            closed_by: None,
+        };
+        case.settle();
+        let lag = case.identification_lag();
+        let events = vec![
+            NewEvent::new(
+                actor.id,
+                now,
+                "created",
+                format!("Case captured from {} (identification lag {:.1} h)", case.channel.as_str(), lag.as_secs_f64() / 3600.0),
+                json!({
+                    "channel": case.channel, "summary": case.summary, "occurred_at": occurred_at,
+                    "reported_at": reported_at, "identification_lag_seconds": lag.as_secs(),
+                    "significant": case.significant, "severity": case.severity,
+                }),
+            ),
+            NewEvent::new(
+                actor.id,
+                now,
+                "owner_assigned",
+                format!("Owned by {}", owner.name),
+                json!({ "owner_id": owner.id, "first_response_due_at": case.first_response_due_at }),
+            ),
+        ];
+        Ok((case, events))
+    }
+
+    /// Corrects what was captured, or records the facts and what the customer
+    /// says would put it right.
+    pub fn patch(&mut self, actor: &User, patch: CasePatch, now: Timestamp) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        self.require_open("change it")?;
+        let mut changed = serde_json::Map::new();
+        if let Some(v) = patch.summary {
+            self.summary = required_text("summary", &v, SUMMARY_MAX)?;
+            changed.insert("summary".into(), json!(self.summary));
+        }
+        if let Some(v) = patch.description {
+            self.description = optional_text("description", Some(&v), TEXT_MAX)?.unwrap_or_default();
+            changed.insert("description".into(), json!(self.description));
+        }
+        if let Some(v) = patch.desired_resolution {
+            self.desired_resolution = optional_text("desired_resolution", Some(&v), TEXT_MAX)?;
+            changed.insert("desired_resolution".into(), json!(self.desired_resolution));
+        }
+        if let Some(v) = patch.facts {
+            self.facts = optional_text("facts", Some(&v), TEXT_MAX)?;
+            changed.insert("facts".into(), json!(self.facts));
+        }
+        if let Some(v) = patch.severity {
+            self.severity = v;
+            changed.insert("severity".into(), json!(v));
+        }
+        if let Some(v) = patch.significant {
+            self.significant = v;
+            changed.insert("significant".into(), json!(v));
+        }
+        if changed.is_empty() {
+            return Err(DomainError::invalid("nothing to change: name at least one field"));
+        }
+        let fields: Vec<&str> = changed.keys().map(String::as_str).collect();
+        let summary = format!("Updated {}", fields.join(", "));
+        Ok(Outcome::default().event(NewEvent::new(actor.id, now, "updated", summary, changed.into())))
+    }
+
+    /// Logs a contact with the customer. The first outbound one is the first
+    /// response; every outbound one restarts the update interval.
+    pub fn communicate(
+        &mut self,
+        actor: &User,
+        direction: Direction,
+        channel: Channel,
+        body: &str,
+        at: Option<Timestamp>,
+        ctx: &CaseContext,
+        now: Timestamp,
+    ) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        let body = required_text("body", body, TEXT_MAX)?;
+        let at = at.unwrap_or(now);
+        not_future("at", at, now)?;
+        let mut out = Outcome::default();
+        let verb = match direction {
+            Direction::Inbound => "from",
+            Direction::Outbound => "to",
+        };
+        out.events.push(NewEvent::new(
+            actor.id,
+            now,
+            "communication",
+            format!("{} contact {verb} the customer by {}", capitalise(direction), channel.as_str()),
+            json!({ "direction": direction, "channel": channel, "at": at, "excerpt": excerpt(&body) }),
+        ));
+        if direction == Direction::Outbound && !self.is_closed() {
+            if self.responded_at.is_none() {
+                self.responded_at = Some(at);
+                let on_time = at <= self.first_response_due_at;
+                out.events.push(NewEvent::new(
+                    actor.id,
+                    now,
+                    "first_response",
+                    format!("First response given{}", if on_time { " within target" } else { " after its target" }),
+                    json!({ "at": at, "due_at": self.first_response_due_at, "within_target": on_time }),
+                ));
+            }
+            if self.last_outbound_at.is_none_or(|last| at > last) {
+                self.last_outbound_at = Some(at);
+                self.update_due_at = Some(ctx.settings.calendar().add(at, ctx.targets.update_interval));
+            }
+        }
+        out.communication = Some(NewCommunication { direction, channel, body, at, actor_id: Some(actor.id) });
+        self.settle();
+        Ok(out)
+    }
+}
+
+fn capitalise(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "Inbound",
+        Direction::Outbound => "Outbound",
+    }
+}
+
+/// The first 200 characters of a message, for the timeline.
+fn excerpt(body: &str) -> String {
+    let mut s: String = body.chars().take(200).collect();
+    if body.chars().count() > 200 {
+        s.push('…');
+    }
+    s
+}

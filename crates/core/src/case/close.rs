@@ -1,0 +1,116 @@
+//! Transfers, deviations, goodwill gestures and closing.
+
+use super::*;
+use crate::user::required_text;
+use serde_json::json;
+
+impl Case {
+    /// Hands the case to another owner with a reason. Every transfer counts;
+    /// past the organisation's limit the case is flagged as bounced.
+    pub fn transfer(&mut self, actor: &User, to: &User, reason: &str, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.require_steering(actor, "transfer it")?;
+        self.require_open("transfer it")?;
+        let reason = required_text("reason", reason, 2000)?;
+        if !to.role.is_staff() || !to.active {
+            return Err(DomainError::invalid(format!("user {} cannot own cases: owners must be active staff", to.id)));
+        }
+        if to.id == self.owner_id {
+            return Err(DomainError::invalid(format!("user {} already owns {}", to.id, self.reference)));
+        }
+        let from = self.owner_id;
+        self.transfers.push(Transfer { from, to: to.id, by: actor.id, reason: reason.clone(), at: now });
+        self.owner_id = to.id;
+        let count = self.transfers.len();
+        let mut out = Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "transferred",
+            format!("Transferred to {} (transfer {count}): {reason}", to.name),
+            json!({ "from": from, "to": to.id, "reason": reason, "transfer_count": count }),
+        ));
+        if count > ctx.settings.transfer_flag_after as usize && !self.flagged {
+            self.flagged = true;
+            out.events.push(NewEvent::new(
+                actor.id,
+                now,
+                "flagged",
+                format!("Flagged: passed along {count} times; the customer should not be bounced between people"),
+                json!({ "transfer_count": count, "limit": ctx.settings.transfer_flag_after }),
+            ));
+        }
+        self.settle();
+        Ok(out)
+    }
+
+    /// Waives a step with a recorded reason: common sense over a rigid
+    /// script, visible in the debrief. Waiving the independent follow-up takes
+    /// a supervisor.
+    pub fn deviate(&mut self, actor: &User, step: Step, reason: &str, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.require_steering(actor, "record a deviation")?;
+        if step == Step::FollowUp && !actor.role.supervises() {
+            return Err(DomainError::forbidden("waiving the independent follow-up takes a manager, senior or admin"));
+        }
+        self.require_open("record a deviation")?;
+        let reason = required_text("reason", reason, 2000)?;
+        if self.is_waived(step) {
+            return Err(DomainError::conflict(format!("{} is already waived on {}", step.as_str(), self.reference)));
+        }
+        if self.is_done(step) {
+            return Err(DomainError::conflict(format!("{} is already done on {}; there is nothing to waive", step.as_str(), self.reference)));
+        }
+        self.deviations.push(Deviation { step, reason: reason.clone(), by: actor.id, at: now });
+        self.settle();
+        Ok(Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "deviation",
+            format!("Step {} waived: {reason}", step.as_str()),
+            json!({ "step": step, "reason": reason }),
+        )))
+    }
+
+    /// Records a goodwill gesture and its cost, which must lie within the
+    /// giver's mandate.
+    pub fn give_gift(&mut self, actor: &User, description: &str, cost: Money, now: Timestamp) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        self.require_open("record a gift")?;
+        let description = required_text("description", description, 500)?;
+        if cost > actor.mandate {
+            return Err(DomainError::forbidden(format!("a gift costing {cost} exceeds your mandate of {}", actor.mandate)));
+        }
+        self.gifts.push(Gift { description: description.clone(), cost, by: actor.id, at: now });
+        Ok(Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "gift",
+            format!("Goodwill gesture: {description} ({cost})"),
+            json!({ "description": description, "cost": cost }),
+        )))
+    }
+
+    /// Closes the case once every step is done or waived.
+    pub fn close(&mut self, actor: &User, note: Option<&str>, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.require_steering(actor, "close it")?;
+        self.require_open("close it again")?;
+        if let Some(p) = self.pending_action() {
+            return Err(DomainError::conflict(format!("action {} still awaits approval", p.id)));
+        }
+        let missing = self.missing_steps();
+        if !missing.is_empty() {
+            return Err(DomainError::Incomplete(missing));
+        }
+        let note = crate::user::optional_text("note", note, 2000)?;
+        self.closed_at = Some(now);
+        self.closed_by = Some(actor.id);
+        self.update_due_at = None;
+        let waived: Vec<Step> = self.deviations.iter().map(|d| d.step).collect();
+        self.settle();
+        Ok(Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "closed",
+            if waived.is_empty() { "Case closed: every step of the loop done".to_string() } else { format!("Case closed with {} step(s) waived", waived.len()) },
+            json!({ "note": note, "waived": waived, "within_resolution_target": now <= self.resolution_due_at }),
+        )))
+    }
+}

@@ -1,0 +1,206 @@
+//! Prevention and independent verification.
+
+use super::*;
+use crate::user::{optional_text, Role};
+use crate::ProblemId;
+use serde_json::json;
+
+/// Who guards against a recurrence, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Preventive {
+    pub owner_id: UserId,
+    pub root_cause: Option<String>,
+    pub action: Option<String>,
+    /// The systemic problem this case is an instance of.
+    pub problem_id: Option<ProblemId>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl Preventive {
+    /// Done when an owner, a root cause and an action are all recorded.
+    pub fn is_complete(&self) -> bool {
+        self.root_cause.is_some() && self.action.is_some()
+    }
+}
+
+/// What a preventive-action request carries; `None` keeps what is recorded.
+#[derive(Clone, Debug, Default)]
+pub struct PreventiveInput {
+    pub owner_id: Option<UserId>,
+    pub root_cause: Option<String>,
+    pub action: Option<String>,
+    pub problem_id: Option<ProblemId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpOutcome {
+    Resolved,
+    NotResolved,
+}
+
+/// The independent check that the matter is closed for the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FollowUp {
+    pub by: UserId,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub outcome: FollowUpOutcome,
+    /// The customer's satisfaction, 1 to 5.
+    pub satisfaction: u8,
+    /// Whether the preventive action was confirmed to be in place.
+    pub preventive_confirmed: bool,
+    pub notes: Option<String>,
+}
+
+impl Case {
+    /// Names (or changes) the preventive-action owner; releases a held apology.
+    pub(super) fn name_preventive_owner(&mut self, actor: &User, owner: &User, now: Timestamp) -> Result<Vec<NewEvent>, DomainError> {
+        if !owner.role.is_staff() || !owner.active {
+            return Err(DomainError::invalid(format!("user {} cannot own preventive action: it must be active staff", owner.id)));
+        }
+        if self.preventive.as_ref().is_some_and(|p| p.owner_id == owner.id) {
+            return Ok(Vec::new());
+        }
+        match self.preventive.as_mut() {
+            Some(p) => {
+                p.owner_id = owner.id;
+                p.updated_at = now;
+            }
+            None => {
+                self.preventive = Some(Preventive { owner_id: owner.id, root_cause: None, action: None, problem_id: None, updated_at: now })
+            }
+        }
+        Ok(vec![NewEvent::new(
+            actor.id,
+            now,
+            "preventive_owner_named",
+            format!("{} owns the preventive action", owner.name),
+            json!({ "preventive_owner_id": owner.id }),
+        )])
+    }
+
+    /// Records root cause, preventive action, owner and problem link. The
+    /// owner, the preventive owner or a supervisor may write it.
+    pub fn record_preventive(&mut self, actor: &User, input: PreventiveInput, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        let is_preventive_owner = self.preventive.as_ref().is_some_and(|p| p.owner_id == actor.id);
+        if !self.steers(actor) && !is_preventive_owner {
+            return Err(DomainError::forbidden(format!(
+                "only the case owner (user {}), the preventive-action owner or a manager, senior or admin may record preventive action",
+                self.owner_id
+            )));
+        }
+        self.require_open("record preventive action")?;
+        let root_cause = optional_text("root_cause", input.root_cause.as_deref(), super::capture::TEXT_MAX)?;
+        let action = optional_text("action", input.action.as_deref(), super::capture::TEXT_MAX)?;
+        if input.owner_id.is_none() && self.preventive.is_none() {
+            return Err(DomainError::invalid("owner_id is required: name who owns the preventive action"));
+        }
+        if input.owner_id.is_none() && root_cause.is_none() && action.is_none() && input.problem_id.is_none() {
+            return Err(DomainError::invalid("nothing to record: give owner_id, root_cause, action or problem_id"));
+        }
+        let mut out = Outcome::default();
+        if let Some(owner) = input.owner_id {
+            out.events.extend(self.name_preventive_owner(actor, ctx.user(owner)?, now)?);
+        }
+        let p = self.preventive.as_mut().expect("an owner is named above");
+        if root_cause.is_some() {
+            p.root_cause = root_cause;
+        }
+        if action.is_some() {
+            p.action = action;
+        }
+        if input.problem_id.is_some() {
+            p.problem_id = input.problem_id;
+        }
+        p.updated_at = now;
+        let complete = p.is_complete();
+        out.events.push(NewEvent::new(
+            actor.id,
+            now,
+            "preventive_recorded",
+            if complete { "Root cause and preventive action recorded" } else { "Preventive action updated (incomplete)" },
+            json!({ "owner_id": p.owner_id, "root_cause": p.root_cause, "action": p.action, "problem_id": p.problem_id, "complete": complete }),
+        ));
+        self.schedule_apology(actor.id, ctx, now, &mut out);
+        self.settle();
+        Ok(out)
+    }
+
+    /// The independent follow-up: never the owner; a senior for significant
+    /// cases. "Not resolved" reopens the case.
+    #[allow(clippy::too_many_arguments)]
+    pub fn follow_up(
+        &mut self,
+        actor: &User,
+        outcome: FollowUpOutcome,
+        satisfaction: u8,
+        preventive_confirmed: bool,
+        notes: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        if actor.id == self.owner_id {
+            return Err(DomainError::forbidden(
+                "the follow-up must be made by someone other than the case owner: it is an independent verification",
+            ));
+        }
+        if self.significant && actor.role != Role::Senior {
+            return Err(DomainError::forbidden(format!(
+                "{} is significant: its follow-up must come from senior management (role senior), not a {}",
+                self.reference,
+                actor.role.as_str()
+            )));
+        }
+        self.require_open("follow up")?;
+        if !(1..=5).contains(&satisfaction) {
+            return Err(DomainError::invalid(format!("satisfaction must be 1 to 5, not {satisfaction}")));
+        }
+        if let Some(p) = self.pending_action() {
+            return Err(DomainError::conflict(format!("action {} still awaits approval; follow up once it is decided", p.id)));
+        }
+        for step in [Step::CorrectiveAction, Step::PreventiveAction] {
+            if !self.is_done(step) && !self.is_waived(step) {
+                return Err(DomainError::conflict(format!(
+                    "nothing to verify yet: {} is missing ({}); record it or waive it with a deviation first",
+                    step.as_str(),
+                    step.what_to_do()
+                )));
+            }
+        }
+        let notes = optional_text("notes", notes, super::capture::TEXT_MAX)?;
+        self.follow_ups.push(FollowUp { by: actor.id, at: now, outcome, satisfaction, preventive_confirmed, notes: notes.clone() });
+        let detail = json!({ "outcome": outcome, "satisfaction": satisfaction, "preventive_confirmed": preventive_confirmed, "notes": notes });
+        let mut out = Outcome::default();
+        match outcome {
+            FollowUpOutcome::Resolved => out.events.push(NewEvent::new(
+                actor.id,
+                now,
+                "follow_up",
+                format!("Independent follow-up: customer confirms the matter is resolved (satisfaction {satisfaction}/5)"),
+                detail,
+            )),
+            FollowUpOutcome::NotResolved => {
+                self.reopen_count += 1;
+                out.events.push(NewEvent::new(
+                    actor.id,
+                    now,
+                    "follow_up",
+                    format!("Independent follow-up: customer says the matter is not resolved (satisfaction {satisfaction}/5)"),
+                    detail,
+                ));
+                out.events.push(NewEvent::new(
+                    actor.id,
+                    now,
+                    "reopened",
+                    "Case reopened: it needs further action and a new follow-up",
+                    json!({ "reopen_count": self.reopen_count }),
+                ));
+            }
+        }
+        self.settle();
+        Ok(out)
+    }
+}

@@ -1,0 +1,42 @@
+//! The people whose problems Redress resolves.
+
+use crate::{CustomerId, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// IANA zone; "next morning" messages arrive at 09:00 here.
+    pub timezone: String,
+    /// The relationship manager, who owns survey follow-ups.
+    pub client_manager_id: Option<UserId>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl Customer {
+    /// The customer's zone; an unreadable one (never stored) falls back to UTC.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCustomer {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub timezone: String,
+    pub client_manager_id: Option<UserId>,
+}
+
+/// Checks an IANA time-zone name, returning its canonical spelling.
+pub fn parse_time_zone(name: &str) -> Result<String, crate::DomainError> {
+    jiff::tz::TimeZone::get(name.trim())
+        .map(|_| name.trim().to_string())
+        .map_err(|_| crate::DomainError::invalid(format!("timezone '{name}' is not an IANA time zone such as \"Europe/London\"")))
+}

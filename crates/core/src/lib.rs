@@ -1,0 +1,28 @@
+//! The Redress domain: everything the closed loop means, as plain Rust with no I/O.
+//!
+//! Storage and HTTP depend on this crate, never the other way round. The
+//! concepts a reader looks for live under their own names: [`case`] (the loop's
+//! state machine and its guards), [`mandate`] (who may agree how much),
+//! [`calendar`] (business hours, holidays and due times), [`clock`] (injected
+//! time), [`money`] (minor units), [`store`] (the persistence contract).
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod case;
+pub mod clock;
+pub mod customer;
+pub mod error;
+pub mod ids;
+pub mod mandate;
+pub mod money;
+pub mod notification;
+pub mod problem;
+pub mod service_area;
+pub mod settings;
+pub mod store;
+pub mod timeline;
+pub mod user;
+
+pub use error::DomainError;
+pub use ids::*;
+pub use money::Money;

@@ -1,0 +1,96 @@
+//! Outbound messages: recorded with when they are due; delivery comes later.
+
+use crate::{CaseId, CustomerId, NotificationId, UserId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// "Sorry we messed up": the agreed action and who prevents a recurrence.
+    Apology,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Apology => "apology",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "apology" => NotificationKind::Apology,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    /// Waiting for `scheduled_for`.
+    Pending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl NotificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Failed => "failed",
+            NotificationStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => NotificationStatus::Pending,
+            "sent" => NotificationStatus::Sent,
+            "failed" => NotificationStatus::Failed,
+            "cancelled" => NotificationStatus::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// Who a message is for: a customer or a staff member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Recipient {
+    #[schema(value_type = i64)]
+    Customer(CustomerId),
+    #[schema(value_type = i64)]
+    User(UserId),
+}
+
+/// A message the loop wants sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNotification {
+    pub kind: NotificationKind,
+    pub recipient: Recipient,
+    pub address: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub scheduled_for: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub case_id: Option<CaseId>,
+    pub kind: NotificationKind,
+    pub recipient: Recipient,
+    /// Where it goes; `None` when the recipient has no e-mail address on record.
+    pub address: Option<String>,
+    pub subject: String,
+    pub body: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub scheduled_for: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<Timestamp>,
+    pub status: NotificationStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}

@@ -1,0 +1,114 @@
+//! Organisation settings: zone, currency, working calendar, default targets.
+
+use crate::calendar::{BusinessCalendar, Target, WeekHours};
+use crate::service_area::{EffectiveTargets, Targets};
+use crate::{DomainError, UserId};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettings {
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// IANA zone of the organisation's business hours. UTC until set.
+    #[serde(default = "default_zone")]
+    pub timezone: String,
+    /// ISO 4217 code; amounts are held in minor units (two decimals).
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default)]
+    pub business_hours: WeekHours,
+    /// Closed dates, `YYYY-MM-DD`, in the organisation's zone.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, format = Date)]
+    pub holidays: Vec<Date>,
+    /// Defaults for every case; a service area may override each.
+    #[serde(default = "default_targets")]
+    pub targets: Targets,
+    /// Owner of cases submitted by partners when no service area names one.
+    #[serde(default)]
+    pub default_owner_id: Option<UserId>,
+    /// A case transferred more than this many times is flagged.
+    #[serde(default = "default_transfer_limit")]
+    pub transfer_flag_after: u32,
+}
+
+fn default_name() -> String {
+    "Redress".into()
+}
+fn default_zone() -> String {
+    "UTC".into()
+}
+fn default_currency() -> String {
+    "EUR".into()
+}
+fn default_transfer_limit() -> u32 {
+    2
+}
+fn default_targets() -> Targets {
+    let d = EffectiveTargets::builtin();
+    Targets {
+        first_response: Some(d.first_response),
+        update_interval: Some(d.update_interval),
+        resolution: Some(d.resolution),
+        follow_up: Some(d.follow_up),
+    }
+}
+
+impl EffectiveTargets {
+    /// SPEC defaults: first response in 2 business days, an update every
+    /// business day; resolution in 10 and follow-up within 5 business days.
+    pub fn builtin() -> Self {
+        EffectiveTargets {
+            first_response: Target::Days(2),
+            update_interval: Target::Days(1),
+            resolution: Target::Days(10),
+            follow_up: Target::Days(5),
+        }
+    }
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        OrgSettings {
+            name: default_name(),
+            timezone: default_zone(),
+            currency: default_currency(),
+            business_hours: WeekHours::default(),
+            holidays: Vec::new(),
+            targets: default_targets(),
+            default_owner_id: None,
+            transfer_flag_after: default_transfer_limit(),
+        }
+    }
+}
+
+impl OrgSettings {
+    /// Checks what serde cannot: the zone, the currency code, an open week.
+    pub fn validate(mut self) -> Result<Self, DomainError> {
+        self.timezone = crate::customer::parse_time_zone(&self.timezone)?;
+        let cur = self.currency.trim().to_ascii_uppercase();
+        if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(DomainError::invalid(format!("currency '{}' is not an ISO 4217 code such as \"EUR\"", self.currency)));
+        }
+        self.currency = cur;
+        if !self.business_hours.any_open() {
+            return Err(DomainError::invalid("business_hours must open on at least one weekday"));
+        }
+        self.name = crate::user::required_text("name", &self.name, 200)?;
+        self.holidays.sort();
+        self.holidays.dedup();
+        Ok(self)
+    }
+
+    pub fn calendar(&self) -> BusinessCalendar {
+        let tz = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        BusinessCalendar::new(tz, self.business_hours.clone(), self.holidays.iter().copied())
+    }
+
+    /// The organisation's targets with the built-in ones behind them.
+    pub fn default_targets(&self) -> EffectiveTargets {
+        self.targets.over(&EffectiveTargets::builtin())
+    }
+}

@@ -1,0 +1,112 @@
+//! The persistence contract. Implementations (SQLite, PostgreSQL) live in
+//! `redress-store`; this crate only says what must be kept and how atomically.
+
+use crate::case::{Case, CaseContext, Channel, Communication, Outcome, Status};
+use crate::customer::{Customer, NewCustomer};
+use crate::notification::{Notification, NotificationKind, NotificationStatus};
+use crate::problem::{NewProblem, Problem};
+use crate::service_area::{NewServiceArea, ServiceArea};
+use crate::settings::OrgSettings;
+use crate::timeline::{NewEvent, TimelineEvent};
+use crate::user::{NewUser, User};
+use crate::{CaseId, CustomerId, DomainError, ProblemId, ServiceAreaId, UserId};
+use jiff::Timestamp;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A rule of the domain refused the change; nothing was written.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The database itself failed. Details are logged, not shown to users.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A change to one case, applied to its current state inside the write
+/// transaction. Returning an error leaves the case and everything else as it was.
+pub type CaseMutation = Box<dyn FnOnce(&mut Case, &CaseContext) -> Result<Outcome, DomainError> + Send>;
+
+/// Which cases to list. Every field narrows the result.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub owner_id: Option<UserId>,
+    pub customer_id: Option<CustomerId>,
+    pub created_by: Option<UserId>,
+    pub channel: Option<Channel>,
+    pub significant: Option<bool>,
+    pub flagged: Option<bool>,
+    /// Open cases with a first response or update due before this instant.
+    pub due_before: Option<Timestamp>,
+    /// Words matched against reference, summary and description.
+    pub q: Option<String>,
+    /// Keyset pagination: only ids below this one (newest first).
+    pub before_id: Option<CaseId>,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NotificationFilter {
+    pub case_id: Option<CaseId>,
+    pub kind: Option<NotificationKind>,
+    pub status: Option<NotificationStatus>,
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// A case with its debrief.
+#[derive(Clone, Debug)]
+pub struct CaseDetail {
+    pub case: Case,
+    pub timeline: Vec<TimelineEvent>,
+    pub communications: Vec<Communication>,
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap liveness probe of the database.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn settings(&self) -> StoreResult<OrgSettings>;
+    /// Replaces the organisation settings; `default_owner_id` must name staff.
+    async fn put_settings(&self, settings: OrgSettings) -> StoreResult<OrgSettings>;
+
+    /// Creates an account; `manager_id` must exist.
+    async fn create_user(&self, user: NewUser, now: Timestamp) -> StoreResult<User>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn users(&self) -> StoreResult<Vec<User>>;
+    /// Stores an API token's SHA-256 digest (never the token).
+    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64>;
+    async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
+
+    /// Creates a customer; `client_manager_id` must exist.
+    async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer>;
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>>;
+
+    /// Creates a service area; its service manager must exist.
+    async fn create_service_area(&self, area: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea>;
+    async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>>;
+    async fn service_areas(&self) -> StoreResult<Vec<ServiceArea>>;
+
+    async fn create_problem(&self, problem: NewProblem, now: Timestamp) -> StoreResult<Problem>;
+    async fn problem(&self, id: ProblemId) -> StoreResult<Option<Problem>>;
+    async fn problems(&self) -> StoreResult<Vec<Problem>>;
+
+    /// Inserts a newly opened case and its first timeline events atomically,
+    /// returning it with its id.
+    async fn create_case(&self, case: Case, events: Vec<NewEvent>) -> StoreResult<Case>;
+    /// Loads the case and its context, applies `change` and writes the case,
+    /// its timeline events, communication and notifications in one transaction.
+    /// `users` names accounts the change needs besides the owner and the
+    /// preventive-action owner.
+    async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case>;
+    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>>;
+    async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>>;
+    async fn cases(&self, filter: &CaseFilter) -> StoreResult<Vec<Case>>;
+    async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
+
+    async fn notifications(&self, filter: &NotificationFilter) -> StoreResult<Vec<Notification>>;
+}
