@@ -1,1 +1,115 @@
-fn main(){}
+//! `redress`: one binary for serving, migrating, administering, demonstrating
+//! and benchmarking Redress.
+#![forbid(unsafe_code)]
+
+mod bench;
+mod client;
+mod config;
+mod demo;
+mod server;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "redress", version, about = "Closed-loop complaint and feedback resolution")]
+struct Cli {
+    /// Configuration file (TOML); `redress.toml` is read when present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (created on first use) or postgres://…
+    #[arg(long, global = true, env = "REDRESS_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (migrating the database first).
+    Serve {
+        /// Address to listen on, such as 127.0.0.1:8080.
+        #[arg(long, env = "REDRESS_BIND")]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administer accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Seed a demo organisation on a fresh database and serve it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Measure case-creation throughput over HTTP on a fresh database.
+    Bench(bench::Args),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account and print its API token.
+    Create {
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let mut cfg = config::Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        cfg.database_url = url;
+    }
+    config::init_logging(&cfg.log);
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            server::serve_forever(&cfg).await
+        }
+        Command::Migrate => {
+            let ran = redress_store::migrate(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            println!("{ran} migration(s) applied to {}", config::redact(&cfg.database_url));
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { name, email } } => {
+            let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            let (user, token) = server::create_admin(store.as_ref(), &name, email.as_deref()).await?;
+            eprintln!("created admin user {} ({})", user.id, user.name);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo { bind } => demo::run(&cfg, &bind).await,
+        Command::Bench(args) => bench::run(args).await,
+        Command::Openapi => {
+            println!("{}", redress_web::openapi_json());
+            Ok(())
+        }
+    }
+}

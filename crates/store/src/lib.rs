@@ -1,1 +1,82 @@
+//! The Redress [`Store`] on SQLite (the embedded default) and PostgreSQL (for
+//! several `redress serve` processes sharing one database), chosen by URL.
+//!
+//! Both backends compile the same repository code (`repo.rs`) against their
+//! own sqlx driver, so a query is written once and the contract tests run on
+//! both. SQLite funnels every write through one writer task that commits in
+//! batches (group commit) with `synchronous=FULL`: each `2xx` is on disk and
+//! thousands of writes a second share an fsync. PostgreSQL writes in ordinary
+//! transactions and locks the case row (`FOR UPDATE`) while changing it.
+#![forbid(unsafe_code)]
 
+mod migrate;
+mod postgres;
+pub mod scratch;
+mod sqlite;
+
+use redress_core::store::Store;
+use std::sync::Arc;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database URL '{0}' is not understood: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnknownScheme(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[from] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// Which backend a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend, OpenError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(OpenError::UnknownScheme(url.to_string()))
+        }
+    }
+}
+
+/// Opens the database at `url`, creating an SQLite file on first use, and
+/// brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => Arc::new(SqliteStore::open(url).await?),
+        Backend::Postgres => Arc::new(PgStore::open(url).await?),
+    })
+}
+
+/// Applies pending migrations and reports how many ran.
+pub async fn migrate(url: &str) -> Result<usize, OpenError> {
+    match Backend::of(url)? {
+        Backend::Sqlite => sqlite::migrate_only(url).await,
+        Backend::Postgres => postgres::migrate_only(url).await,
+    }
+}
+
+/// Maps a driver error to the store's: constraint violations become the 4xx
+/// they are, anything else a backend failure.
+fn db_error(e: sqlx::Error) -> redress_core::store::StoreError {
+    use redress_core::{store::StoreError, DomainError};
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Domain(DomainError::conflict("that value is already taken: it must be unique"));
+        }
+        if db.is_foreign_key_violation() {
+            return StoreError::Domain(DomainError::invalid("the request refers to a record that does not exist"));
+        }
+    }
+    StoreError::Backend(e.to_string())
+}

@@ -1,1 +1,86 @@
+//! The Redress HTTP interface: the v1 JSON API (SPEC §6), its OpenAPI
+//! document, liveness and Prometheus metrics.
+//!
+//! Handlers parse requests into domain types at the edge, ask the domain
+//! (`redress-core`) to decide, and let the store write the result in one
+//! transaction. [`serve`] takes an already-bound listener so tests and the
+//! benchmark run the real server on port 0.
+#![forbid(unsafe_code)]
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod ops;
+
+use axum::Router;
+use redress_core::clock::Clock;
+use redress_core::store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use api::openapi_json;
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { max_body_bytes: 1024 * 1024 }
+    }
+}
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: WebConfig,
+    tokens: auth::TokenCache,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default() }))
+    }
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+    /// The current time, to the microsecond (the precision the store keeps).
+    pub fn now(&self) -> jiff::Timestamp {
+        let now = self.0.clock.now();
+        jiff::Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
+    }
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+    pub fn tokens(&self) -> &auth::TokenCache {
+        &self.0.tokens
+    }
+}
+
+/// The whole application as a router.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config().max_body_bytes;
+    api::router()
+        .merge(ops::router())
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(ops::panicked))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes requests in flight.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    ops::install_metrics();
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

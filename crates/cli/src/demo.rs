@@ -1,0 +1,147 @@
+//! `redress demo`: a demo organisation with cases at every stage of the loop,
+//! seeded through the real API, then served.
+
+use crate::client::Client;
+use crate::config::Config;
+use crate::server;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+
+pub async fn run(cfg: &Config, bind: &str) -> Result<(), String> {
+    // A fresh database unless one was named explicitly.
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = if std::env::var_os("REDRESS_DATABASE_URL").is_some() || cfg.database_url != Config::default().database_url {
+        cfg.database_url.clone()
+    } else {
+        format!("sqlite://{}", dir.path().join("redress-demo.db").display())
+    };
+    let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
+    let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example")).await?;
+    let running = server::start(store, bind, cfg.max_body_bytes).await?;
+    let api = Client::new(&running.base_url, &admin_token);
+    let seeded = seed(&api).await;
+    let tokens = match seeded {
+        Ok(t) => t,
+        Err(e) => {
+            running.stop().await;
+            return Err(format!("seeding the demo failed: {e}"));
+        }
+    };
+    let base = &running.base_url;
+    println!("Redress demo is serving on {base}  (database: {url})\n");
+    println!("Log in with an API token (Authorization: Bearer <token>):");
+    println!("  admin   Ada Admin             {admin_token}");
+    for (who, token) in &tokens {
+        println!("  {who:<29} {token}");
+    }
+    println!("\nTry:");
+    println!("  curl -s -H 'Authorization: Bearer {admin_token}' {base}/api/v1/cases | jq");
+    println!("  curl -s -H 'Authorization: Bearer {admin_token}' '{base}/api/v1/cases?status=awaiting_approval' | jq");
+    println!("  curl -s -H 'Authorization: Bearer {admin_token}' {base}/api/v1/cases/1 | jq .timeline");
+    println!("  curl -s -H 'Authorization: Bearer {admin_token}' {base}/api/v1/notifications | jq");
+    println!("  curl -s {base}/api/openapi.json | jq .paths");
+    println!("\nCtrl-C stops the demo.");
+    server::shutdown_signal().await;
+    running.stop().await;
+    Ok(())
+}
+
+fn ago(hours: i64) -> String {
+    (Timestamp::now() - SignedDuration::from_hours(hours)).to_string()
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap_or_default()
+}
+
+/// Seeds staff, customers, areas, a problem and one case per stage of the loop.
+async fn seed(api: &Client) -> Result<Vec<(String, String)>, String> {
+    api.put("/api/v1/settings", json!({ "name": "Demo Company", "timezone": "Europe/London", "currency": "GBP" })).await?;
+    let user = |name: &str, email: &str, role: &str, mandate: &str, manager: Option<i64>| {
+        json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager })
+    };
+    let max = api.post("/api/v1/users", user("Max Manager", "max@demo.example", "manager", "500", None)).await?;
+    let maya = api.post("/api/v1/users", user("Maya Manager", "maya@demo.example", "manager", "100", Some(id(&max)))).await?;
+    let sam = api.post("/api/v1/users", user("Sam Senior", "sam@demo.example", "senior", "2000", None)).await?;
+    let alice = api.post("/api/v1/users", user("Alice Agent", "alice@demo.example", "agent", "50", Some(id(&maya)))).await?;
+    let bob = api.post("/api/v1/users", user("Bob Agent", "bob@demo.example", "agent", "50", Some(id(&maya)))).await?;
+    let partner = api.post("/api/v1/users", user("High Street Retail (partner)", "api@retail.example", "partner", "0", None)).await?;
+    let mut tokens = Vec::new();
+    for (label, u) in [("manager Max (mandate 500)", &max), ("manager Maya (mandate 100)", &maya), ("senior Sam", &sam), ("agent Alice (mandate 50)", &alice), ("agent Bob (mandate 50)", &bob), ("partner High Street Retail", &partner)] {
+        tokens.push((label.to_string(), api.token_for(id(u)).await?));
+    }
+    let as_alice = api.as_user(&tokens[3].1);
+    let as_bob = api.as_user(&tokens[4].1);
+    let as_max = api.as_user(&tokens[0].1);
+    let as_sam = api.as_user(&tokens[2].1);
+    let as_partner = api.as_user(&tokens[5].1);
+
+    let deliveries = api.post("/api/v1/service-areas", json!({ "name": "Deliveries", "service_manager_id": id(&maya), "targets": { "first_response": "1d" } })).await?;
+    api.post("/api/v1/service-areas", json!({ "name": "Billing", "service_manager_id": id(&max) })).await?;
+    let problem = api.post("/api/v1/problems", json!({ "title": "Fragile items packed in thin boxes", "root_cause": "Single-wall cartons for glassware" })).await?;
+    let mut customers = Vec::new();
+    for (name, email, tz) in [
+        ("Grace Hopper", "grace@customer.example", "Europe/London"),
+        ("Alan Turing", "alan@customer.example", "Europe/London"),
+        ("Katherine Johnson", "katherine@customer.example", "America/New_York"),
+        ("Edsger Dijkstra", "edsger@customer.example", "Europe/Amsterdam"),
+    ] {
+        customers.push(id(&api.post("/api/v1/customers", json!({ "name": name, "email": email, "timezone": tz, "client_manager_id": id(&maya) })).await?));
+    }
+    let case = |customer: i64, channel: &str, summary: &str, occurred_h: i64, reported_h: i64| {
+        json!({ "customer_id": customer, "channel": channel, "summary": summary, "occurred_at": ago(occurred_h), "reported_at": ago(reported_h),
+                "desired_resolution": "Put it right", "service_area_id": id(&deliveries) })
+    };
+    let path = |c: &Value, step: &str| format!("/api/v1/cases/{}/{step}", id(c));
+    let reply = json!({ "direction": "outbound", "channel": "phone", "body": "Called the customer, heard them out and apologised." });
+    let preventive = |owner: i64| json!({ "owner_id": owner, "root_cause": "Thin packaging", "action": "Double-walled boxes for glassware", "problem_id": id(&problem) });
+
+    // 1. Captured, nobody has answered yet (reported three days after it happened).
+    as_alice.post("/api/v1/cases", case(customers[0], "phone", "Vase arrived broken", 74, 2)).await?;
+    // 2. Answered by e-mail.
+    let c = as_alice.post("/api/v1/cases", case(customers[1], "email", "Invoice charged twice", 30, 20)).await?;
+    as_alice.post(&path(&c, "communications"), reply.clone()).await?;
+    // 3. A remedy above the agent's mandate, waiting for a manager.
+    let c = as_alice.post("/api/v1/cases", case(customers[2], "web", "Sofa delivered three weeks late", 500, 48)).await?;
+    as_alice.post(&path(&c, "communications"), reply.clone()).await?;
+    as_alice.post(&path(&c, "actions"), json!({ "description": "Refund the delivery charge and a month's instalment", "remedy_kind": "refund", "remedy_value": "200" })).await?;
+    // 4. Action agreed; apology held until a preventive-action owner is named.
+    let c = as_bob.post("/api/v1/cases", case(customers[3], "phone", "Driver left parcel in the rain", 10, 8)).await?;
+    as_bob.post(&path(&c, "communications"), reply.clone()).await?;
+    as_bob.post(&path(&c, "actions"), json!({ "description": "Replacement books sent", "remedy_kind": "replacement", "remedy_value": "35" })).await?;
+    // 5. Apology scheduled, preventive action recorded: ready for the independent follow-up.
+    let c = as_alice.post("/api/v1/cases", case(customers[0], "phone", "Glasses arrived cracked", 50, 46)).await?;
+    as_alice.post(&path(&c, "communications"), reply.clone()).await?;
+    as_alice.post(&path(&c, "actions"), json!({ "description": "New set of glasses", "remedy_kind": "replacement", "remedy_value": "40", "preventive_owner_id": id(&maya) })).await?;
+    as_alice.post(&path(&c, "preventive"), preventive(id(&maya))).await?;
+    // 6. Follow-up found it not resolved: reopened.
+    let c = as_bob.post("/api/v1/cases", case(customers[1], "social", "Complaint on social media about rude courier", 30, 29)).await?;
+    as_bob.post(&path(&c, "communications"), reply.clone()).await?;
+    as_bob.post(&path(&c, "actions"), json!({ "description": "Apology and a voucher", "remedy_kind": "credit", "remedy_value": "20", "preventive_owner_id": id(&bob) })).await?;
+    as_bob.post(&path(&c, "preventive"), json!({ "root_cause": "Courier under time pressure", "action": "Courier briefing" })).await?;
+    as_alice.post(&path(&c, "follow-up"), json!({ "outcome": "not_resolved", "satisfaction": 2, "notes": "Voucher has not arrived" })).await?;
+    // 7. The whole loop, closed, with a goodwill gesture.
+    let c = as_alice.post("/api/v1/cases", case(customers[2], "email", "Wrong colour curtains", 100, 96)).await?;
+    as_alice.post(&path(&c, "communications"), reply.clone()).await?;
+    as_alice.post(&path(&c, "actions"), json!({ "description": "Exchange for the right colour", "remedy_kind": "replacement", "remedy_value": "0", "preventive_owner_id": id(&maya) })).await?;
+    as_alice.post(&path(&c, "preventive"), preventive(id(&maya))).await?;
+    as_bob.post(&path(&c, "follow-up"), json!({ "outcome": "resolved", "satisfaction": 5, "preventive_confirmed": true })).await?;
+    as_alice.post(&path(&c, "gifts"), json!({ "description": "Tree planted in the customer's name", "cost": "8.50" })).await?;
+    as_alice.post(&path(&c, "close"), json!({ "note": "Customer delighted" })).await?;
+    // 8. Significant: approved by a manager, verified by a senior, closed.
+    let c = as_alice.post("/api/v1/cases", json!({ "customer_id": customers[3], "channel": "phone", "summary": "Boiler not fitted; family without heating", "significant": true, "occurred_at": ago(30), "reported_at": ago(29) })).await?;
+    as_alice.post(&path(&c, "communications"), reply.clone()).await?;
+    as_alice.post(&path(&c, "actions"), json!({ "description": "Emergency fitter and hotel costs", "remedy_kind": "refund", "remedy_value": "400" })).await?;
+    as_max.post(&path(&c, "approvals"), json!({ "decision": "approve", "note": "Family without heat: approved" })).await?;
+    as_alice.post(&path(&c, "preventive"), preventive(id(&max))).await?;
+    as_sam.post(&path(&c, "follow-up"), json!({ "outcome": "resolved", "satisfaction": 4, "preventive_confirmed": true })).await?;
+    as_alice.post(&path(&c, "close"), json!({})).await?;
+    // 9. Bounced between people: flagged on the third transfer.
+    let c = as_alice.post("/api/v1/cases", case(customers[1], "phone", "Nobody can tell me where my order is", 12, 10)).await?;
+    as_alice.post(&path(&c, "transfer"), json!({ "to_user_id": id(&bob), "reason": "Bob handles tracking" })).await?;
+    as_bob.post(&path(&c, "transfer"), json!({ "to_user_id": id(&maya), "reason": "Needs the courier account" })).await?;
+    api.post(&path(&c, "transfer"), json!({ "to_user_id": id(&alice), "reason": "Back to the first contact" })).await?;
+    // 10. Submitted by a retailer's system.
+    as_partner.post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store", "service_area_id": id(&deliveries) })).await?;
+    Ok(tokens)
+}

@@ -1,0 +1,77 @@
+//! Starting the server, and the first admin account.
+
+use crate::config::Config;
+use redress_core::clock::SystemClock;
+use redress_core::store::Store;
+use redress_core::user::{NewUser, Role, User};
+use redress_core::Money;
+use redress_web::{AppState, WebConfig};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// A server running in this process on an already-bound port.
+pub struct Running {
+    pub base_url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+pub async fn start(store: Arc<dyn Store>, bind: &str, max_body_bytes: usize) -> Result<Running, String> {
+    let listener = TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = AppState::new(store, Arc::new(SystemClock), WebConfig { max_body_bytes });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(redress_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    Ok(Running { base_url: format!("http://{addr}"), stop, task })
+}
+
+pub async fn serve_forever(cfg: &Config) -> Result<(), String> {
+    let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+    let running = start(store, &cfg.bind, cfg.max_body_bytes).await?;
+    tracing::info!(url = %running.base_url, database = %crate::config::redact(&cfg.database_url), "redress is serving");
+    eprintln!("Redress is serving on {} (Ctrl-C stops it)", running.base_url);
+    shutdown_signal().await;
+    running.stop().await;
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Creates an admin and an API token for it; returns the token (shown once).
+pub async fn create_admin(store: &dyn Store, name: &str, email: Option<&str>) -> Result<(User, String), String> {
+    let email = redress_core::user::parse_email(email).map_err(|e| e.to_string())?;
+    let name = redress_core::user::required_text("name", name, 200).map_err(|e| e.to_string())?;
+    let now = jiff::Timestamp::now();
+    let user = store
+        .create_user(NewUser { name, email, role: Role::Admin, mandate: Money::ZERO, manager_id: None }, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (token, digest) = redress_web::auth::new_token().map_err(|e| e.detail)?;
+    store.add_token(user.id, digest, Some("admin create".into()), now).await.map_err(|e| e.to_string())?;
+    Ok((user, token))
+}

@@ -1,0 +1,99 @@
+//! PostgreSQL: pooled connections, one transaction per write, the case row
+//! locked while it changes so several `redress serve` processes can share it.
+
+use crate::{db_error, migrate, OpenError};
+use futures_util::future::BoxFuture;
+use redress_core::store::StoreResult;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = sqlx::Postgres;
+const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
+const ILIKE: &str = "ILIKE";
+
+#[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
+#[path = "repo.rs"]
+mod repo;
+
+/// Serialises concurrent migrators (several processes starting at once).
+const MIGRATION_LOCK: i64 = 0x7265_6472_6573_73;
+
+type This = PgStore;
+
+pub struct PgStore {
+    reads: PgPool,
+}
+
+fn options(url: &str) -> Result<PgConnectOptions, OpenError> {
+    Ok(PgConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace))
+}
+
+async fn run_migrations(conn: &mut PgConnection) -> Result<usize, OpenError> {
+    let err = |e: sqlx::Error| OpenError::Migrate(e.to_string());
+    let mut tx = conn.begin().await.map_err(err)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await.map_err(err)?;
+    sqlx::raw_sql(migrate::CREATE_TABLE).execute(&mut *tx).await.map_err(err)?;
+    let mut ran = 0;
+    for (version, sql) in migrate::POSTGRES {
+        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+        if done.is_none() {
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(err)?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(jiff::Timestamp::now().as_microsecond())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            ran += 1;
+        }
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(ran)
+}
+
+pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
+    let mut conn = options(url)?.connect().await?;
+    let ran = run_migrations(&mut conn).await?;
+    conn.close().await?;
+    Ok(ran)
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<PgStore, OpenError> {
+        let opts = options(url)?;
+        let mut conn = opts.clone().connect().await?;
+        run_migrations(&mut conn).await?;
+        conn.close().await?;
+        let reads = PgPoolOptions::new()
+            .max_connections(24)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(PgStore { reads })
+    }
+
+    /// Runs `f` in its own transaction; commits on success, rolls back otherwise.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        let mut tx = self.reads.begin().await.map_err(db_error)?;
+        match f(&mut tx).await {
+            Ok(v) => {
+                tx.commit().await.map_err(db_error)?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! SQLite: one file, WAL, `synchronous=FULL`, one writer with group commit.
+
+use crate::{migrate, OpenError};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use redress_core::store::{StoreError, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+pub type Db = sqlx::Sqlite;
+/// SQLite has no row locks; the single writer serialises changes.
+const LOCK_FOR_UPDATE: &str = "";
+/// SQLite's LIKE is case-insensitive for ASCII already.
+const ILIKE: &str = "LIKE";
+
+#[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
+#[path = "repo.rs"]
+mod repo;
+
+/// Most writes committed together in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// A write waiting for the writer. It runs inside the batch transaction in
+/// its own savepoint and says whether it succeeded, with a callback that
+/// answers its caller once the batch's COMMIT is known.
+type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+type This = SqliteStore;
+
+pub struct SqliteStore {
+    writer: mpsc::Sender<Job>,
+    reads: SqlitePool,
+}
+
+fn options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        .log_statements(tracing::log::LevelFilter::Trace))
+}
+
+async fn run_migrations(conn: &mut SqliteConnection) -> Result<usize, OpenError> {
+    let err = |e: sqlx::Error| OpenError::Migrate(e.to_string());
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await.map_err(err)?;
+    let result = async {
+        sqlx::raw_sql(migrate::CREATE_TABLE).execute(&mut *conn).await?;
+        let mut ran = 0;
+        for (version, sql) in migrate::SQLITE {
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if done.is_none() {
+                sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(jiff::Timestamp::now().as_microsecond())
+                    .execute(&mut *conn)
+                    .await?;
+                ran += 1;
+            }
+        }
+        Ok::<usize, sqlx::Error>(ran)
+    }
+    .await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    sqlx::raw_sql(end).execute(&mut *conn).await.map_err(err)?;
+    result.map_err(err)
+}
+
+pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
+    let mut conn = options(url)?.connect().await?;
+    let ran = run_migrations(&mut conn).await?;
+    conn.close().await?;
+    Ok(ran)
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<SqliteStore, OpenError> {
+        let opts = options(url)?;
+        let mut writer = opts.connect().await?;
+        run_migrations(&mut writer).await?;
+        let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(write_loop(writer, rx));
+        Ok(SqliteStore { writer: tx, reads })
+    }
+
+    /// Runs `f` in the next batch; resolves once the batch is committed.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = f(conn).await;
+                let ok = result.is_ok();
+                let finish: Finish = Box::new(move |committed: Result<(), String>| {
+                    let _ = reply.send(committed.map_err(StoreError::Backend).and(result));
+                });
+                (ok, finish)
+            })
+        });
+        self.writer.send(job).await.map_err(|_| StoreError::Backend("the database writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Backend("the database writer dropped a write".into()))?
+    }
+}
+
+/// Takes whatever writes are waiting, runs each in its own savepoint inside one
+/// IMMEDIATE transaction, commits once, then answers every caller. A failed
+/// (or panicking) write rolls back to its savepoint and leaves nothing behind;
+/// a job whose caller cannot be answered is dropped, which the caller sees as
+/// an error.
+async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE").await {
+            tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
+            batch.clear();
+            continue;
+        }
+        let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
+        let mut broken: Option<String> = None;
+        for job in batch.drain(..) {
+            if broken.is_some() {
+                continue;
+            }
+            if let Err(e) = exec(&mut conn, "SAVEPOINT job").await {
+                broken = Some(e);
+                continue;
+            }
+            let ran = AssertUnwindSafe(job(&mut conn)).catch_unwind().await;
+            let (ok, finish) = match ran {
+                Ok((ok, finish)) => (ok, Some(finish)),
+                Err(_) => {
+                    tracing::error!("a database write panicked; it was rolled back");
+                    (false, None)
+                }
+            };
+            let undone = if ok { Ok(()) } else { exec(&mut conn, "ROLLBACK TO job").await };
+            if let Err(e) = undone.and(exec(&mut conn, "RELEASE job").await) {
+                broken = Some(e);
+            }
+            finishers.extend(finish);
+        }
+        let committed = match broken {
+            None => exec(&mut conn, "COMMIT").await,
+            Some(e) => Err(e),
+        };
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, writes = finishers.len(), "write batch failed and was rolled back");
+            let _ = exec(&mut conn, "ROLLBACK").await;
+        }
+        for finish in finishers {
+            finish(committed.clone());
+        }
+    }
+}
+
+/// Boxed so the writer task's future stays provably `Send`.
+fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, Result<(), String>> {
+    Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(|e| e.to_string()) })
+}

@@ -1,0 +1,258 @@
+//! Cases: capture, search, read with timeline, correct.
+
+use super::page_limit;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use jiff::Timestamp;
+use redress_core::case::{Case, CasePatch, Channel, Communication, NewCase, Severity, Status, Step};
+use redress_core::store::CaseFilter;
+use redress_core::timeline::TimelineEvent;
+use redress_core::user::{Role, User};
+use redress_core::{CaseId, CustomerId, ServiceAreaId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A case with the figures derived from it at the time of the request.
+#[derive(Serialize, ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    case: Case,
+    /// Seconds from the problem occurring to the company being informed.
+    identification_lag_seconds: i64,
+    transfer_count: usize,
+    /// Steps neither done nor waived: what closing still needs.
+    missing_steps: Vec<Step>,
+    /// What should happen next, in words.
+    next_steps: Vec<String>,
+    /// No first response and its target has passed.
+    first_response_overdue: bool,
+    /// The customer has not heard from us within the update interval.
+    update_due: bool,
+}
+
+impl CaseView {
+    pub fn new(case: Case, now: Timestamp) -> Self {
+        let missing = case.missing_steps();
+        let mut next_steps: Vec<String> = Vec::new();
+        if let Some(a) = case.pending_action() {
+            next_steps.push(format!("a manager whose mandate covers {} approves, declines or amends action {}", a.remedy_value, a.id));
+        }
+        if !case.is_closed() {
+            next_steps.extend(missing.iter().map(|s| format!("{}: {}", s.as_str(), s.what_to_do())));
+            if missing.is_empty() && case.pending_action().is_none() {
+                next_steps.push("close the case".into());
+            }
+        }
+        CaseView {
+            identification_lag_seconds: case.identification_lag().as_secs(),
+            transfer_count: case.transfers.len(),
+            first_response_overdue: !case.is_closed() && case.responded_at.is_none() && now > case.first_response_due_at,
+            update_due: case.update_due_at.is_some_and(|d| now > d),
+            missing_steps: missing,
+            next_steps,
+            case,
+        }
+    }
+}
+
+/// A case with its debrief: every change and every contact.
+#[derive(Serialize, ToSchema)]
+pub struct CaseDetailView {
+    #[serde(flatten)]
+    view: CaseView,
+    timeline: Vec<TimelineEvent>,
+    communications: Vec<Communication>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    customer_id: CustomerId,
+    channel: Channel,
+    summary: String,
+    #[serde(default)]
+    description: String,
+    /// What the customer says would put it right.
+    desired_resolution: Option<String>,
+    /// When the problem happened (RFC 3339); `reported_at` when absent.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    occurred_at: Option<Timestamp>,
+    /// When the company was informed (RFC 3339); now when absent.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    reported_at: Option<Timestamp>,
+    #[serde(default)]
+    significant: bool,
+    #[serde(default)]
+    severity: Severity,
+    service_area_id: Option<ServiceAreaId>,
+    /// The owner; the recording staff member when absent. Partners cannot choose.
+    owner_id: Option<UserId>,
+}
+
+/// Captures a problem as a case with one owner. A partner account may submit
+/// only `retailer` cases; they are owned by the service area's manager, else
+/// the organisation's default owner, else the first supervisor.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CreateCase,
+    responses((status = 201, body = CaseView, headers(("location" = String)))))]
+pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJson(req): ApiJson<CreateCase>) -> ApiResult<impl IntoResponse> {
+    let store = app.store();
+    let customer = store
+        .customer(req.customer_id)
+        .await?
+        .ok_or_else(|| ApiError::unprocessable(format!("customer_id {} does not exist", req.customer_id)))?;
+    let settings = store.settings().await?;
+    let area = match req.service_area_id {
+        Some(id) => Some(store.service_area(id).await?.ok_or_else(|| ApiError::unprocessable(format!("service_area_id {id} does not exist")))?),
+        None => None,
+    };
+    let owner = match req.owner_id {
+        Some(_) if actor.role == Role::Partner => return Err(ApiError::forbidden("a partner account cannot choose the owner of a case")),
+        Some(id) => store.user(id).await?.ok_or_else(|| ApiError::unprocessable(format!("owner_id {id} does not exist")))?,
+        None if actor.role.is_staff() => actor.clone(),
+        None => intake_owner(&app, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id).await?,
+    };
+    let targets = match &area {
+        Some(a) => a.targets.over(&settings.default_targets()),
+        None => settings.default_targets(),
+    };
+    let input = NewCase {
+        channel: req.channel,
+        summary: req.summary,
+        description: req.description,
+        desired_resolution: req.desired_resolution,
+        severity: req.severity,
+        significant: req.significant,
+        service_area_id: req.service_area_id,
+        occurred_at: req.occurred_at,
+        reported_at: req.reported_at,
+    };
+    let now = app.now();
+    let (case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
+    let case = store.create_case(case, events).await?;
+    let location = format!("/api/v1/cases/{}", case.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
+}
+
+/// The owner of a case a partner submits: the first active staff member among
+/// the service area's manager, the default owner, then any supervisor.
+async fn intake_owner(app: &AppState, area_manager: Option<UserId>, default_owner: Option<UserId>) -> ApiResult<User> {
+    for id in [area_manager, default_owner].into_iter().flatten() {
+        if let Some(u) = app.store().user(id).await?.filter(|u| u.active && u.role.is_staff()) {
+            return Ok(u);
+        }
+    }
+    app.store()
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.active && u.role.supervises())
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "no staff member can own this case: set the organisation's default_owner_id"))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    #[param(value_type = Option<Status>)]
+    status: Option<Status>,
+    owner_id: Option<i64>,
+    customer_id: Option<i64>,
+    #[param(value_type = Option<Channel>)]
+    channel: Option<Channel>,
+    significant: Option<bool>,
+    /// Passed along more often than allowed.
+    flagged: Option<bool>,
+    /// Open cases whose first response or update is due before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    due_before: Option<Timestamp>,
+    /// `true`: open cases whose first response or update is overdue now.
+    breached: Option<bool>,
+    /// Words in the summary or description, or a reference such as RD-42.
+    q: Option<String>,
+    /// Only cases with an id below this (the previous page's `next_before`).
+    before: Option<i64>,
+    /// 1 to 500; 50 when absent.
+    limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CasePage {
+    items: Vec<CaseView>,
+    /// Pass as `before` for the next page; absent on the last page.
+    next_before: Option<i64>,
+}
+
+/// Lists cases, newest first. A partner sees only the cases it submitted.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), responses((status = 200, body = CasePage)))]
+pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<CasePage>> {
+    let now = app.now();
+    let limit = page_limit(q.limit)?;
+    if q.breached == Some(false) {
+        return Err(ApiError::bad_request("breached takes only true; leave it out for all cases"));
+    }
+    let due_before = match (q.due_before, q.breached) {
+        (Some(_), Some(true)) => return Err(ApiError::bad_request("give either due_before or breached, not both")),
+        (Some(t), _) => Some(t),
+        (None, Some(true)) => Some(now),
+        (None, _) => None,
+    };
+    let filter = CaseFilter {
+        status: q.status,
+        owner_id: q.owner_id.map(UserId),
+        customer_id: q.customer_id.map(CustomerId),
+        created_by: (actor.role == Role::Partner).then_some(actor.id),
+        channel: q.channel,
+        significant: q.significant,
+        flagged: q.flagged,
+        due_before,
+        q: q.q,
+        before_id: q.before.map(CaseId),
+        limit,
+    };
+    let cases = app.store().cases(&filter).await?;
+    let next_before = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.id.0)).flatten();
+    Ok(Json(CasePage { items: cases.into_iter().map(|c| CaseView::new(c, now)).collect(), next_before }))
+}
+
+/// Reads a case with its timeline and communications.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = CaseDetailView)))]
+pub async fn get_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<CaseDetailView>> {
+    let missing = || ApiError::not_found(format!("case {id} does not exist"));
+    let detail = app.store().case_detail(CaseId(id)).await?.ok_or_else(missing)?;
+    if actor.role == Role::Partner && detail.case.created_by != actor.id {
+        return Err(missing());
+    }
+    Ok(Json(CaseDetailView { view: CaseView::new(detail.case, app.now()), timeline: detail.timeline, communications: detail.communications }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchCase {
+    summary: Option<String>,
+    description: Option<String>,
+    desired_resolution: Option<String>,
+    /// The facts as established with the customer.
+    facts: Option<String>,
+    severity: Option<Severity>,
+    significant: Option<bool>,
+}
+
+/// Corrects what was captured or records facts and the desired resolution.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = PatchCase,
+    responses((status = 200, body = CaseView)))]
+pub async fn patch_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PatchCase>) -> ApiResult<Json<CaseView>> {
+    let patch = CasePatch {
+        summary: req.summary,
+        description: req.description,
+        desired_resolution: req.desired_resolution,
+        facts: req.facts,
+        severity: req.severity,
+        significant: req.significant,
+    };
+    super::loop_steps::mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
+}

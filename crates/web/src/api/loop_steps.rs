@@ -1,0 +1,217 @@
+//! The steps of the loop on one case: respond, act, approve, prevent, verify,
+//! transfer, deviate, give, close. Each answers with the case as it now stands.
+
+use super::cases::CaseView;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use jiff::Timestamp;
+use redress_core::case::{Case, CaseContext, Channel, Decision, Direction, FollowUpOutcome, Outcome, PreventiveInput, RemedyKind, Step};
+use redress_core::user::User;
+use redress_core::{CaseId, DomainError, Money, ProblemId, UserId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Applies `change` to case `id` in one transaction and answers with the result.
+pub(super) async fn mutate<F>(app: &AppState, id: i64, users: Vec<UserId>, change: F) -> ApiResult<Json<CaseView>>
+where
+    F: FnOnce(&mut Case, &CaseContext, Timestamp) -> Result<Outcome, DomainError> + Send + 'static,
+{
+    let now = app.now();
+    let case = app.store().update_case(CaseId(id), users, Box::new(move |case, ctx| change(case, ctx, now))).await?;
+    Ok(Json(CaseView::new(case, now)))
+}
+
+/// A user named in a request body must exist: otherwise a 422 naming the field.
+async fn named_user(app: &AppState, field: &str, id: UserId) -> ApiResult<User> {
+    app.store().user(id).await?.ok_or_else(|| ApiError::unprocessable(format!("{field} {id} does not exist")))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunicationRequest {
+    direction: Direction,
+    channel: Channel,
+    body: String,
+    /// When the contact happened (RFC 3339); now when absent.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    at: Option<Timestamp>,
+}
+
+/// Logs a contact with the customer. The first outbound one is the first
+/// response; each outbound one restarts the update interval.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/communications", tag = "cases", params(("id" = i64, Path)),
+    request_body = CommunicationRequest, responses((status = 200, body = CaseView)))]
+pub async fn communicate(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CommunicationRequest>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, ctx, now| case.communicate(&actor, req.direction, req.channel, &req.body, req.at, ctx, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    description: String,
+    #[serde(default)]
+    remedy_kind: RemedyKind,
+    /// Refund, credit or gift value; 0 when absent.
+    #[serde(default)]
+    remedy_value: Money,
+    /// Who owns preventive action; naming them lets the apology be scheduled.
+    preventive_owner_id: Option<UserId>,
+}
+
+/// Records a corrective action: agreed at once within the actor's mandate,
+/// otherwise escalated for approval.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = i64, Path)),
+    request_body = ActionRequest, responses((status = 200, body = CaseView)))]
+pub async fn propose_action(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ActionRequest>) -> ApiResult<Json<CaseView>> {
+    let mut users = vec![];
+    if let Some(p) = req.preventive_owner_id {
+        users.push(named_user(&app, "preventive_owner_id", p).await?.id);
+    }
+    mutate(&app, id, users, move |case, ctx, now| {
+        case.propose_action(&actor, &req.description, req.remedy_kind, req.remedy_value, req.preventive_owner_id, ctx, now)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Approve,
+    Decline,
+    Amend,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRequest {
+    decision: DecisionKind,
+    /// Required with `amend`: the value agreed instead.
+    amended_value: Option<Money>,
+    note: Option<String>,
+}
+
+/// A manager whose mandate covers the value approves, declines or amends the
+/// escalated action.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/approvals", tag = "cases", params(("id" = i64, Path)),
+    request_body = ApprovalRequest, responses((status = 200, body = CaseView)))]
+pub async fn decide(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApprovalRequest>) -> ApiResult<Json<CaseView>> {
+    let decision = match (req.decision, req.amended_value) {
+        (DecisionKind::Amend, Some(v)) => Decision::Amend { amended_value: v },
+        (DecisionKind::Amend, None) => return Err(ApiError::unprocessable("amend needs amended_value: the value agreed instead")),
+        (_, Some(_)) => return Err(ApiError::unprocessable("amended_value goes only with decision amend")),
+        (DecisionKind::Approve, None) => Decision::Approve,
+        (DecisionKind::Decline, None) => Decision::Decline,
+    };
+    mutate(&app, id, vec![], move |case, ctx, now| case.decide(&actor, decision, req.note.as_deref(), ctx, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreventiveRequest {
+    /// Who establishes preventive action; required the first time.
+    owner_id: Option<UserId>,
+    root_cause: Option<String>,
+    action: Option<String>,
+    /// Links the case to a systemic problem.
+    problem_id: Option<ProblemId>,
+}
+
+/// Records the root cause, the preventive action and its owner; naming the
+/// owner releases an apology that was waiting for one.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/preventive", tag = "cases", params(("id" = i64, Path)),
+    request_body = PreventiveRequest, responses((status = 200, body = CaseView)))]
+pub async fn record_preventive(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PreventiveRequest>) -> ApiResult<Json<CaseView>> {
+    let mut users = vec![];
+    if let Some(o) = req.owner_id {
+        users.push(named_user(&app, "owner_id", o).await?.id);
+    }
+    if let Some(p) = req.problem_id {
+        app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
+    }
+    let input = PreventiveInput { owner_id: req.owner_id, root_cause: req.root_cause, action: req.action, problem_id: req.problem_id };
+    mutate(&app, id, users, move |case, ctx, now| case.record_preventive(&actor, input, ctx, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpRequest {
+    outcome: FollowUpOutcome,
+    /// The customer's satisfaction, 1 to 5.
+    satisfaction: u8,
+    /// Whether the preventive action was confirmed to be in place.
+    #[serde(default)]
+    preventive_confirmed: bool,
+    notes: Option<String>,
+}
+
+/// The independent follow-up: refused to the owner; significant cases need a
+/// senior. `not_resolved` reopens the case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-up", tag = "cases", params(("id" = i64, Path)),
+    request_body = FollowUpRequest, responses((status = 200, body = CaseView)))]
+pub async fn follow_up(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<FollowUpRequest>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, _, now| {
+        case.follow_up(&actor, req.outcome, req.satisfaction, req.preventive_confirmed, req.notes.as_deref(), now)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    to_user_id: UserId,
+    reason: String,
+}
+
+/// Hands the case to a new owner with a reason; every transfer counts and a
+/// case passed along more than twice is flagged.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transfer", tag = "cases", params(("id" = i64, Path)),
+    request_body = TransferRequest, responses((status = 200, body = CaseView)))]
+pub async fn transfer(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<TransferRequest>) -> ApiResult<Json<CaseView>> {
+    let to = named_user(&app, "to_user_id", req.to_user_id).await?;
+    mutate(&app, id, vec![to.id], move |case, ctx, now| case.transfer(&actor, &to, &req.reason, ctx, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationRequest {
+    step: Step,
+    reason: String,
+}
+
+/// Waives a step with a reason, recorded for the debrief.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/deviations", tag = "cases", params(("id" = i64, Path)),
+    request_body = DeviationRequest, responses((status = 200, body = CaseView)))]
+pub async fn deviate(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<DeviationRequest>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, _, now| case.deviate(&actor, req.step, &req.reason, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiftRequest {
+    description: String,
+    cost: Money,
+}
+
+/// Records a goodwill gesture and its cost (within the giver's mandate).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/gifts", tag = "cases", params(("id" = i64, Path)),
+    request_body = GiftRequest, responses((status = 200, body = CaseView)))]
+pub async fn give_gift(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<GiftRequest>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, _, now| case.give_gift(&actor, &req.description, req.cost, now)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    note: Option<String>,
+}
+
+/// Closes the case; 409 with `missing` listing every step neither done nor waived.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = i64, Path)),
+    request_body = CloseRequest, responses((status = 200, body = CaseView)))]
+pub async fn close(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CloseRequest>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, _, now| case.close(&actor, req.note.as_deref(), now)).await
+}

@@ -1,0 +1,108 @@
+//! The v1 JSON API, one file per resource, every handler described for OpenAPI.
+
+mod cases;
+mod customers;
+mod directory;
+mod loop_steps;
+mod notifications;
+mod problems;
+mod service_areas;
+mod settings;
+mod users;
+
+use crate::error::Problem;
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Redress API",
+        version = "1",
+        description = "Closed-loop complaint and feedback resolution. Staff authenticate with \
+                       `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
+    ),
+    components(schemas(Problem)),
+    modifiers(&Conventions),
+    tags(
+        (name = "cases", description = "Capture, own, respond, act, apologise, prevent, verify, close"),
+        (name = "directory", description = "Staff, customers, service areas, problems, settings"),
+        (name = "notifications", description = "Outbound messages"),
+    )
+)]
+struct ApiDoc;
+
+/// Adds what every operation shares: bearer authentication and problem
+/// details for 4xx answers.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+        let problem = ResponseBuilder::new()
+            .description("A problem detail (RFC 9457) whose `detail` says what is wrong")
+            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build();
+        for item in api.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+                op.responses.responses.entry("4XX".into()).or_insert_with(|| problem.clone().into());
+            }
+        }
+    }
+}
+
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::create_user, users::list_users))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::create_token))
+        .routes(routes!(users::me))
+        .routes(routes!(customers::create_customer, customers::list_customers))
+        .routes(routes!(customers::get_customer))
+        .routes(routes!(service_areas::create_service_area, service_areas::list_service_areas))
+        .routes(routes!(service_areas::get_service_area))
+        .routes(routes!(problems::create_problem, problems::list_problems))
+        .routes(routes!(problems::get_problem))
+        .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(cases::create_case, cases::list_cases))
+        .routes(routes!(cases::get_case, cases::patch_case))
+        .routes(routes!(loop_steps::communicate))
+        .routes(routes!(loop_steps::propose_action))
+        .routes(routes!(loop_steps::decide))
+        .routes(routes!(loop_steps::record_preventive))
+        .routes(routes!(loop_steps::follow_up))
+        .routes(routes!(loop_steps::transfer))
+        .routes(routes!(loop_steps::deviate))
+        .routes(routes!(loop_steps::give_gift))
+        .routes(routes!(loop_steps::close))
+        .routes(routes!(notifications::list_notifications))
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, api) = documented().split_for_parts();
+    let api = std::sync::Arc::new(api);
+    router.route("/api/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
+}
+
+/// The OpenAPI 3.1 document, as served at `/api/openapi.json`.
+pub fn openapi_json() -> String {
+    let (_, api) = documented().split_for_parts();
+    api.to_pretty_json().unwrap_or_default()
+}
+
+/// Keyset pagination bounds shared by list endpoints.
+pub(crate) fn page_limit(limit: Option<u32>) -> Result<u32, crate::error::ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n @ 1..=500) => Ok(n),
+        Some(n) => Err(crate::error::ApiError::bad_request(format!("limit must be 1 to 500, not {n}"))),
+    }
+}

@@ -1,0 +1,53 @@
+//! Service areas and their targets.
+
+use super::directory::found;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use redress_core::service_area::{NewServiceArea, ServiceArea, Targets};
+use redress_core::user::required_text;
+use redress_core::{ServiceAreaId, UserId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateServiceArea {
+    name: String,
+    service_manager_id: UserId,
+    /// Overrides of the organisation's targets, such as `{"first_response": "4h"}`.
+    #[serde(default)]
+    targets: Targets,
+}
+
+/// Creates a service area (admin or manager).
+#[utoipa::path(post, path = "/api/v1/service-areas", tag = "directory", request_body = CreateServiceArea,
+    responses((status = 201, body = ServiceArea)))]
+pub async fn create_service_area(
+    State(app): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<CreateServiceArea>,
+) -> ApiResult<(StatusCode, Json<ServiceArea>)> {
+    let actor = actor.staff()?;
+    if !actor.role.supervises() {
+        return Err(ApiError::forbidden("only a manager, senior or admin may create service areas"));
+    }
+    let area = NewServiceArea { name: required_text("name", &req.name, 200)?, service_manager_id: req.service_manager_id, targets: req.targets };
+    Ok((StatusCode::CREATED, Json(app.store().create_service_area(area, app.now()).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/service-areas", tag = "directory", responses((status = 200, body = Vec<ServiceArea>)))]
+pub async fn list_service_areas(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<ServiceArea>>> {
+    actor.staff()?;
+    Ok(Json(app.store().service_areas().await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/service-areas/{id}", tag = "directory", params(("id" = i64, Path)), responses((status = 200, body = ServiceArea)))]
+pub async fn get_service_area(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ServiceArea>> {
+    actor.staff()?;
+    Ok(Json(found(app.store().service_area(ServiceAreaId(id)).await?, "service area", id)?))
+}

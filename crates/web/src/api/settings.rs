@@ -1,0 +1,24 @@
+//! Organisation settings: zone, currency, business hours, holidays, targets.
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::extract::ApiJson;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use redress_core::settings::OrgSettings;
+
+#[utoipa::path(get, path = "/api/v1/settings", tag = "directory", responses((status = 200, body = OrgSettings)))]
+pub async fn get_settings(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<OrgSettings>> {
+    actor.staff()?;
+    Ok(Json(app.store().settings().await?))
+}
+
+/// Replaces the settings (admin only). Fields left out take their defaults.
+/// Due times of existing cases are kept; new ones use the new calendar.
+#[utoipa::path(put, path = "/api/v1/settings", tag = "directory", request_body = OrgSettings, responses((status = 200, body = OrgSettings)))]
+pub async fn put_settings(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<OrgSettings>) -> ApiResult<Json<OrgSettings>> {
+    actor.admin()?;
+    let settings = req.validate()?;
+    Ok(Json(app.store().put_settings(settings).await?))
+}

@@ -1,0 +1,97 @@
+//! Staff and partner accounts, and their API tokens.
+
+use super::directory::{found, require_existing_user};
+use crate::auth::{new_token, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use redress_core::user::{parse_email, required_text, NewUser, Role, User};
+use redress_core::{Money, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    name: String,
+    email: Option<String>,
+    role: Role,
+    /// Appeasement mandate; 0 when absent.
+    #[serde(default)]
+    mandate: Money,
+    manager_id: Option<UserId>,
+}
+
+/// Creates a staff member or partner account (admin only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "directory", request_body = CreateUser,
+    responses((status = 201, body = User)))]
+pub async fn create_user(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
+    actor.admin()?;
+    let user = NewUser {
+        name: required_text("name", &req.name, 200)?,
+        email: parse_email(req.email.as_deref())?,
+        role: req.role,
+        mandate: req.mandate,
+        manager_id: req.manager_id,
+    };
+    let created = app.store().create_user(user, app.now()).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Lists every account (staff only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, body = Vec<User>)))]
+pub async fn list_users(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<User>>> {
+    actor.staff()?;
+    Ok(Json(app.store().users().await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "directory", params(("id" = i64, Path)), responses((status = 200, body = User)))]
+pub async fn get_user(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<User>> {
+    actor.staff()?;
+    Ok(Json(found(app.store().user(UserId(id)).await?, "user", id)?))
+}
+
+/// The account the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "directory", responses((status = 200, body = User)))]
+pub async fn me(actor: Actor) -> Json<User> {
+    Json(actor.0)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// What the token is for, such as "retailer integration".
+    label: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    id: i64,
+    user_id: UserId,
+    /// Shown once; only its SHA-256 digest is stored.
+    token: String,
+}
+
+/// Issues an API token for a user: an admin for anyone, a user for itself.
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "directory", params(("id" = i64, Path)),
+    request_body = CreateToken, responses((status = 201, body = IssuedToken)))]
+pub async fn create_token(
+    State(app): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<CreateToken>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let user_id = UserId(id);
+    if actor.0.id != user_id && actor.0.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may issue tokens for another user"));
+    }
+    let user = app.store().user(user_id).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
+    require_existing_user(&user)?;
+    let label = redress_core::user::optional_text("label", req.label.as_deref(), 200)?;
+    let (token, digest) = new_token()?;
+    let token_id = app.store().add_token(user_id, digest, label, app.now()).await?;
+    Ok((StatusCode::CREATED, Json(IssuedToken { id: token_id, user_id, token })))
+}
