@@ -1,0 +1,184 @@
+//! Test support: the real server on port 0 over a fresh database of either
+//! backend, and a tiny client for it.
+#![allow(dead_code)]
+
+use redress_core::clock::ManualClock;
+use redress_core::store::Store;
+use redress_web::{AppState, WebConfig};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Friday 20 November 2026, 16:59 in London (UTC in November).
+pub const FRIDAY_1659: &str = "2026-11-20T16:59:00Z";
+
+/// Body limit the test servers run with.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// An admin's token.
+    pub admin: String,
+    pub clock: ManualClock,
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+pub fn postgres_server() -> String {
+    std::env::var("REDRESS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database name unique to this process and call.
+fn scratch_name() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("redress_t_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+/// The URL of a fresh, empty database of `backend`, and the folder that holds
+/// it for SQLite.
+pub async fn fresh_database(backend: Backend) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("redress.db").display()),
+        Backend::Postgres => redress_store::scratch::create_postgres_database(&postgres_server(), &scratch_name())
+            .await
+            .expect("PostgreSQL must be reachable at REDRESS_TEST_POSTGRES (the test command starts one)"),
+    };
+    (url, dir)
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    let (url, dir) = fresh_database(backend).await;
+    let store = redress_store::open(&url).await.expect("open store");
+    let now: jiff::Timestamp = FRIDAY_1659.parse().unwrap();
+    let clock = ManualClock::new(now);
+    let admin = store
+        .create_user(
+            redress_core::user::NewUser {
+                name: "Admin".into(),
+                email: None,
+                role: redress_core::user::Role::Admin,
+                mandate: redress_core::Money::ZERO,
+                manager_id: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let (token, digest) = redress_web::auth::new_token().unwrap();
+    store.add_token(admin.id, digest, None, now).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store.clone(), Arc::new(clock.clone()), WebConfig { max_body_bytes: MAX_BODY });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(redress_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    TestApp { base, http: reqwest::Client::new(), admin: token, clock, store, _dir: dir, _stop: stop }
+}
+
+/// Runs each named test function once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::common::Backend::Sqlite).await }) *
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::common::Backend::Postgres).await }) *
+        }
+    };
+}
+
+impl TestApp {
+    pub async fn send(&self, method: reqwest::Method, token: Option<&str>, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let problem = resp.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if !status.is_success() {
+            assert!(problem, "{status} on {path} must be a problem detail: {value}");
+            assert!(value["detail"].as_str().is_some_and(|d| !d.is_empty()), "problem without detail: {value}");
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "500 on {path}: {value}");
+        }
+        (status, value)
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, Some(token), path, Some(body)).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, Some(token), path, None).await
+    }
+
+    /// POST that must succeed; returns the body.
+    pub async fn ok(&self, token: &str, path: &str, body: Value) -> Value {
+        let (status, v) = self.post(token, path, body).await;
+        assert!(status.is_success(), "POST {path} answered {status}: {v}");
+        v
+    }
+
+    pub async fn london(&self) {
+        let (s, v) = self.send(reqwest::Method::PUT, Some(&self.admin), "/api/v1/settings", Some(json!({ "timezone": "Europe/London", "currency": "GBP" }))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    /// A new account with `role` and `mandate`; returns its id and a token.
+    pub async fn user(&self, role: &str, mandate: &str) -> (i64, String) {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let u = self.ok(&self.admin, "/api/v1/users", json!({ "name": format!("{role} {n}"), "role": role, "mandate": mandate })).await;
+        let id = u["id"].as_i64().unwrap();
+        let t = self.ok(&self.admin, &format!("/api/v1/users/{id}/tokens"), json!({})).await;
+        (id, t["token"].as_str().unwrap().to_string())
+    }
+
+    pub async fn customer(&self) -> i64 {
+        let c = self.ok(&self.admin, "/api/v1/customers", json!({ "name": "Ada Customer", "email": "ada@customer.example", "timezone": "Europe/London" })).await;
+        c["id"].as_i64().unwrap()
+    }
+
+    /// A phone case recorded (and owned) by `token`'s user.
+    pub async fn case(&self, token: &str, customer: i64, significant: bool) -> i64 {
+        let c = self
+            .ok(token, "/api/v1/cases", json!({ "customer_id": customer, "channel": "phone", "summary": "Parcel arrived broken", "significant": significant }))
+            .await;
+        c["id"].as_i64().unwrap()
+    }
+
+    pub async fn case_json(&self, id: i64) -> Value {
+        let (s, v) = self.get(&self.admin, &format!("/api/v1/cases/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    pub async fn timeline_len(&self, id: i64) -> usize {
+        self.case_json(id).await["timeline"].as_array().unwrap().len()
+    }
+
+    pub async fn case_count(&self) -> usize {
+        let (_, v) = self.get(&self.admin, "/api/v1/cases?limit=500").await;
+        v["items"].as_array().unwrap().len()
+    }
+}
