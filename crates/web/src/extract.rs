@@ -45,14 +45,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// Parses JSON, naming the offending field (`customer_id: invalid type…`).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
-    serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         use serde_json::error::Category;
-        match e.classify() {
-            Category::Data => ApiError::unprocessable(format!("the JSON body does not fit this request: {e}")),
-            Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(format!("the body is not valid JSON: {e}")),
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at = if path == "." { String::new() } else { format!("{path}: ") };
+        match inner.classify() {
+            Category::Data => ApiError::unprocessable(format!("the JSON body does not fit this request: {at}{inner}")),
+            Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(format!("the body is not valid JSON: {inner}")),
         }
-    })
+    })?;
+    de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    Ok(ApiJson(value))
 }
 
 /// Path parameters; an id that is not a number is a 400 saying so.
