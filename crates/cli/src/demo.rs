@@ -2,22 +2,16 @@
 //! seeded through the real API, then served.
 
 use crate::client::Client;
-use crate::config::Config;
 use crate::server;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 
-pub async fn run(cfg: &Config, bind: &str) -> Result<(), String> {
-    // A fresh database unless one was named explicitly.
+pub async fn run(database_url: Option<String>, max_body_bytes: usize, bind: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = if std::env::var_os("REDRESS_DATABASE_URL").is_some() || cfg.database_url != Config::default().database_url {
-        cfg.database_url.clone()
-    } else {
-        format!("sqlite://{}", dir.path().join("redress-demo.db").display())
-    };
+    let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("redress-demo.db").display()));
     let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
     let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example")).await?;
-    let running = server::start(store, bind, cfg.max_body_bytes).await?;
+    let running = server::start(store, bind, max_body_bytes).await?;
     let api = Client::new(&running.base_url, &admin_token);
     let seeded = seed(&api).await;
     let tokens = match seeded {

@@ -40,7 +40,8 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Seed a demo organisation on a fresh database and serve it.
+    /// Seed a demo organisation and serve it: on a fresh temporary SQLite
+    /// database unless --database-url names one.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
@@ -82,6 +83,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let mut cfg = config::Config::load(cli.config.as_deref())?;
+    let named_database = cli.database_url.clone();
     if let Some(url) = cli.database_url {
         cfg.database_url = url;
     }
@@ -105,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
-        Command::Demo { bind } => demo::run(&cfg, &bind).await,
+        Command::Demo { bind } => demo::run(named_database, cfg.max_body_bytes, &bind).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Openapi => {
             println!("{}", redress_web::openapi_json());

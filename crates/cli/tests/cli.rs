@@ -1,0 +1,184 @@
+//! The `redress` binary from the outside: migrate, admin create, serve (with
+//! durability across a SIGKILL), demo and bench, on both backends.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_redress");
+
+fn postgres_server() -> String {
+    std::env::var("REDRESS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database URL for `backend`, and the folder that holds SQLite's file.
+fn fresh(backend: &str, rt: &tokio::runtime::Runtime) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        "sqlite" => format!("sqlite://{}", dir.path().join("cli.db").display()),
+        _ => {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+            let name = format!("redress_t_cli_{}_{nanos}", std::process::id());
+            rt.block_on(redress_store::scratch::create_postgres_database(&postgres_server(), &name)).expect("PostgreSQL reachable")
+        }
+    };
+    (url, dir)
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).env_remove("REDRESS_DATABASE_URL").output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Starts a long-running subcommand and waits for the line naming its URL.
+fn start(args: &[&str]) -> (Child, String, Vec<String>) {
+    let mut child = Command::new(BIN).args(args).env_remove("REDRESS_DATABASE_URL").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let mut lines = Vec::new();
+    loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("no URL printed; got {lines:?}"));
+        lines.push(line.clone());
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            // The demo prints its tokens after the URL line.
+            std::thread::sleep(Duration::from_millis(200));
+            lines.extend(rx.try_iter());
+            return (child, url.to_string(), lines);
+        }
+    }
+}
+
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown on SIGTERM: {status}");
+}
+
+fn serve_durably(backend: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, _dir) = fresh(backend, &rt);
+    let (ok, out, err) = run(&["migrate", "--database-url", &url]);
+    assert!(ok && out.contains("1 migration(s) applied"), "{out}{err}");
+    let (ok, out, _) = run(&["migrate", "--database-url", &url]);
+    assert!(ok && out.contains("0 migration(s) applied"), "migrations are applied once: {out}");
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &url, "--name", "Root", "--email", "root@example.com"]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    assert!(token.starts_with("rdr_") && token.len() == 68, "{token}");
+    let (ok, _, err) = run(&["admin", "create", "--database-url", "mysql://nope"]);
+    assert!(!ok && err.contains("not understood"), "{err}");
+
+    let http = reqwest::Client::new();
+    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    let created: Vec<i64> = rt.block_on(async {
+        assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+        let me: Value = http.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(me["role"], "admin");
+        let c: Value = http.post(format!("{base}/api/v1/customers")).bearer_auth(&token).json(&json!({ "name": "C" })).send().await.unwrap().json().await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..20 {
+            let resp = http
+                .post(format!("{base}/api/v1/cases"))
+                .bearer_auth(&token)
+                .json(&json!({ "customer_id": c["id"], "channel": "phone", "summary": format!("case {i}") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 201);
+            ids.push(resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+        }
+        ids
+    });
+    // Acknowledged writes survive the process being killed outright.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    rt.block_on(async {
+        let page: Value = http.get(format!("{base}/api/v1/cases?limit=100")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let mut ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        ids.sort();
+        assert_eq!(ids, created);
+    });
+    terminate(&mut server);
+}
+
+fn demo_seeds_every_stage(backend: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut args = vec!["demo", "--bind", "127.0.0.1:0"];
+    let (url, _dir) = fresh(backend, &rt);
+    if backend == "postgres" {
+        args.extend(["--database-url", url.as_str()]);
+    }
+    let (mut demo, base, lines) = start(&args);
+    let admin = lines.iter().find(|l| l.contains("admin") && l.contains("rdr_")).and_then(|l| l.split_whitespace().last()).expect("admin token printed").to_string();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let page: Value = http.get(format!("{base}/api/v1/cases")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        for status in ["open", "in_progress", "awaiting_approval", "reopened", "closed"] {
+            assert!(items.iter().any(|c| c["status"] == status), "no {status} case in the demo");
+        }
+        assert!(items.iter().any(|c| c["flagged"] == true));
+        assert!(items.iter().any(|c| c["channel"] == "retailer"));
+        assert!(items.iter().any(|c| c["apology"]["status"] == "held"));
+        let notes: Value = http.get(format!("{base}/api/v1/notifications")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        assert!(!notes.as_array().unwrap().is_empty());
+    });
+    terminate(&mut demo);
+}
+
+fn bench_runs(backend: &str) {
+    let (ok, out, err) = run(&["bench", "--cases", "200", "--concurrency", "8", "--backend", backend, "--postgres-url", &postgres_server()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("200 created, 0 failed"), "{out}");
+    assert!(out.contains("throughput") && out.contains("p99"), "{out}");
+}
+
+#[test]
+fn sqlite_serve_survives_sigkill() {
+    serve_durably("sqlite");
+}
+#[test]
+fn postgres_serve_survives_sigkill() {
+    serve_durably("postgres");
+}
+#[test]
+fn sqlite_demo_seeds_every_stage() {
+    demo_seeds_every_stage("sqlite");
+}
+#[test]
+fn postgres_demo_seeds_every_stage() {
+    demo_seeds_every_stage("postgres");
+}
+#[test]
+fn sqlite_bench_runs() {
+    bench_runs("sqlite");
+}
+#[test]
+fn postgres_bench_runs() {
+    bench_runs("postgres");
+}
+
+#[test]
+fn config_file_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("from-file.db");
+    let file = dir.path().join("redress.toml");
+    std::fs::write(&file, format!("database_url = \"sqlite://{}\"\n", db.display())).unwrap();
+    let (ok, out, err) = run(&["migrate", "--config", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("from-file.db") && db.exists(), "{out}");
+    let (ok, _, err) = run(&["migrate", "--config", "/nonexistent/redress.toml"]);
+    assert!(!ok && err.contains("does not exist"), "{err}");
+    let env_db = dir.path().join("from-env.db");
+    let out = Command::new(BIN).arg("migrate").env("REDRESS_DATABASE_URL", format!("sqlite://{}", env_db.display())).output().unwrap();
+    assert!(out.status.success() && env_db.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+}
