@@ -4,6 +4,7 @@
 
 use crate::client::Client;
 use crate::server;
+use redress_store::scratch::ScratchDatabase;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,16 +30,15 @@ pub async fn run(args: Args) -> Result<(), String> {
     if args.cases == 0 || args.concurrency == 0 {
         return Err("--cases and --concurrency must be at least 1".into());
     }
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let scratch = format!("redress_bench_{}", std::process::id());
-    let url = match args.backend.as_str() {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.db").display()),
-        "postgres" => redress_store::scratch::create_postgres_database(&args.postgres_url, &scratch).await.map_err(|e| format!("cannot create the scratch database: {e}"))?,
+    let backend = match args.backend.as_str() {
+        "sqlite" => redress_store::Backend::Sqlite,
+        "postgres" => redress_store::Backend::Postgres,
         other => return Err(format!("unknown backend '{other}': use sqlite or postgres")),
     };
-    let result = measure(&url, &args).await;
-    if args.backend == "postgres" {
-        let _ = redress_store::scratch::drop_postgres_database(&args.postgres_url, &scratch).await;
+    let db = ScratchDatabase::create(backend, &args.postgres_url).await?;
+    let result = measure(&db.url, &args).await;
+    if let Some(name) = db.postgres_name() {
+        let _ = redress_store::scratch::drop_postgres_database(&args.postgres_url, name).await;
     }
     result
 }

@@ -1,6 +1,7 @@
 //! The `redress` binary from the outside: migrate, admin create, serve (with
 //! durability across a SIGKILL), demo and bench, on both backends.
 
+use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -8,22 +9,10 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_redress");
 
-fn postgres_server() -> String {
-    std::env::var("REDRESS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database URL for `backend`, and the folder that holds SQLite's file.
-fn fresh(backend: &str, rt: &tokio::runtime::Runtime) -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = match backend {
-        "sqlite" => format!("sqlite://{}", dir.path().join("cli.db").display()),
-        _ => {
-            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-            let name = format!("redress_t_cli_{}_{nanos}", std::process::id());
-            rt.block_on(redress_store::scratch::create_postgres_database(&postgres_server(), &name)).expect("PostgreSQL reachable")
-        }
-    };
-    (url, dir)
+/// A fresh database for `backend` ("sqlite" or "postgres").
+fn fresh(backend: &str, rt: &tokio::runtime::Runtime) -> ScratchDatabase {
+    let kind = if backend == "sqlite" { redress_store::Backend::Sqlite } else { redress_store::Backend::Postgres };
+    rt.block_on(ScratchDatabase::create(kind, &test_postgres_server())).expect("a scratch database")
 }
 
 fn run(args: &[&str]) -> (bool, String, String) {
@@ -32,6 +21,8 @@ fn run(args: &[&str]) -> (bool, String, String) {
 }
 
 /// Starts a long-running subcommand and waits for the line naming its URL.
+/// The caller owns the child and waits for it.
+#[allow(clippy::zombie_processes)]
 fn start(args: &[&str]) -> (Child, String, Vec<String>) {
     let mut child = Command::new(BIN).args(args).env_remove("REDRESS_DATABASE_URL").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -64,7 +55,8 @@ fn terminate(child: &mut Child) {
 
 fn serve_durably(backend: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (url, _dir) = fresh(backend, &rt);
+    let db = fresh(backend, &rt);
+    let url = db.url.clone();
     let (ok, out, err) = run(&["migrate", "--database-url", &url]);
     assert!(ok && out.contains("1 migration(s) applied"), "{out}{err}");
     let (ok, out, _) = run(&["migrate", "--database-url", &url]);
@@ -113,9 +105,9 @@ fn serve_durably(backend: &str) {
 fn demo_seeds_every_stage(backend: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut args = vec!["demo", "--bind", "127.0.0.1:0"];
-    let (url, _dir) = fresh(backend, &rt);
+    let db = fresh(backend, &rt);
     if backend == "postgres" {
-        args.extend(["--database-url", url.as_str()]);
+        args.extend(["--database-url", db.url.as_str()]);
     }
     let (mut demo, base, lines) = start(&args);
     let admin = lines.iter().find(|l| l.contains("admin") && l.contains("rdr_")).and_then(|l| l.split_whitespace().last()).expect("admin token printed").to_string();
@@ -136,7 +128,7 @@ fn demo_seeds_every_stage(backend: &str) {
 }
 
 fn bench_runs(backend: &str) {
-    let (ok, out, err) = run(&["bench", "--cases", "200", "--concurrency", "8", "--backend", backend, "--postgres-url", &postgres_server()]);
+    let (ok, out, err) = run(&["bench", "--cases", "200", "--concurrency", "8", "--backend", backend, "--postgres-url", &test_postgres_server()]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("200 created, 0 failed"), "{out}");
     assert!(out.contains("throughput") && out.contains("p99"), "{out}");

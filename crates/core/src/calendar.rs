@@ -359,8 +359,7 @@ mod tests {
 
     #[test]
     fn days_clamp_to_a_shorter_day() {
-        let mut week = WeekHours::default();
-        week.fri = Some(OpenHours::parse("09:00-13:00").unwrap());
+        let week = WeekHours { fri: Some(OpenHours::parse("09:00-13:00").unwrap()), ..WeekHours::default() };
         let cal = BusinessCalendar::new(TimeZone::UTC, week, []);
         let due = cal.add(at("2026-11-19T15:00", "UTC"), Target::Days(1));
         assert_eq!(local(due, "UTC"), "Fri 2026-11-20 13:00");

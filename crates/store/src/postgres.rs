@@ -18,7 +18,7 @@ const ILIKE: &str = "ILIKE";
 mod repo;
 
 /// Serialises concurrent migrators (several processes starting at once).
-const MIGRATION_LOCK: i64 = 0x7265_6472_6573_73;
+const MIGRATION_LOCK: i64 = 0x0072_6564_7265_7373;
 
 type This = PgStore;
 

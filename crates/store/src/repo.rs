@@ -255,19 +255,24 @@ async fn save_case(c: &mut Conn, case: &Case) -> StoreResult<()> {
     Ok(())
 }
 
+/// Appends timeline events in one statement.
 async fn insert_events(c: &mut Conn, case: CaseId, events: &[NewEvent]) -> StoreResult<()> {
-    for e in events {
-        sqlx::query("INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(case.0)
-            .bind(micros(e.at))
-            .bind(e.actor_id.map(|a| a.0))
-            .bind(e.kind)
-            .bind(&e.summary)
-            .bind(to_json(&e.detail)?)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?;
+    if events.is_empty() {
+        return Ok(());
     }
+    let mut sql = String::from("INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES ");
+    for i in 0..events.len() {
+        let n = i * 6;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+    }
+    let mut q = sqlx::query(&sql);
+    for e in events {
+        q = q.bind(case.0).bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 
@@ -432,12 +437,14 @@ async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings
     Ok(s)
 }
 
+/// Inserts a new case. Its `data` is written before the id is known; the id
+/// column is authoritative and every load assigns it (`case_from`).
 async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>) -> StoreResult<Case> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, '{}') RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18) RETURNING id",
     )
     .bind(case.customer_id.0)
     .bind(case.channel.as_str())
@@ -456,11 +463,11 @@ async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>) -> Sto
     .bind(case.responded_at.map(micros))
     .bind(case.update_due_at.map(micros))
     .bind(micros(case.resolution_due_at))
+    .bind(to_json(&case)?)
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
     case.assign_id(CaseId(id));
-    sqlx::query("UPDATE cases SET data = $2 WHERE id = $1").bind(id).bind(to_json(&case)?).execute(&mut *c).await.map_err(db_error)?;
     insert_events(c, case.id, &events).await?;
     Ok(case)
 }

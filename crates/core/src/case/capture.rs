@@ -167,6 +167,7 @@ impl Case {
 
     /// Logs a contact with the customer. The first outbound one is the first
     /// response; every outbound one restarts the update interval.
+    #[allow(clippy::too_many_arguments)]
     pub fn communicate(
         &mut self,
         actor: &User,

@@ -7,6 +7,7 @@ use redress_core::store::Store;
 use redress_web::{AppState, WebConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -29,37 +30,22 @@ pub struct TestApp {
     pub admin: String,
     pub clock: ManualClock,
     pub store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
+    _db: ScratchDatabase,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-pub fn postgres_server() -> String {
-    std::env::var("REDRESS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A database name unique to this process and call.
-fn scratch_name() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("redress_t_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
-}
-
-/// The URL of a fresh, empty database of `backend`, and the folder that holds
-/// it for SQLite.
-pub async fn fresh_database(backend: Backend) -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.path().join("redress.db").display()),
-        Backend::Postgres => redress_store::scratch::create_postgres_database(&postgres_server(), &scratch_name())
-            .await
-            .expect("PostgreSQL must be reachable at REDRESS_TEST_POSTGRES (the test command starts one)"),
-    };
-    (url, dir)
+pub fn backend(b: Backend) -> redress_store::Backend {
+    match b {
+        Backend::Sqlite => redress_store::Backend::Sqlite,
+        Backend::Postgres => redress_store::Backend::Postgres,
+    }
 }
 
 pub async fn spawn(backend: Backend) -> TestApp {
-    let (url, dir) = fresh_database(backend).await;
-    let store = redress_store::open(&url).await.expect("open store");
+    let db = ScratchDatabase::create(self::backend(backend), &test_postgres_server())
+        .await
+        .expect("a scratch database (the test command provides PostgreSQL)");
+    let store = redress_store::open(&db.url).await.expect("open store");
     let now: jiff::Timestamp = FRIDAY_1659.parse().unwrap();
     let clock = ManualClock::new(now);
     let admin = store
@@ -84,7 +70,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
     tokio::spawn(redress_web::serve(listener, state, async {
         let _ = stopped.await;
     }));
-    TestApp { base, http: reqwest::Client::new(), admin: token, clock, store, _dir: dir, _stop: stop }
+    TestApp { base, http: reqwest::Client::new(), admin: token, clock, store, _db: db, _stop: stop }
 }
 
 /// Runs each named test function once per backend.

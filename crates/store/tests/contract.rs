@@ -1,0 +1,128 @@
+//! The Store contract, run against SQLite and PostgreSQL alike: atomic case
+//! changes, no lost updates under concurrency, settings, tokens, migrations.
+
+use jiff::Timestamp;
+use redress_core::case::{Case, Channel, NewCase, Severity};
+use redress_core::customer::NewCustomer;
+use redress_core::store::{Store, StoreError};
+use redress_core::user::{NewUser, Role, User};
+use redress_core::{DomainError, Money};
+use redress_store::scratch::{test_postgres_server, ScratchDatabase};
+use redress_store::Backend;
+use std::sync::Arc;
+
+fn now() -> Timestamp {
+    "2026-11-20T12:00:00Z".parse().unwrap()
+}
+
+async fn fresh(backend: Backend) -> (Arc<dyn Store>, ScratchDatabase) {
+    let db = ScratchDatabase::create(backend, &test_postgres_server()).await.expect("scratch database");
+    (redress_store::open(&db.url).await.expect("open"), db)
+}
+
+async fn seed(store: &dyn Store) -> (User, Case) {
+    let user = store
+        .create_user(NewUser { name: "Owner".into(), email: None, role: Role::Manager, mandate: Money::parse("1000").unwrap(), manager_id: None }, now())
+        .await
+        .unwrap();
+    let customer = store
+        .create_customer(NewCustomer { name: "C".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None }, now())
+        .await
+        .unwrap();
+    let settings = store.settings().await.unwrap();
+    let input = NewCase {
+        channel: Channel::Phone,
+        summary: "s".into(),
+        description: String::new(),
+        desired_resolution: None,
+        severity: Severity::Normal,
+        significant: false,
+        service_area_id: None,
+        occurred_at: None,
+        reported_at: None,
+    };
+    let (case, events) = Case::open(input, &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
+    let case = store.create_case(case, events).await.unwrap();
+    (user, case)
+}
+
+async fn concurrent_changes_are_all_kept(backend: Backend) {
+    let (store, _db) = fresh(backend).await;
+    let (user, case) = seed(store.as_ref()).await;
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let (store, user) = (store.clone(), user.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .update_case(case.id, vec![], Box::new(move |c, _| {
+                    if i % 3 == 0 {
+                        // Changes the case, then refuses: none of it may stick.
+                        c.summary = "must not be stored".into();
+                        return Err(DomainError::conflict("refused on purpose"));
+                    }
+                    c.give_gift(&user, &format!("gift {i}"), Money::parse("1").unwrap(), now())
+                }))
+                .await
+        }));
+    }
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => {}
+            Err(StoreError::Domain(DomainError::Conflict(_))) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(refused, 20);
+    let detail = store.case_detail(case.id).await.unwrap().unwrap();
+    assert_eq!(detail.case.gifts.len(), 40, "no lost updates");
+    assert_eq!(detail.case.summary, "s", "a refused change leaves the case as it was");
+    assert_eq!(detail.timeline.iter().filter(|e| e.kind == "gift").count(), 40);
+    assert_eq!(detail.case.id, case.id);
+    assert_eq!(detail.case.reference, case.id.reference());
+}
+
+async fn missing_case_is_not_found(backend: Backend) {
+    let (store, _db) = fresh(backend).await;
+    let err = store.update_case(redress_core::CaseId(42), vec![], Box::new(|_, _| Ok(Default::default()))).await.unwrap_err();
+    assert!(matches!(err, StoreError::Domain(DomainError::NotFound(_))), "{err}");
+    assert!(store.case(redress_core::CaseId(42)).await.unwrap().is_none());
+}
+
+async fn settings_tokens_and_references(backend: Backend) {
+    let (store, _db) = fresh(backend).await;
+    let defaults = store.settings().await.unwrap();
+    assert_eq!(defaults.timezone, "UTC");
+    let mut s = defaults.clone();
+    s.timezone = "Europe/London".into();
+    s.holidays = vec!["2026-12-25".parse().unwrap()];
+    store.put_settings(s.clone()).await.unwrap();
+    store.put_settings(s.clone()).await.unwrap();
+    assert_eq!(store.settings().await.unwrap(), s);
+    let (user, _) = seed(store.as_ref()).await;
+    store.add_token(user.id, "abc123".into(), Some("t".into()), now()).await.unwrap();
+    assert_eq!(store.user_by_token("abc123").await.unwrap().map(|u| u.id), Some(user.id));
+    assert!(store.user_by_token("abc124").await.unwrap().is_none());
+    let err = store.add_token(user.id, "abc123".into(), None, now()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Domain(DomainError::Conflict(_))), "a digest is unique: {err}");
+    let mut bad = s.clone();
+    bad.default_owner_id = Some(redress_core::UserId(999));
+    assert!(matches!(store.put_settings(bad).await, Err(StoreError::Domain(DomainError::Invalid(_)))));
+}
+
+async fn migrations_run_once(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    drop(store);
+    assert_eq!(redress_store::migrate(&db.url).await.unwrap(), 0);
+    let again = redress_store::open(&db.url).await.unwrap();
+    again.ping().await.unwrap();
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {
+        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
+        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Postgres).await })* }
+    };
+}
+
+both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once);
