@@ -16,6 +16,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Log filter, such as `info` or `redress=debug`.
     pub log: String,
+    /// Where customers reach Redress, for links in messages; the bound
+    /// address when unset.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -25,6 +28,7 @@ impl Default for Config {
             database_url: "sqlite://redress.db".into(),
             max_body_bytes: 1024 * 1024,
             log: "info".into(),
+            public_url: None,
         }
     }
 }

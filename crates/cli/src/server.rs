@@ -23,10 +23,13 @@ impl Running {
     }
 }
 
-pub async fn start(store: Arc<dyn Store>, bind: &str, max_body_bytes: usize) -> Result<Running, String> {
+/// Starts serving on `bind`. Links in messages use `public_url`, or the
+/// address actually bound when none is configured.
+pub async fn start(store: Arc<dyn Store>, bind: &str, max_body_bytes: usize, public_url: Option<String>) -> Result<Running, String> {
     let listener = TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let state = AppState::new(store, Arc::new(SystemClock), WebConfig { max_body_bytes });
+    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+    let state = AppState::new(store, Arc::new(SystemClock), WebConfig { max_body_bytes, public_url });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(redress_web::serve(listener, state, async {
         let _ = stopped.await;
@@ -36,7 +39,7 @@ pub async fn start(store: Arc<dyn Store>, bind: &str, max_body_bytes: usize) -> 
 
 pub async fn serve_forever(cfg: &Config) -> Result<(), String> {
     let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
-    let running = start(store, &cfg.bind, cfg.max_body_bytes).await?;
+    let running = start(store, &cfg.bind, cfg.max_body_bytes, cfg.public_url.clone()).await?;
     tracing::info!(url = %running.base_url, database = %crate::config::redact(&cfg.database_url), "redress is serving");
     eprintln!("Redress is serving on {} (Ctrl-C stops it)", running.base_url);
     shutdown_signal().await;

@@ -17,6 +17,10 @@ pub enum DomainError {
     /// Something named in the request does not exist (404 for the path, 422 in a body).
     #[error("{0}")]
     NotFound(String),
+    /// A survey access code is unknown, used or expired: one answer for all
+    /// three, so a guesser learns nothing (403).
+    #[error("{}", crate::survey::CODE_REFUSED)]
+    AccessRefused,
     /// Closing was refused because these steps are neither done nor waived (409).
     #[error("the case cannot close: {}", crate::case::describe_missing(.0))]
     Incomplete(Vec<Step>),

@@ -31,6 +31,12 @@ id_type!(
     ProblemId,
     /// An outbound message.
     NotificationId,
+    /// A survey definition.
+    SurveyId,
+    /// An invitation to answer a survey, redeemed with its access code.
+    InvitationId,
+    /// One submitted survey.
+    ResponseId,
 );
 
 impl CaseId {

@@ -7,19 +7,23 @@
 //! time), [`money`] (minor units), [`store`] (the persistence contract).
 #![forbid(unsafe_code)]
 
+pub mod access_code;
 pub mod calendar;
 pub mod case;
 pub mod clock;
 pub mod customer;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod mandate;
 pub mod money;
 pub mod notification;
 pub mod problem;
+pub mod rules;
 pub mod service_area;
 pub mod settings;
 pub mod store;
+pub mod survey;
 pub mod timeline;
 pub mod user;
 

@@ -9,17 +9,29 @@ use serde::{Deserialize, Serialize};
 pub enum NotificationKind {
     /// "Sorry we messed up": the agreed action and who prevents a recurrence.
     Apology,
+    /// Thanks a respondent at once and says what happens next.
+    Acknowledgement,
+    /// Invites the customer to a short survey after their case closed.
+    RecoverySurvey,
+    /// Sends the customer the link to their formal action report.
+    ReportReady,
 }
 
 impl NotificationKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Apology => "apology",
+            NotificationKind::Acknowledgement => "acknowledgement",
+            NotificationKind::RecoverySurvey => "recovery_survey",
+            NotificationKind::ReportReady => "report_ready",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "apology" => NotificationKind::Apology,
+            "acknowledgement" => NotificationKind::Acknowledgement,
+            "recovery_survey" => NotificationKind::RecoverySurvey,
+            "report_ready" => NotificationKind::ReportReady,
             _ => return None,
         })
     }

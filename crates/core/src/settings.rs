@@ -32,6 +32,28 @@ pub struct OrgSettings {
     /// A case transferred more than this many times is flagged.
     #[serde(default = "default_transfer_limit")]
     pub transfer_flag_after: u32,
+    /// What low survey scores set in motion.
+    #[serde(default)]
+    pub follow_up_rules: crate::rules::FollowUpRules,
+    /// A complaint reported within this many hours of occurring earns
+    /// `fast_report_points` for the customer.
+    #[serde(default = "default_fast_report_hours")]
+    pub fast_report_within_hours: u32,
+    #[serde(default = "default_fast_report_points")]
+    pub fast_report_points: i64,
+    /// Days an invitation's access code stays valid unless the request says otherwise.
+    #[serde(default = "default_invitation_days")]
+    pub invitation_valid_days: u32,
+}
+
+fn default_fast_report_hours() -> u32 {
+    24
+}
+fn default_fast_report_points() -> i64 {
+    10
+}
+fn default_invitation_days() -> u32 {
+    30
 }
 
 fn default_name() -> String {
@@ -80,6 +102,10 @@ impl Default for OrgSettings {
             targets: default_targets(),
             default_owner_id: None,
             transfer_flag_after: default_transfer_limit(),
+            follow_up_rules: crate::rules::FollowUpRules::default(),
+            fast_report_within_hours: default_fast_report_hours(),
+            fast_report_points: default_fast_report_points(),
+            invitation_valid_days: default_invitation_days(),
         }
     }
 }
@@ -97,6 +123,13 @@ impl OrgSettings {
             return Err(DomainError::invalid("business_hours must open on at least one weekday"));
         }
         self.name = crate::user::required_text("name", &self.name, 200)?;
+        self.follow_up_rules = self.follow_up_rules.validate()?;
+        if !(0..=1_000_000).contains(&self.fast_report_points) {
+            return Err(DomainError::invalid("fast_report_points must be 0 to 1000000"));
+        }
+        if !(1..=3650).contains(&self.invitation_valid_days) {
+            return Err(DomainError::invalid("invitation_valid_days must be 1 to 3650"));
+        }
         self.holidays.sort();
         self.holidays.dedup();
         Ok(self)
@@ -105,6 +138,13 @@ impl OrgSettings {
     pub fn calendar(&self) -> BusinessCalendar {
         let tz = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         BusinessCalendar::new(tz, self.business_hours.clone(), self.holidays.iter().copied())
+    }
+
+    /// The points a customer earns for reporting a problem this soon after it
+    /// occurred, if any.
+    pub fn fast_report_reward(&self, lag: jiff::SignedDuration) -> Option<crate::feedback::Reward> {
+        let fast = lag.as_secs() <= i64::from(self.fast_report_within_hours) * 3600;
+        (fast && self.fast_report_points > 0).then(|| crate::feedback::Reward { points: self.fast_report_points, reason: "fast_report" })
     }
 
     /// The organisation's targets with the built-in ones behind them.

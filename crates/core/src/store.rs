@@ -9,7 +9,9 @@ use crate::service_area::{NewServiceArea, ServiceArea};
 use crate::settings::OrgSettings;
 use crate::timeline::{NewEvent, TimelineEvent};
 use crate::user::{NewUser, User};
-use crate::{CaseId, CustomerId, DomainError, ProblemId, ServiceAreaId, UserId};
+use crate::feedback::{ResponseContext, ResponsePlan, Reward};
+use crate::survey::{Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey};
+use crate::{CaseId, CustomerId, DomainError, ProblemId, ResponseId, ServiceAreaId, SurveyId, UserId};
 use jiff::Timestamp;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,37 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A change to one case, applied to its current state inside the write
 /// transaction. Returning an error leaves the case and everything else as it was.
 pub type CaseMutation = Box<dyn FnOnce(&mut Case, &CaseContext) -> Result<Outcome, DomainError> + Send>;
+
+/// Judges a survey submission against its context; see [`crate::feedback::respond`].
+pub type ResponseJudge = Box<dyn FnOnce(&ResponseContext) -> Result<ResponsePlan, DomainError> + Send>;
+
+/// A submission as it arrives: the digest of its access code, the key that
+/// makes retries safe, and the judge that decides what it means.
+pub struct Submission {
+    pub code_digest: String,
+    pub idempotency_key: Option<String>,
+    pub judge: ResponseJudge,
+}
+
+/// The answer to a submission; `replayed` when an `Idempotency-Key` repeated.
+#[derive(Clone, Debug)]
+pub struct Submitted {
+    pub receipt: Receipt,
+    pub replayed: bool,
+}
+
+/// One entry of a customer's rewards ledger.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RewardEntry {
+    pub id: i64,
+    pub points: i64,
+    /// `survey_response` or `fast_report`.
+    pub reason: String,
+    pub case_id: Option<CaseId>,
+    pub response_id: Option<ResponseId>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
 
 /// Which cases to list. Every field narrows the result.
 #[derive(Clone, Debug, Default)]
@@ -97,7 +130,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts a newly opened case and its first timeline events atomically,
     /// returning it with its id.
-    async fn create_case(&self, case: Case, events: Vec<NewEvent>) -> StoreResult<Case>;
+    async fn create_case(&self, case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case>;
     /// Loads the case and its context, applies `change` and writes the case,
     /// its timeline events, communication and notifications in one transaction.
     /// `users` names accounts the change needs besides the owner and the
@@ -109,4 +142,22 @@ pub trait Store: Send + Sync + 'static {
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
 
     async fn notifications(&self, filter: &NotificationFilter) -> StoreResult<Vec<Notification>>;
+
+    async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey>;
+    async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>>;
+    async fn surveys(&self) -> StoreResult<Vec<Survey>>;
+    /// Stores invitations (code digests only); every customer must exist.
+    async fn create_invitations(&self, survey: SurveyId, invitations: Vec<NewInvitation>, now: Timestamp) -> StoreResult<Vec<Invitation>>;
+    /// The invitation and survey a code opens, used or not (the caller judges).
+    async fn invitation_by_code(&self, code_digest: &str) -> StoreResult<Option<(Invitation, Survey)>>;
+    /// Takes a submission in one transaction: locks the invitation, replays a
+    /// repeated `Idempotency-Key`, judges, then writes the response, marks the
+    /// code used, queues the acknowledgement, credits the reward and opens
+    /// the follow-up case (or records a recovery) — or nothing at all.
+    async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted>;
+    async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>>;
+    async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
+    async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>>;
+    /// The case and report a private report link shows.
+    async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>>;
 }

@@ -23,6 +23,8 @@ const MIGRATION_LOCK: i64 = 0x0072_6564_7265_7373;
 type This = PgStore;
 
 pub struct PgStore {
+    /// Serves reads and write transactions alike (the repository calls it
+    /// `reads` on both backends).
     reads: PgPool,
 }
 

@@ -14,11 +14,17 @@ use redress_core::settings::OrgSettings;
 use redress_core::store::{CaseDetail, CaseFilter, CaseMutation, NotificationFilter, Store, StoreError, StoreResult};
 use redress_core::timeline::{NewEvent, TimelineEvent};
 use redress_core::user::{NewUser, Role, User};
-use redress_core::{CaseId, CustomerId, DomainError, Money, NotificationId, ProblemId, ServiceAreaId, UserId};
+use redress_core::feedback::Reward;
+use redress_core::store::{RewardEntry, Submission, Submitted};
+use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
+use redress_core::{CaseId, CustomerId, DomainError, Money, NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId, UserId};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 
 type Conn = <Db as sqlx::Database>::Connection;
+
+#[path = "surveys.rs"]
+mod surveys;
 
 // ---- conversions ------------------------------------------------------------
 
@@ -439,7 +445,7 @@ async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings
 
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
-async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>) -> StoreResult<Case> {
+async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
@@ -469,7 +475,24 @@ async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>) -> Sto
     .map_err(db_error)?;
     case.assign_id(CaseId(id));
     insert_events(c, case.id, &events).await?;
+    if let Some(r) = reward {
+        insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
+    }
     Ok(case)
+}
+
+async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward, case: Option<CaseId>, response: Option<i64>, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(customer.0)
+        .bind(r.points)
+        .bind(r.reason)
+        .bind(case.map(|c| c.0))
+        .bind(response)
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
@@ -508,6 +531,19 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
     let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
     for n in &outcome.notifications {
         insert_notification(c, Some(id), n, now).await?;
+    }
+    if !outcome.invitations.is_empty() {
+        let survey = surveys::recovery_survey(c).await?;
+        surveys::insert_invitations(c, survey, &outcome.invitations, now).await?;
+    }
+    if let Some((digest, report)) = &outcome.report_link {
+        sqlx::query("INSERT INTO report_links (token_sha256, case_id, report_id) VALUES ($1, $2, $3)")
+            .bind(digest)
+            .bind(id.0)
+            .bind(i64::from(*report))
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
     }
     Ok(case)
 }
@@ -623,8 +659,8 @@ impl Store for This {
         rows.into_iter().map(problem_from).collect()
     }
 
-    async fn create_case(&self, case: Case, events: Vec<NewEvent>) -> StoreResult<Case> {
-        self.write(move |c| Box::pin(insert_case(c, case, events))).await
+    async fn create_case(&self, case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case> {
+        self.write(move |c| Box::pin(insert_case(c, case, events, reward))).await
     }
 
     async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
@@ -732,5 +768,88 @@ impl Store for This {
             .await
             .map_err(db_error)?;
         rows.into_iter().map(notification_from).collect()
+    }
+
+    async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey> {
+        self.write(move |c| Box::pin(surveys::insert_survey(c, survey, now))).await
+    }
+
+    async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        surveys::load_survey(&mut c, id).await
+    }
+
+    async fn surveys(&self) -> StoreResult<Vec<Survey>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, data FROM surveys ORDER BY id").fetch_all(&self.reads).await.map_err(db_error)?;
+        rows.into_iter().map(surveys::survey_from).collect()
+    }
+
+    async fn create_invitations(&self, survey: SurveyId, invitations: Vec<NewInvitation>, now: Timestamp) -> StoreResult<Vec<Invitation>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                surveys::load_survey(c, survey).await?.ok_or_else(|| DomainError::not_found(format!("survey {survey} does not exist")))?;
+                surveys::require_customers(c, &invitations).await?;
+                surveys::insert_invitations(c, survey, &invitations, now).await
+            })
+        })
+        .await
+    }
+
+    async fn invitation_by_code(&self, code_digest: &str) -> StoreResult<Option<(Invitation, Survey)>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        let Some(inv) = surveys::load_invitation(&mut c, code_digest, false).await? else { return Ok(None) };
+        let survey = surveys::load_survey(&mut c, inv.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
+        Ok(Some((inv, survey)))
+    }
+
+    async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted> {
+        self.write(move |c| Box::pin(surveys::submit(c, submission))).await
+    }
+
+    async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>> {
+        let sql = format!("SELECT {} FROM responses WHERE id = $1", surveys::RESPONSE_COLS);
+        let row: Option<surveys::ResponseRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&self.reads).await.map_err(db_error)?;
+        row.map(surveys::response_from).transpose()
+    }
+
+    async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
+        let sql = format!(
+            "SELECT {} FROM responses WHERE ($1 IS NULL OR survey_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3",
+            surveys::RESPONSE_COLS
+        );
+        let rows: Vec<surveys::ResponseRow> = sqlx::query_as(&sql)
+            .bind(survey.map(|s| s.0))
+            .bind(before.map_or(i64::MAX, |b| b.0))
+            .bind(i64::from(limit.max(1)))
+            .fetch_all(&self.reads)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter().map(surveys::response_from).collect()
+    }
+
+    async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {
+        let rows: Vec<(i64, i64, String, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, points, reason, case_id, response_id, created_at FROM rewards WHERE customer_id = $1 ORDER BY id",
+        )
+        .bind(customer.0)
+        .fetch_all(&self.reads)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RewardEntry { id: r.0, points: r.1, reason: r.2, case_id: r.3.map(CaseId), response_id: r.4.map(ResponseId), created_at: ts(r.5)? })
+            })
+            .collect()
+    }
+
+    async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>> {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT c.id, c.data, l.report_id FROM report_links l JOIN cases c ON c.id = l.case_id WHERE l.token_sha256 = $1",
+        )
+        .bind(token_digest)
+        .fetch_optional(&self.reads)
+        .await
+        .map_err(db_error)?;
+        row.map(|(id, data, report)| Ok((case_from((id, data))?, report as u32))).transpose()
     }
 }

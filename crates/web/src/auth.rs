@@ -31,6 +31,18 @@ pub fn new_token() -> Result<(String, String), ApiError> {
     Ok((token, digest))
 }
 
+/// A new survey access code as the customer types it, and its stored digest.
+pub fn new_access_code() -> Result<(String, String), ApiError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        tracing::error!(error = %e, "no randomness for an access code");
+        ApiError::internal()
+    })?;
+    let code = redress_core::access_code::from_random(bytes);
+    let digest = redress_core::access_code::normalize(&code).map(|n| redress_core::access_code::digest(&n)).unwrap_or_default();
+    Ok((code, digest))
+}
+
 pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

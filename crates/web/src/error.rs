@@ -14,6 +14,8 @@ pub struct ApiError {
     pub detail: String,
     /// Extension members, such as `missing` when a close is refused.
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 /// The problem-detail body, for the OpenAPI document.
@@ -33,7 +35,7 @@ pub struct Problem {
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        ApiError { status, detail: detail.into(), extra: None }
+        ApiError { status, detail: detail.into(), extra: None, retry_after: None }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
@@ -63,10 +65,11 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden(_) => Self::forbidden(detail),
             DomainError::Conflict(_) => Self::new(StatusCode::CONFLICT, detail),
             DomainError::NotFound(_) => Self::not_found(detail),
+            DomainError::AccessRefused => Self::forbidden(detail),
             DomainError::Incomplete(missing) => {
                 let mut extra = serde_json::Map::new();
                 extra.insert("missing".into(), serde_json::json!(missing));
-                ApiError { status: StatusCode::CONFLICT, detail, extra: Some(extra) }
+                ApiError { status: StatusCode::CONFLICT, detail, extra: Some(extra), retry_after: None }
             }
         }
     }
@@ -96,6 +99,11 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limiter;
 mod ops;
 
 use axum::Router;
@@ -27,11 +28,14 @@ pub use api::openapi_json;
 pub struct WebConfig {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Where customers reach this server, for links in messages
+    /// (`https://feedback.example.com`); no trailing slash.
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024 }
+        WebConfig { max_body_bytes: 1024 * 1024, public_url: "http://127.0.0.1:8080".into() }
     }
 }
 
@@ -44,11 +48,12 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: WebConfig,
     tokens: auth::TokenCache,
+    guesses: limiter::GuessLimiter,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default() }))
+        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default(), guesses: limiter::GuessLimiter::default() }))
     }
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
@@ -63,6 +68,13 @@ impl AppState {
     }
     pub fn tokens(&self) -> &auth::TokenCache {
         &self.0.tokens
+    }
+    pub fn guesses(&self) -> &limiter::GuessLimiter {
+        &self.0.guesses
+    }
+    /// `path` on the public URL customers use.
+    pub fn public_link(&self, path: &str) -> String {
+        format!("{}{path}", self.0.config.public_url.trim_end_matches('/'))
     }
 }
 
@@ -82,5 +94,6 @@ pub fn router(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then finishes requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     ops::install_metrics();
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -200,7 +200,9 @@ async fn close_names_missing_steps_until_done_or_waived(b: Backend) {
     let full = app.case_json(case).await;
     let kinds: Vec<&str> = full["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.iter().filter(|k| **k == "deviation").count(), 2);
-    assert_eq!(kinds.last(), Some(&"closed"));
+    assert_eq!(kinds[kinds.len() - 2..], ["closed", "recovery_survey_queued"]);
+    let (_, notes) = app.get(&app.admin, &format!("/api/v1/notifications?case_id={case}&kind=recovery_survey")).await;
+    assert_eq!(notes.as_array().unwrap().len(), 1, "closing queues the recovery survey");
 }
 
 async fn third_transfer_flags_the_case(b: Backend) {

@@ -101,6 +101,12 @@ impl Case {
             gifts: Vec::new(),
             closed_at: None,
             closed_by: None,
+            assignees: Vec::new(),
+            requires_report: false,
+            reports: Vec::new(),
+            survey_response_id: None,
+            opening_score: None,
+            recovery: None,
         };
         case.settle();
         let lag = case.identification_lag();

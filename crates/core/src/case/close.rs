@@ -52,6 +52,9 @@ impl Case {
         }
         self.require_open("record a deviation")?;
         let reason = required_text("reason", reason, 2000)?;
+        if !self.needs(step) {
+            return Err(DomainError::conflict(format!("{} does not need {}; there is nothing to waive", self.reference, step.as_str())));
+        }
         if self.is_waived(step) {
             return Err(DomainError::conflict(format!("{} is already waived on {}", step.as_str(), self.reference)));
         }
@@ -88,8 +91,16 @@ impl Case {
         )))
     }
 
-    /// Closes the case once every step is done or waived.
-    pub fn close(&mut self, actor: &User, note: Option<&str>, now: Timestamp) -> Result<Outcome, DomainError> {
+    /// Closes the case once every step is done or waived, and invites the
+    /// customer to the short recovery survey.
+    pub fn close(
+        &mut self,
+        actor: &User,
+        note: Option<&str>,
+        recovery: Option<RecoveryInvite>,
+        ctx: &CaseContext,
+        now: Timestamp,
+    ) -> Result<Outcome, DomainError> {
         self.require_steering(actor, "close it")?;
         self.require_open("close it again")?;
         if let Some(p) = self.pending_action() {
@@ -105,12 +116,16 @@ impl Case {
         self.update_due_at = None;
         let waived: Vec<Step> = self.deviations.iter().map(|d| d.step).collect();
         self.settle();
-        Ok(Outcome::default().event(NewEvent::new(
+        let mut out = Outcome::default().event(NewEvent::new(
             actor.id,
             now,
             "closed",
             if waived.is_empty() { "Case closed: every step of the loop done".to_string() } else { format!("Case closed with {} step(s) waived", waived.len()) },
             json!({ "note": note, "waived": waived, "within_resolution_target": now <= self.resolution_due_at }),
-        )))
+        ));
+        if let Some(invite) = recovery {
+            self.invite_to_recovery(actor.id, invite, ctx, now, &mut out);
+        }
+        Ok(out)
     }
 }

@@ -14,10 +14,12 @@ mod action;
 mod capture;
 mod close;
 mod prevent;
+mod report;
 
 pub use action::{ActionStatus, CorrectiveAction, Decision, RemedyKind};
 pub use capture::{CasePatch, NewCase};
 pub use prevent::{FollowUp, FollowUpOutcome, Preventive, PreventiveInput};
+pub use report::{Assignee, FormalReport, Recovery, RecoveryInvite};
 
 use crate::customer::Customer;
 use crate::notification::NewNotification;
@@ -107,10 +109,13 @@ pub enum Step {
     Apology,
     PreventiveAction,
     FollowUp,
+    /// Only where a follow-up rule asked for one (low survey scores).
+    FormalReport,
 }
 
 impl Step {
-    pub const ALL: [Step; 5] = [Step::FirstResponse, Step::CorrectiveAction, Step::Apology, Step::PreventiveAction, Step::FollowUp];
+    pub const ALL: [Step; 6] =
+        [Step::FirstResponse, Step::CorrectiveAction, Step::Apology, Step::PreventiveAction, Step::FollowUp, Step::FormalReport];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -119,6 +124,7 @@ impl Step {
             Step::Apology => "apology",
             Step::PreventiveAction => "preventive_action",
             Step::FollowUp => "follow_up",
+            Step::FormalReport => "formal_report",
         }
     }
 
@@ -130,6 +136,7 @@ impl Step {
             Step::Apology => "the apology, which needs an agreed action and a named preventive-action owner",
             Step::PreventiveAction => "the preventive action: owner, root cause and action",
             Step::FollowUp => "an independent follow-up confirming the matter is resolved",
+            Step::FormalReport => "the formal action report delivered to the customer",
         }
     }
 }
@@ -249,6 +256,23 @@ pub struct Case {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     pub closed_by: Option<UserId>,
+    /// Others assigned besides the owner (a service manager, a senior to attend).
+    #[serde(default)]
+    pub assignees: Vec<Assignee>,
+    /// A formal action report must reach the customer before closing.
+    #[serde(default)]
+    pub requires_report: bool,
+    #[serde(default)]
+    pub reports: Vec<FormalReport>,
+    /// The survey response that opened the case.
+    #[serde(default)]
+    pub survey_response_id: Option<crate::ResponseId>,
+    /// The lowest rating of that response.
+    #[serde(default)]
+    pub opening_score: Option<u8>,
+    /// The recovery survey's score against the opening score.
+    #[serde(default)]
+    pub recovery: Option<Recovery>,
 }
 
 /// What a case mutation needs beyond the case itself, loaded by the store in
@@ -274,6 +298,10 @@ pub struct Outcome {
     pub events: Vec<NewEvent>,
     pub notifications: Vec<NewNotification>,
     pub communication: Option<NewCommunication>,
+    /// Survey invitations to create (the recovery survey on closing).
+    pub invitations: Vec<crate::survey::NewInvitation>,
+    /// A private report link to register: (digest of its token, report id).
+    pub report_link: Option<(String, u32)>,
 }
 
 impl Outcome {
@@ -364,6 +392,7 @@ impl Case {
             Step::Apology => self.apology.as_ref().is_some_and(|a| a.status == ApologyStatus::Scheduled),
             Step::PreventiveAction => self.preventive.as_ref().is_some_and(Preventive::is_complete),
             Step::FollowUp => self.follow_ups.last().is_some_and(|f| f.outcome == FollowUpOutcome::Resolved),
+            Step::FormalReport => !self.reports.is_empty(),
         }
     }
 
@@ -373,7 +402,13 @@ impl Case {
 
     /// Steps neither done nor waived: what stands between the case and closing.
     pub fn missing_steps(&self) -> Vec<Step> {
-        Step::ALL.into_iter().filter(|s| !self.is_done(*s) && !self.is_waived(*s)).collect()
+        Step::ALL.into_iter().filter(|s| self.needs(*s) && !self.is_done(*s) && !self.is_waived(*s)).collect()
+    }
+
+    /// Whether this case's loop includes `step`: all do but the formal
+    /// report, which only a follow-up rule requires.
+    pub fn needs(&self, step: Step) -> bool {
+        step != Step::FormalReport || self.requires_report
     }
 
     /// Whether `actor` is the owner or a supervisor: who may steer the case.

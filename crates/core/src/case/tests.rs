@@ -212,8 +212,8 @@ fn close_names_missing_steps_until_done_or_waived() {
     let w = world();
     let now = t(NOW);
     let mut case = opened(&w, false);
-    match case.close(&w.agent, None, now).unwrap_err() {
-        DomainError::Incomplete(missing) => assert_eq!(missing, Step::ALL.to_vec()),
+    match case.close(&w.agent, None, None, &w.ctx, now).unwrap_err() {
+        DomainError::Incomplete(missing) => assert_eq!(missing, Step::ALL[..5].to_vec()),
         other => panic!("{other}"),
     }
     let err = case.deviate(&w.agent, Step::FollowUp, "customer unreachable", now).unwrap_err();
@@ -223,9 +223,14 @@ fn close_names_missing_steps_until_done_or_waived() {
     }
     case.deviate(&w.big_manager, Step::FollowUp, "customer asked not to be contacted", now).unwrap();
     assert!(matches!(case.deviate(&w.agent, Step::Apology, "again", now), Err(DomainError::Conflict(_))));
-    case.close(&w.agent, Some("logged only"), now).unwrap();
+    assert!(matches!(case.deviate(&w.agent, Step::FormalReport, "none asked", now), Err(DomainError::Conflict(_))));
+    let invite = RecoveryInvite { code: "ABCD-EFGH-JKMN".into(), digest: "d".into(), survey_url: "http://x/survey".into(), expires_at: t("2026-12-20T00:00:00Z") };
+    let out = case.close(&w.agent, Some("logged only"), Some(invite), &w.ctx, now).unwrap();
     assert_eq!(case.status, Status::Closed);
-    assert!(matches!(case.close(&w.agent, None, now), Err(DomainError::Conflict(_))));
+    assert_eq!(out.invitations.len(), 1);
+    assert_eq!(out.notifications[0].scheduled_for, t("2026-11-23T09:00:00Z"), "recovery survey the next business morning");
+    assert!(out.notifications[0].body.contains("ABCD-EFGH-JKMN"));
+    assert!(matches!(case.close(&w.agent, None, None, &w.ctx, now), Err(DomainError::Conflict(_))));
 }
 
 #[test]
@@ -250,4 +255,22 @@ fn gifts_stay_within_mandate() {
     let mut case = opened(&w, false);
     assert!(case.give_gift(&w.agent, "Flowers", Money::parse("20").unwrap(), t(NOW)).is_ok());
     assert!(matches!(case.give_gift(&w.agent, "Concert tickets", Money::parse("120").unwrap(), t(NOW)), Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn a_required_report_blocks_closing_until_delivered() {
+    let w = world();
+    let now = t(NOW);
+    let mut case = ready_for_follow_up(&w, false);
+    case.requires_report = true;
+    case.follow_up(&w.colleague, FollowUpOutcome::Resolved, 4, true, None, now).unwrap();
+    match case.close(&w.agent, None, None, &w.ctx, now).unwrap_err() {
+        DomainError::Incomplete(missing) => assert_eq!(missing, vec![Step::FormalReport]),
+        other => panic!("{other}"),
+    }
+    assert!(matches!(case.add_report(&w.agent, "What we do", &[], "x".into(), "l", &w.ctx, now), Err(DomainError::Invalid(_))));
+    let out = case.add_report(&w.agent, "What went wrong", &["Double boxes from Monday".into()], "digest".into(), "http://x/reports/t", &w.ctx, now).unwrap();
+    assert_eq!(out.report_link, Some(("digest".into(), 1)));
+    assert!(out.notifications[0].body.contains("http://x/reports/t"));
+    case.close(&w.agent, None, None, &w.ctx, now).unwrap();
 }

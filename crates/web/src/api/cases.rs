@@ -134,7 +134,8 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
     };
     let now = app.now();
     let (case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
-    let case = store.create_case(case, events).await?;
+    let reward = settings.fast_report_reward(case.identification_lag());
+    let case = store.create_case(case, events, reward).await?;
     let location = format!("/api/v1/cases/{}", case.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
 }

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_core::customer::{parse_time_zone, Customer, NewCustomer};
+use redress_core::store::RewardEntry;
 use redress_core::user::{optional_text, parse_email, required_text};
 use redress_core::{CustomerId, UserId};
 use serde::Deserialize;
@@ -65,4 +66,19 @@ pub async fn list_customers(State(app): State<AppState>, actor: Actor, ApiQuery(
 pub async fn get_customer(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Customer>> {
     actor.staff()?;
     Ok(Json(found(app.store().customer(CustomerId(id)).await?, "customer", id)?))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct RewardsLedger {
+    pub balance: i64,
+    pub entries: Vec<RewardEntry>,
+}
+
+/// A customer's rewards: points for answering surveys and reporting fast.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/rewards", tag = "directory", params(("id" = i64, Path)), responses((status = 200, body = RewardsLedger)))]
+pub async fn rewards(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<RewardsLedger>> {
+    actor.staff()?;
+    found(app.store().customer(CustomerId(id)).await?, "customer", id)?;
+    let entries = app.store().rewards(CustomerId(id)).await?;
+    Ok(Json(RewardsLedger { balance: entries.iter().map(|e| e.points).sum(), entries }))
 }

@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Case, CaseContext, Channel, Decision, Direction, FollowUpOutcome, Outcome, PreventiveInput, RemedyKind, Step};
+use redress_core::case::{Case, CaseContext, Channel, Decision, Direction, FollowUpOutcome, Outcome, PreventiveInput, RecoveryInvite, RemedyKind, Step};
 use redress_core::user::User;
 use redress_core::{CaseId, DomainError, Money, ProblemId, UserId};
 use serde::Deserialize;
@@ -213,5 +213,45 @@ pub struct CloseRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = i64, Path)),
     request_body = CloseRequest, responses((status = 200, body = CaseView)))]
 pub async fn close(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CloseRequest>) -> ApiResult<Json<CaseView>> {
-    mutate(&app, id, vec![], move |case, _, now| case.close(&actor, req.note.as_deref(), now)).await
+    let (code, digest) = crate::auth::new_access_code()?;
+    let survey_url = app.public_link("/survey");
+    mutate(&app, id, vec![], move |case, ctx, now| {
+        let days = i64::from(ctx.settings.invitation_valid_days);
+        let invite = RecoveryInvite { code, digest, survey_url, expires_at: now + jiff::SignedDuration::from_hours(24 * days) };
+        case.close(&actor, req.note.as_deref(), Some(invite), ctx, now)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// What went wrong and what we learned, for the customer.
+    summary: String,
+    /// The actions committed to the customer.
+    actions: Vec<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct ReportCreated {
+    /// The private, printable link to the report (also sent to the customer).
+    report_url: String,
+    case: CaseView,
+}
+
+/// Delivers the formal action report: stored on the case, printable at a
+/// private link, and the link queued to the customer.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reports", tag = "cases", params(("id" = i64, Path)),
+    request_body = ReportRequest, responses((status = 201, body = ReportCreated)))]
+pub async fn add_report(
+    State(app): State<AppState>,
+    Actor(actor): Actor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ReportRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<ReportCreated>)> {
+    let (token, digest) = crate::auth::new_token()?;
+    let report_url = app.public_link(&format!("/reports/{token}"));
+    let link = report_url.clone();
+    let Json(case) = mutate(&app, id, vec![], move |case, ctx, now| case.add_report(&actor, &req.summary, &req.actions, digest, &link, ctx, now)).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(ReportCreated { report_url, case })))
 }

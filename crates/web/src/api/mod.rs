@@ -6,8 +6,10 @@ mod directory;
 mod loop_steps;
 mod notifications;
 mod problems;
+mod responses;
 mod service_areas;
 mod settings;
+mod surveys;
 mod users;
 
 use crate::error::Problem;
@@ -34,6 +36,7 @@ use utoipa_axum::routes;
         (name = "cases", description = "Capture, own, respond, act, apologise, prevent, verify, close"),
         (name = "directory", description = "Staff, customers, service areas, problems, settings"),
         (name = "notifications", description = "Outbound messages"),
+        (name = "surveys", description = "Surveys, invitations with access codes, responses, follow-up rules"),
     )
 )]
 struct ApiDoc;
@@ -83,6 +86,14 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(loop_steps::deviate))
         .routes(routes!(loop_steps::give_gift))
         .routes(routes!(loop_steps::close))
+        .routes(routes!(loop_steps::add_report))
+        .routes(routes!(surveys::create_survey, surveys::list_surveys))
+        .routes(routes!(surveys::get_survey))
+        .routes(routes!(surveys::invite))
+        .routes(routes!(responses::submit_response, responses::list_responses))
+        .routes(routes!(responses::get_response))
+        .routes(routes!(settings::get_rules, settings::put_rules))
+        .routes(routes!(customers::rewards))
         .routes(routes!(notifications::list_notifications))
 }
 

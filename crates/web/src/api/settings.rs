@@ -6,6 +6,7 @@ use crate::extract::ApiJson;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
+use redress_core::rules::FollowUpRules;
 use redress_core::settings::OrgSettings;
 
 #[utoipa::path(get, path = "/api/v1/settings", tag = "directory", responses((status = 200, body = OrgSettings)))]
@@ -21,4 +22,21 @@ pub async fn put_settings(State(app): State<AppState>, actor: Actor, ApiJson(req
     actor.admin()?;
     let settings = req.validate()?;
     Ok(Json(app.store().put_settings(settings).await?))
+}
+
+/// The survey follow-up rules (thresholds and roles as data).
+#[utoipa::path(get, path = "/api/v1/follow-up-rules", tag = "surveys", responses((status = 200, body = FollowUpRules)))]
+pub async fn get_rules(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<FollowUpRules>> {
+    actor.staff()?;
+    Ok(Json(app.store().settings().await?.follow_up_rules))
+}
+
+/// Replaces the follow-up rules (admin only).
+#[utoipa::path(put, path = "/api/v1/follow-up-rules", tag = "surveys", request_body = FollowUpRules, responses((status = 200, body = FollowUpRules)))]
+pub async fn put_rules(State(app): State<AppState>, actor: Actor, ApiJson(rules): ApiJson<FollowUpRules>) -> ApiResult<Json<FollowUpRules>> {
+    actor.admin()?;
+    let mut settings = app.store().settings().await?;
+    settings.follow_up_rules = rules;
+    let saved = app.store().put_settings(settings.validate()?).await?;
+    Ok(Json(saved.follow_up_rules))
 }

@@ -1,0 +1,255 @@
+//! Surveys, invitations, responses and rewards: part of the repository,
+//! compiled for each backend alongside it.
+
+use super::*;
+use redress_core::feedback::ResponseContext;
+use redress_core::survey::{Answers, Receipt};
+use redress_core::InvitationId;
+
+pub(super) fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
+    let mut s: Survey = from_json(&data)?;
+    s.id = SurveyId(id);
+    Ok(s)
+}
+
+pub(super) async fn load_survey(c: &mut Conn, id: SurveyId) -> StoreResult<Option<Survey>> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, data FROM surveys WHERE id = $1").bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(survey_from).transpose()
+}
+
+/// The survey sent when a case closes: the oldest one with purpose `recovery`
+/// (a built-in one ships with the schema).
+pub(super) async fn recovery_survey(c: &mut Conn) -> StoreResult<SurveyId> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM surveys WHERE purpose = 'recovery'").fetch_one(&mut *c).await.map_err(db_error)?;
+    id.map(SurveyId).ok_or_else(|| StoreError::Backend("no recovery survey is defined".into()))
+}
+
+pub(super) async fn insert_survey(c: &mut Conn, s: NewSurvey, now: Timestamp) -> StoreResult<Survey> {
+    if let Some(area) = s.service_area_id {
+        load_area(c, area).await?.ok_or_else(|| DomainError::invalid(format!("service_area_id {area} does not exist")))?;
+    }
+    let mut survey = Survey {
+        id: SurveyId(0),
+        title: s.title,
+        intro: s.intro,
+        service_area_id: s.service_area_id,
+        questions: s.questions,
+        reward_points: s.reward_points,
+        thank_you: s.thank_you,
+        purpose: s.purpose,
+        created_at: now,
+    };
+    let id: i64 = sqlx::query_scalar("INSERT INTO surveys (title, purpose, service_area_id, data, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(&survey.title)
+        .bind(name_of(&survey.purpose)?)
+        .bind(survey.service_area_id.map(|a| a.0))
+        .bind(to_json(&survey)?)
+        .bind(micros(now))
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_error)?;
+    survey.id = SurveyId(id);
+    Ok(survey)
+}
+
+/// Refuses invitations for customers that do not exist, naming the first.
+pub(super) async fn require_customers(c: &mut Conn, invitations: &[NewInvitation]) -> StoreResult<()> {
+    let ids: std::collections::BTreeSet<i64> = invitations.iter().map(|i| i.customer_id.0).collect();
+    for id in ids {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE id = $1").bind(id).fetch_optional(&mut *c).await.map_err(db_error)?;
+        if found.is_none() {
+            return Err(DomainError::invalid(format!("customer_id {id} does not exist")).into());
+        }
+    }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT (6 parameters each, well under both limits).
+const INVITATION_CHUNK: usize = 500;
+
+pub(super) async fn insert_invitations(c: &mut Conn, survey: SurveyId, invitations: &[NewInvitation], now: Timestamp) -> StoreResult<Vec<Invitation>> {
+    let mut out = Vec::with_capacity(invitations.len());
+    for chunk in invitations.chunks(INVITATION_CHUNK) {
+        let mut sql = String::from("INSERT INTO invitations (survey_id, customer_id, code_sha256, expires_at, case_id, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            let n = i * 6;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+        }
+        sql.push_str(" RETURNING id, code_sha256");
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for inv in chunk {
+            q = q.bind(survey.0).bind(inv.customer_id.0).bind(inv.code_digest.clone()).bind(micros(inv.expires_at)).bind(inv.case_id.map(|c| c.0)).bind(micros(now));
+        }
+        let ids: HashMap<String, i64> = q.fetch_all(&mut *c).await.map_err(db_error)?.into_iter().map(|(id, d)| (d, id)).collect();
+        for inv in chunk {
+            let id = ids.get(&inv.code_digest).copied().ok_or_else(|| StoreError::Backend("an invitation id went missing".into()))?;
+            out.push(Invitation {
+                id: InvitationId(id),
+                survey_id: survey,
+                customer_id: inv.customer_id,
+                expires_at: inv.expires_at,
+                used_at: None,
+                case_id: inv.case_id,
+                created_at: now,
+            });
+        }
+    }
+    Ok(out)
+}
+
+type InvitationRow = (i64, i64, i64, i64, Option<i64>, Option<i64>, i64);
+
+pub(super) async fn load_invitation(c: &mut Conn, digest: &str, lock: bool) -> StoreResult<Option<Invitation>> {
+    let sql = format!(
+        "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at FROM invitations WHERE code_sha256 = $1{}",
+        if lock { LOCK_FOR_UPDATE } else { "" }
+    );
+    let row: Option<InvitationRow> = sqlx::query_as(&sql).bind(digest).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(|r| {
+        Ok(Invitation {
+            id: InvitationId(r.0),
+            survey_id: SurveyId(r.1),
+            customer_id: CustomerId(r.2),
+            expires_at: ts(r.3)?,
+            used_at: opt_ts(r.4)?,
+            case_id: r.5.map(CaseId),
+            created_at: ts(r.6)?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
+pub(super) type ResponseRow = (i64, i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, i64);
+
+pub(super) fn response_from(r: ResponseRow) -> StoreResult<Response> {
+    Ok(Response {
+        id: ResponseId(r.0),
+        survey_id: SurveyId(r.1),
+        invitation_id: InvitationId(r.2),
+        customer_id: CustomerId(r.3),
+        answers: from_json::<Answers>(&r.4)?,
+        lowest_rating: r.5.map(|v| v as u8),
+        nps: r.6.map(|v| v as u8),
+        case_id: r.7.map(CaseId),
+        created_at: ts(r.8)?,
+    })
+}
+
+/// Loads what a response is judged against.
+async fn response_context(c: &mut Conn, invitation: Invitation) -> StoreResult<ResponseContext> {
+    let survey = load_survey(c, invitation.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
+    let customer = load_customer(c, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
+    let settings = load_settings(c).await?;
+    let area = match survey.service_area_id {
+        Some(a) => load_area(c, a).await?,
+        None => None,
+    };
+    let named = settings.follow_up_rules.rules.iter().flat_map(|r| r.owner.iter().chain(r.assign.iter())).filter_map(|p| match p {
+        redress_core::rules::Party::User(id) => Some(*id),
+        _ => None,
+    });
+    let wanted: Vec<UserId> =
+        [customer.client_manager_id, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id].into_iter().flatten().chain(named).collect();
+    let mut users = HashMap::new();
+    for id in wanted {
+        if let Some(u) = load_user(c, id).await? {
+            users.insert(id, u);
+        }
+    }
+    let first = |roles: &'static str| format!("SELECT {USER_COLS} FROM users WHERE active = $1 AND role IN ({roles}) ORDER BY id LIMIT 1");
+    let senior: Option<UserRow> = sqlx::query_as(&first("'senior'")).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let supervisor: Option<UserRow> =
+        sqlx::query_as(&first("'manager', 'senior', 'admin'")).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let recovery_case = match invitation.case_id {
+        Some(id) => {
+            let sql = format!("SELECT id, data FROM cases WHERE id = $1{LOCK_FOR_UPDATE}");
+            let row: Option<(i64, String)> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+            row.map(case_from).transpose()?
+        }
+        None => None,
+    };
+    Ok(ResponseContext {
+        invitation,
+        survey,
+        customer,
+        settings,
+        area,
+        users,
+        seniors: senior.map(user_from).transpose()?.into_iter().collect(),
+        any_supervisor: supervisor.map(user_from).transpose()?,
+        recovery_case,
+    })
+}
+
+pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted> {
+    let invitation = load_invitation(c, &s.code_digest, true).await?.ok_or(DomainError::AccessRefused)?;
+    if let Some(key) = &s.idempotency_key {
+        let seen: Option<(i64, String)> =
+            sqlx::query_as("SELECT invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
+        if let Some((invitation_id, receipt)) = seen {
+            if invitation_id != invitation.id.0 {
+                return Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into());
+            }
+            return Ok(Submitted { receipt: from_json(&receipt)?, replayed: true });
+        }
+    }
+    let ctx = response_context(c, invitation.clone()).await?;
+    let plan = (s.judge)(&ctx)?;
+    let now = plan.acknowledgement.scheduled_for;
+    let used = sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(micros(now))
+        .bind(invitation.id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    if used.rows_affected() != 1 {
+        return Err(DomainError::AccessRefused.into());
+    }
+    let response_id: i64 = sqlx::query_scalar(
+        "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8) RETURNING id",
+    )
+    .bind(invitation.survey_id.0)
+    .bind(invitation.id.0)
+    .bind(invitation.customer_id.0)
+    .bind(to_json(&plan.answers)?)
+    .bind(plan.lowest_rating.map(i64::from))
+    .bind(plan.nps.map(i64::from))
+    .bind(&s.idempotency_key)
+    .bind(micros(now))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
+    let mut case_id = None;
+    if let Some((mut case, events)) = plan.case {
+        case.survey_response_id = Some(ResponseId(response_id));
+        let case = insert_case(c, case, events, None).await?;
+        case_id = Some(case.id);
+    }
+    if let Some((case, event)) = plan.recovery {
+        save_case(c, &case).await?;
+        insert_events(c, case.id, &[event]).await?;
+    }
+    insert_notification(c, case_id, &plan.acknowledgement, now).await?;
+    if let Some(r) = &plan.reward {
+        insert_reward(c, invitation.customer_id, r, None, Some(response_id), now).await?;
+    }
+    let receipt = Receipt {
+        response_id: ResponseId(response_id),
+        thank_you: plan.thank_you,
+        next: plan.next,
+        reward_points: plan.reward.map_or(0, |r| r.points),
+    };
+    sqlx::query("UPDATE responses SET receipt = $1, case_id = $2 WHERE id = $3")
+        .bind(to_json(&receipt)?)
+        .bind(case_id.map(|c| c.0))
+        .bind(response_id)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(Submitted { receipt, replayed: false })
+}
