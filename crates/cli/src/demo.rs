@@ -10,12 +10,12 @@ pub async fn run(database_url: Option<String>, max_body_bytes: usize, bind: &str
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("redress-demo.db").display()));
     let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
-    let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example")).await?;
+    let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example"), Some(DEMO_PASSWORD)).await?;
     let running = server::start(store, bind, max_body_bytes, None).await?;
     let api = Client::new(&running.base_url, &admin_token);
     let seeded = seed(&api).await;
-    let tokens = match seeded {
-        Ok(t) => t,
+    let Seeded { tokens, codes } = match seeded {
+        Ok(s) => s,
         Err(e) => {
             running.stop().await;
             return Err(format!("seeding the demo failed: {e}"));
@@ -23,7 +23,13 @@ pub async fn run(database_url: Option<String>, max_body_bytes: usize, bind: &str
     };
     let base = &running.base_url;
     println!("Redress demo is serving on {base}  (database: {url})\n");
-    println!("Log in with an API token (Authorization: Bearer <token>):");
+    println!("Customers: open {base}/survey and enter a password from the Demo Survey:");
+    for (who, code) in &codes {
+        println!("  {who:<29} {code}");
+    }
+    println!("\nStaff console: {base}/console — sign in as ada.admin@demo.example, alice@demo.example,");
+    println!("  max@demo.example, maya@demo.example, sam@demo.example or bob@demo.example; password {DEMO_PASSWORD}\n");
+    println!("API: send a token as Authorization: Bearer <token>:");
     println!("  admin   Ada Admin             {admin_token}");
     for (who, token) in &tokens {
         println!("  {who:<29} {token}");
@@ -40,6 +46,9 @@ pub async fn run(database_url: Option<String>, max_body_bytes: usize, bind: &str
     Ok(())
 }
 
+/// Every demo staff member signs in to the console with this password.
+pub const DEMO_PASSWORD: &str = "redress-demo";
+
 fn ago(hours: i64) -> String {
     (Timestamp::now() - SignedDuration::from_hours(hours)).to_string()
 }
@@ -48,11 +57,19 @@ fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_default()
 }
 
-/// Seeds staff, customers, areas, a problem and one case per stage of the loop.
-async fn seed(api: &Client) -> Result<Vec<(String, String)>, String> {
+/// What the demo prints: tokens per user and survey access codes.
+struct Seeded {
+    tokens: Vec<(String, String)>,
+    codes: Vec<(String, String)>,
+}
+
+/// Seeds staff, customers, areas, a problem, one case per stage of the loop
+/// and the "Demo Survey" with invitations.
+async fn seed(api: &Client) -> Result<Seeded, String> {
     api.put("/api/v1/settings", json!({ "name": "Demo Company", "timezone": "Europe/London", "currency": "GBP" })).await?;
     let user = |name: &str, email: &str, role: &str, mandate: &str, manager: Option<i64>| {
-        json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager })
+        let password = (role != "partner").then_some(DEMO_PASSWORD);
+        json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager, "password": password })
     };
     let max = api.post("/api/v1/users", user("Max Manager", "max@demo.example", "manager", "500", None)).await?;
     let maya = api.post("/api/v1/users", user("Maya Manager", "maya@demo.example", "manager", "100", Some(id(&max)))).await?;
@@ -137,5 +154,29 @@ async fn seed(api: &Client) -> Result<Vec<(String, String)>, String> {
     api.post(&path(&c, "transfer"), json!({ "to_user_id": id(&alice), "reason": "Back to the first contact" })).await?;
     // 10. Submitted by a retailer's system.
     as_partner.post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store", "service_area_id": id(&deliveries) })).await?;
-    Ok(tokens)
+
+    // The Demo Survey, with an access code per customer.
+    let survey = api
+        .post("/api/v1/surveys", json!({
+            "title": "Demo Survey",
+            "intro": "Three quick questions about your last delivery.",
+            "service_area_id": id(&deliveries),
+            "reward_points": 20,
+            "thank_you": "Thank you for your feedback: it goes straight to the people who can act on it.",
+            "questions": [
+                { "key": "punctuality", "prompt": "How punctual was your delivery?", "kind": "rating" },
+                { "key": "condition", "prompt": "How was the condition of your order?", "kind": "rating" },
+                { "key": "courtesy", "prompt": "How courteous was the driver?", "kind": "rating" },
+                { "key": "recommend", "prompt": "How likely are you to recommend us to a friend?", "kind": "nps" },
+                { "key": "comment", "prompt": "Anything else you would like to tell us?", "kind": "text", "required": false },
+            ],
+        }))
+        .await?;
+    let invited = api.post(&format!("/api/v1/surveys/{}/invitations", id(&survey)), json!({ "customer_ids": customers })).await?;
+    let names = ["Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra"];
+    let codes = invited
+        .as_array()
+        .map(|a| a.iter().zip(names).map(|(i, n)| (n.to_string(), i["code"].as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default();
+    Ok(Seeded { tokens, codes })
 }

@@ -60,6 +60,9 @@ enum AdminCommand {
         name: String,
         #[arg(long)]
         email: Option<String>,
+        /// Console password (10+ characters); read from REDRESS_ADMIN_PASSWORD if set.
+        #[arg(long, env = "REDRESS_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
 }
 
@@ -100,9 +103,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{ran} migration(s) applied to {}", config::redact(&cfg.database_url));
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { name, email } } => {
+        Command::Admin { command: AdminCommand::Create { name, email, password } } => {
             let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
-            let (user, token) = server::create_admin(store.as_ref(), &name, email.as_deref()).await?;
+            let (user, token) = server::create_admin(store.as_ref(), &name, email.as_deref(), password.as_deref()).await?;
             eprintln!("created admin user {} ({})", user.id, user.name);
             println!("{token}");
             Ok(())

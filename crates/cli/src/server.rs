@@ -66,12 +66,22 @@ pub async fn shutdown_signal() {
 }
 
 /// Creates an admin and an API token for it; returns the token (shown once).
-pub async fn create_admin(store: &dyn Store, name: &str, email: Option<&str>) -> Result<(User, String), String> {
+pub async fn create_admin(store: &dyn Store, name: &str, email: Option<&str>, password: Option<&str>) -> Result<(User, String), String> {
     let email = redress_core::user::parse_email(email).map_err(|e| e.to_string())?;
+    let password_hash = match password {
+        Some(p) => {
+            redress_web::auth::check_password_rules(p).map_err(|e| e.detail)?;
+            if email.is_none() {
+                return Err("a console password needs --email to sign in with".into());
+            }
+            Some(redress_web::auth::hash_password(p.to_string()).await.map_err(|e| e.detail)?)
+        }
+        None => None,
+    };
     let name = redress_core::user::required_text("name", name, 200).map_err(|e| e.to_string())?;
     let now = jiff::Timestamp::now();
     let user = store
-        .create_user(NewUser { name, email, role: Role::Admin, mandate: Money::ZERO, manager_id: None }, now)
+        .create_user(NewUser { name, email, role: Role::Admin, mandate: Money::ZERO, manager_id: None, password_hash }, now)
         .await
         .map_err(|e| e.to_string())?;
     let (token, digest) = redress_web::auth::new_token().map_err(|e| e.detail)?;

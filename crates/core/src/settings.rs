@@ -144,7 +144,7 @@ impl OrgSettings {
     /// occurred, if any.
     pub fn fast_report_reward(&self, lag: jiff::SignedDuration) -> Option<crate::feedback::Reward> {
         let fast = lag.as_secs() <= i64::from(self.fast_report_within_hours) * 3600;
-        (fast && self.fast_report_points > 0).then(|| crate::feedback::Reward { points: self.fast_report_points, reason: "fast_report" })
+        (fast && self.fast_report_points > 0).then_some(crate::feedback::Reward { points: self.fast_report_points, reason: "fast_report" })
     }
 
     /// The organisation's targets with the built-in ones behind them.

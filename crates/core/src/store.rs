@@ -113,6 +113,14 @@ pub trait Store: Send + Sync + 'static {
     /// Stores an API token's SHA-256 digest (never the token).
     async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64>;
     async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
+    /// The account with this e-mail (any case) and its password hash, if any.
+    async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>>;
+    async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()>;
+    /// Stores a console session by the digest of its cookie token.
+    async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()>;
+    /// The signed-in user of an unexpired session.
+    async fn user_by_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_sha256: &str) -> StoreResult<()>;
 
     /// Creates a customer; `client_manager_id` must exist.
     async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer>;

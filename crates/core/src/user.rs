@@ -74,6 +74,8 @@ pub struct NewUser {
     pub role: Role,
     pub mandate: Money,
     pub manager_id: Option<UserId>,
+    /// An argon2 hash for signing in to the console; none for API-only accounts.
+    pub password_hash: Option<String>,
 }
 
 /// Trims a required text field and checks its length, naming the field on failure.

@@ -333,7 +333,7 @@ async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> StoreResult<Us
         }
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (name, email, role, mandate_minor, manager_id, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO users (name, email, role, mandate_minor, manager_id, active, created_at, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&u.name)
     .bind(&u.email)
@@ -342,6 +342,7 @@ async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> StoreResult<Us
     .bind(u.manager_id.map(|m| m.0))
     .bind(true)
     .bind(micros(now))
+    .bind(&u.password_hash)
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -606,6 +607,64 @@ impl Store for This {
         );
         let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_sha256).fetch_optional(&self.reads).await.map_err(db_error)?;
         row.map(user_from).transpose()
+    }
+
+    async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
+        let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE lower(email) = lower($1)");
+        let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, Option<String>)> =
+            sqlx::query_as(&sql).bind(email.trim()).fetch_optional(&self.reads).await.map_err(db_error)?;
+        row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8))).transpose()
+    }
+
+    async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                require_user(c, "user", user).await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user.0).execute(&mut *c).await.map_err(db_error)?;
+                // A new password ends every session of the account.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *c).await.map_err(db_error)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(micros(now)).execute(&mut *c).await.map_err(db_error)?;
+                sqlx::query("INSERT INTO sessions (token_sha256, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_sha256)
+                    .bind(user.0)
+                    .bind(micros(expires_at))
+                    .bind(micros(now))
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db_error)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn user_by_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>> {
+        let sql = format!(
+            "SELECT {} FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_sha256 = $1 AND s.expires_at > $2",
+            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_sha256).bind(micros(now)).fetch_optional(&self.reads).await.map_err(db_error)?;
+        row.map(user_from).transpose()
+    }
+
+    async fn delete_session(&self, token_sha256: &str) -> StoreResult<()> {
+        let digest = token_sha256.to_string();
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1").bind(digest).execute(&mut *c).await.map_err(db_error)?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer> {

@@ -22,7 +22,7 @@ async fn fresh(backend: Backend) -> (Arc<dyn Store>, ScratchDatabase) {
 
 async fn seed(store: &dyn Store) -> (User, Case) {
     let user = store
-        .create_user(NewUser { name: "Owner".into(), email: None, role: Role::Manager, mandate: Money::parse("1000").unwrap(), manager_id: None }, now())
+        .create_user(NewUser { name: "Owner".into(), email: None, role: Role::Manager, mandate: Money::parse("1000").unwrap(), manager_id: None, password_hash: None }, now())
         .await
         .unwrap();
     let customer = store

@@ -125,3 +125,45 @@ impl Actor {
         }
     }
 }
+
+/// Passwords for the console: 10 to 200 characters.
+pub fn check_password_rules(password: &str) -> Result<(), ApiError> {
+    let n = password.chars().count();
+    if (10..=200).contains(&n) {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable("password must be 10 to 200 characters"))
+    }
+}
+
+/// An argon2 hash of `password`, computed off the async runtime.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&salt)?;
+        argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        ApiError::internal()
+    })
+}
+
+/// Checks `password` against a stored argon2 hash, off the async runtime.
+/// Without a hash it still spends the same effort, so timing does not reveal
+/// which e-mail addresses exist.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Wq1mFf0VbvbXqzQ3Xxl1Oq3Ew2x0j8f0mVqfXJmJ3w";
+    tokio::task::spawn_blocking(move || {
+        let stored = hash.as_deref().unwrap_or(DUMMY);
+        let ok = PasswordHash::new(stored).is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}

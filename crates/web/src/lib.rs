@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod limiter;
+mod pages;
 mod ops;
 
 use axum::Router;
@@ -49,11 +50,12 @@ struct Inner {
     config: WebConfig,
     tokens: auth::TokenCache,
     guesses: limiter::GuessLimiter,
+    logins: limiter::GuessLimiter,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default(), guesses: limiter::GuessLimiter::default() }))
+        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default(), guesses: limiter::GuessLimiter::default(), logins: limiter::GuessLimiter::default() }))
     }
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
@@ -69,8 +71,13 @@ impl AppState {
     pub fn tokens(&self) -> &auth::TokenCache {
         &self.0.tokens
     }
+    /// Failed access-code attempts per client.
     pub fn guesses(&self) -> &limiter::GuessLimiter {
         &self.0.guesses
+    }
+    /// Failed console sign-ins per client.
+    pub fn logins(&self) -> &limiter::GuessLimiter {
+        &self.0.logins
     }
     /// `path` on the public URL customers use.
     pub fn public_link(&self, path: &str) -> String {
@@ -83,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config().max_body_bytes;
     api::router()
         .merge(ops::router())
+        .merge(pages::router())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{invite, world, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -19,43 +19,6 @@ both_backends!(
     fast_reports_earn_points,
     survey_bad_input,
 );
-
-struct World {
-    client_manager: i64,
-    service_manager: i64,
-    senior: i64,
-    customer: i64,
-    survey: i64,
-}
-
-async fn world(app: &TestApp) -> World {
-    app.london().await;
-    let (client_manager, _) = app.user("manager", "100").await;
-    let (service_manager, _) = app.user("manager", "100").await;
-    let (senior, _) = app.user("senior", "1000").await;
-    let c = app.ok(&app.admin, "/api/v1/customers", json!({ "name": "Grace", "email": "grace@example.com", "client_manager_id": client_manager })).await;
-    let area = app.ok(&app.admin, "/api/v1/service-areas", json!({ "name": "Deliveries", "service_manager_id": service_manager })).await;
-    let survey = app
-        .ok(&app.admin, "/api/v1/surveys", json!({
-            "title": "Delivery survey", "service_area_id": area["id"], "reward_points": 25,
-            "thank_you": "Thank you, Grace's feedback matters.",
-            "questions": [
-                { "key": "speed", "prompt": "How fast was the delivery?", "kind": "rating" },
-                { "key": "care", "prompt": "How careful was the driver?", "kind": "rating" },
-                { "key": "tracking", "prompt": "How useful was the tracking?", "kind": "rating" },
-                { "key": "comment", "prompt": "Anything else?", "kind": "text", "required": false },
-            ],
-        }))
-        .await;
-    World { client_manager, service_manager, senior, customer: c["id"].as_i64().unwrap(), survey: survey["id"].as_i64().unwrap() }
-}
-
-async fn invite(app: &TestApp, survey: i64, customer: i64, extra: Value) -> String {
-    let mut body = json!({ "customer_ids": [customer] });
-    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    let v = app.ok(&app.admin, &format!("/api/v1/surveys/{survey}/invitations"), body).await;
-    v[0]["code"].as_str().unwrap().to_string()
-}
 
 async fn answer(app: &TestApp, code: &str, scores: [u8; 3]) -> (StatusCode, Value) {
     app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({

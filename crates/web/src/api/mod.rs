@@ -6,7 +6,7 @@ mod directory;
 mod loop_steps;
 mod notifications;
 mod problems;
-mod responses;
+pub(crate) mod responses;
 mod service_areas;
 mod settings;
 mod surveys;
@@ -67,6 +67,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(users::create_user, users::list_users))
         .routes(routes!(users::get_user))
         .routes(routes!(users::create_token))
+        .routes(routes!(users::set_password))
         .routes(routes!(users::me))
         .routes(routes!(customers::create_customer, customers::list_customers))
         .routes(routes!(customers::get_customer))

@@ -1,7 +1,7 @@
 //! Staff and partner accounts, and their API tokens.
 
 use super::directory::{found, require_existing_user};
-use crate::auth::{new_token, Actor};
+use crate::auth::{check_password_rules, hash_password, new_token, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
@@ -23,6 +23,9 @@ pub struct CreateUser {
     #[serde(default)]
     mandate: Money,
     manager_id: Option<UserId>,
+    /// For signing in to the staff console (10 to 200 characters); stored as
+    /// an argon2 hash. API-only accounts leave it out.
+    password: Option<String>,
 }
 
 /// Creates a staff member or partner account (admin only).
@@ -30,7 +33,15 @@ pub struct CreateUser {
     responses((status = 201, body = User)))]
 pub async fn create_user(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
     actor.admin()?;
+    let password_hash = match req.password {
+        Some(p) => {
+            check_password_rules(&p)?;
+            Some(hash_password(p).await?)
+        }
+        None => None,
+    };
     let user = NewUser {
+        password_hash,
         name: required_text("name", &req.name, 200)?,
         email: parse_email(req.email.as_deref())?,
         role: req.role,
@@ -94,4 +105,26 @@ pub async fn create_token(
     let (token, digest) = new_token()?;
     let token_id = app.store().add_token(user_id, digest, label, app.now()).await?;
     Ok((StatusCode::CREATED, Json(IssuedToken { id: token_id, user_id, token })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// 10 to 200 characters.
+    password: String,
+}
+
+/// Sets a user's console password (an admin for anyone, a user for itself);
+/// ends the user's console sessions.
+#[utoipa::path(put, path = "/api/v1/users/{id}/password", tag = "directory", params(("id" = i64, Path)),
+    request_body = SetPassword, responses((status = 204)))]
+pub async fn set_password(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<SetPassword>) -> ApiResult<StatusCode> {
+    if actor.0.id != UserId(id) && actor.0.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may set another user's password"));
+    }
+    app.store().user(UserId(id)).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
+    check_password_rules(&req.password)?;
+    let hash = hash_password(req.password).await?;
+    app.store().set_password(UserId(id), hash).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
