@@ -1,0 +1,144 @@
+//! The pages over plain HTTP: CSRF, escaping, the private report link, and
+//! console sessions. On both backends.
+
+mod common;
+
+use common::{invite, world, Backend, TestApp};
+use reqwest::{header, StatusCode};
+use serde_json::json;
+
+both_backends!(forms_need_their_csrf_token, survey_form_keeps_answers_when_refused, report_link_is_private_and_escaped, console_sessions);
+
+/// `raw` appears in `html` only HTML-escaped (named or numeric entities).
+fn shows_escaped(html: &str, raw: &str) -> bool {
+    let named = raw.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let numeric = raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;");
+    (html.contains(&named) || html.contains(&numeric)) && (raw == named || !html.contains(raw))
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// `name=value` of a Set-Cookie header named `name`.
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(str::to_string)
+}
+
+/// Fetches a page to get this browser's CSRF cookie and token.
+async fn csrf(app: &TestApp, path: &str) -> (String, String) {
+    let resp = client().get(format!("{}{path}", app.base)).send().await.unwrap();
+    let raw = set_cookie(&resp, "redress_csrf").expect("a CSRF cookie");
+    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict"), "{raw}");
+    let pair = raw.split(';').next().unwrap().to_string();
+    let token = pair.split_once('=').unwrap().1.to_string();
+    (pair, token)
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    client()
+        .post(format!("{}{path}", app.base))
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn forms_need_their_csrf_token(b: Backend) {
+    let app = common::spawn(b).await;
+    let w = world(&app).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    let (cookie, token) = csrf(&app, "/survey").await;
+    let resp = post_form(&app, "/survey", "", &[("code", &code)]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "no token");
+    let resp = post_form(&app, "/survey", &cookie, &[("code", &code), ("csrf", "0123456789abcdef0123456789abcdef")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "a token that is not this browser's");
+    let resp = post_form(&app, "/survey", &cookie, &[("code", &code), ("csrf", &token)]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("How careful was the driver?"));
+    let (lcookie, _) = csrf(&app, "/console/login").await;
+    let resp = post_form(&app, "/console/login", &lcookie, &[("email", "x@example.com"), ("password", "whatever123")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+async fn survey_form_keeps_answers_when_refused(b: Backend) {
+    let app = common::spawn(b).await;
+    let w = world(&app).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    let (cookie, token) = csrf(&app, "/survey").await;
+    let fields = [("csrf", token.as_str()), ("code", code.as_str()), ("idempotency_key", "page-1"), ("q.speed", "4"), ("q.comment", "<b>late</b>")];
+    let resp = post_form(&app, "/survey/answers", &cookie, &fields).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("please answer: How careful was the driver?"), "{html}");
+    assert!(html.contains(r#"value="4" id="q_speed_4" checked"#), "the chosen rating is kept");
+    assert!(shows_escaped(&html, "<b>late</b>"), "text is kept, escaped");
+    let mut all = fields.to_vec();
+    all.extend([("q.care", "5"), ("q.tracking", "5")]);
+    let resp = post_form(&app, "/survey/answers", &cookie, &all).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("Thank you, Grace"));
+    let resp = post_form(&app, "/survey/answers", &cookie, &all).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a resubmitted page replays, it is not refused");
+    let (_, responses) = app.get(&app.admin, "/api/v1/responses").await;
+    assert_eq!(responses.as_array().unwrap().len(), 1);
+    let (_, resp) = app.get(&app.admin, &format!("/api/v1/responses/{}", responses[0]["id"])).await;
+    assert_eq!(resp["answers"]["comment"], "<b>late</b>");
+}
+
+async fn report_link_is_private_and_escaped(b: Backend) {
+    let app = common::spawn(b).await;
+    let w = world(&app).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({ "code": code, "answers": { "speed": 1, "care": 1, "tracking": 1 } }))).await;
+    let (_, page) = app.get(&app.admin, "/api/v1/cases?channel=survey").await;
+    let case = page["items"][0]["id"].as_i64().unwrap();
+    let created = app.ok(&app.admin, &format!("/api/v1/cases/{case}/reports"), json!({ "summary": "Courier <i>rushed</i>", "actions": ["Retrain & re-route"] })).await;
+    let url = created["report_url"].as_str().unwrap();
+    let resp = client().get(url).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(shows_escaped(&html, "Courier <i>rushed</i>") && shows_escaped(&html, "Retrain & re-route"), "{html}");
+    assert!(html.contains("Grace") && html.contains(&format!("RD-{case}")));
+    let resp = client().get(format!("{}/reports/{}x", app.base, url.rsplit('/').next().unwrap())).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+async fn console_sessions(b: Backend) {
+    let app = common::spawn(b).await;
+    let resp = client().get(format!("{}/console", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()[header::LOCATION], "/console/login");
+    let staff = app.ok(&app.admin, "/api/v1/users", json!({ "name": "Sue", "email": "sue@example.com", "role": "agent", "password": "correct horse battery" })).await;
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Shop", "email": "shop@example.com", "role": "partner", "password": "correct horse battery" })).await;
+    let (s, _) = app.post(&app.admin, "/api/v1/users", json!({ "name": "Short", "role": "agent", "password": "short" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (cookie, token) = csrf(&app, "/console/login").await;
+    let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "shop@example.com"), ("password", "correct horse battery")]).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "partners have no console");
+    let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "SUE@example.com"), ("password", "correct horse battery")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let session = set_cookie(&resp, "redress_session").expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let both = format!("{cookie}; {}", session.split(';').next().unwrap());
+    let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("Sue"));
+
+    // A new password ends the session.
+    let (s, _) = app.send(reqwest::Method::PUT, Some(&app.admin), &format!("/api/v1/users/{}/password", staff["id"]), Some(json!({ "password": "another long password" }))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "sue@example.com"), ("password", "another long password")]).await;
+    let session = set_cookie(&resp, "redress_session").unwrap();
+    let both = format!("{cookie}; {}", session.split(';').next().unwrap());
+    let resp = post_form(&app, "/console/logout", &both, &[("csrf", &token)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "signed out");
+}
