@@ -1,20 +1,36 @@
-//! `redress bench`: starts a server on a fresh database, creates N cases over
-//! HTTP at concurrency C and prints throughput and latency percentiles. Every
-//! 2xx counted is durable (the store commits before answering).
+//! `redress bench`: starts a server on a fresh database and measures, over
+//! HTTP, case creation (`--workload cases`) or survey-response ingest
+//! (`--workload responses`: 80% good scores, 20% low scores that open
+//! follow-up cases, against a pool of invitations). Prints throughput and
+//! latency percentiles. Every 2xx counted is durable: the store commits
+//! before answering.
 
 use crate::client::Client;
 use crate::server;
+use redress_core::customer::NewCustomer;
+use redress_core::store::Store;
+use redress_core::survey::NewInvitation;
 use redress_store::scratch::ScratchDatabase;
-use serde_json::json;
+use serde_json::{json, Value};
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// How many cases to create.
+    /// What to measure: `cases` or `responses`.
+    #[arg(long, default_value = "cases")]
+    workload: String,
+    /// How many cases to create (workload `cases`).
     #[arg(long, default_value_t = 10_000)]
     cases: usize,
+    /// How many survey responses to submit (workload `responses`).
+    #[arg(long, default_value_t = 10_000)]
+    responses: usize,
+    /// Invitations in the database before the run (workload `responses`).
+    #[arg(long, default_value_t = 100_000)]
+    invitations: usize,
     /// How many requests in flight at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -27,8 +43,11 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
-    if args.cases == 0 || args.concurrency == 0 {
-        return Err("--cases and --concurrency must be at least 1".into());
+    if args.cases == 0 || args.responses == 0 || args.concurrency == 0 {
+        return Err("--cases, --responses and --concurrency must be at least 1".into());
+    }
+    if args.workload == "responses" && args.responses > args.invitations {
+        return Err("--responses cannot exceed --invitations: each code answers once".into());
     }
     let backend = match args.backend.as_str() {
         "sqlite" => redress_store::Backend::Sqlite,
@@ -46,65 +65,176 @@ pub async fn run(args: Args) -> Result<(), String> {
 async fn measure(url: &str, args: &Args) -> Result<(), String> {
     let store = redress_store::open(url).await.map_err(|e| e.to_string())?;
     let (_, token) = server::create_admin(store.as_ref(), "Bench", None, None).await?;
-    let running = server::start(store, "127.0.0.1:0", 1024 * 1024, None).await?;
+    let running = server::start(store.clone(), "127.0.0.1:0", 1024 * 1024, None).await?;
     let api = Client::new(&running.base_url, &token);
-    let mut customers = Vec::new();
-    for i in 0..100 {
+    let result = match args.workload.as_str() {
+        "cases" => cases(&api, args).await,
+        "responses" => responses(store.as_ref(), &api, args).await,
+        other => Err(format!("unknown workload '{other}': use cases or responses")),
+    };
+    running.stop().await;
+    result
+}
+
+async fn customers(api: &Client, n: usize) -> Result<Vec<i64>, String> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
         let c = api.post("/api/v1/customers", json!({ "name": format!("Customer {i}"), "timezone": "Europe/London" })).await?;
-        customers.push(c["id"].as_i64().unwrap_or(1));
+        ids.push(c["id"].as_i64().unwrap_or(1));
     }
-    let customers = Arc::new(customers);
+    Ok(ids)
+}
+
+async fn cases(api: &Client, args: &Args) -> Result<(), String> {
+    let customers = Arc::new(customers(api, 100).await?);
+    let api = api.clone();
+    let report = drive(args.cases, args.concurrency, move |i| {
+        let (api, customers) = (api.clone(), customers.clone());
+        async move {
+            let body = json!({
+                "customer_id": customers[i % customers.len()], "channel": "phone",
+                "summary": format!("Benchmark complaint {i}"), "description": "Parcel arrived damaged",
+                "desired_resolution": "A replacement",
+            });
+            api.post("/api/v1/cases", body).await.map(|_| ())
+        }
+    })
+    .await;
+    report.print(&args.backend, "cases", args.concurrency);
+    report.ok()
+}
+
+async fn responses(store: &dyn Store, api: &Client, args: &Args) -> Result<(), String> {
+    let manager = api.post("/api/v1/users", json!({ "name": "Client manager", "role": "manager", "mandate": "100" })).await?;
+    let area = api.post("/api/v1/service-areas", json!({ "name": "Deliveries", "service_manager_id": manager["id"] })).await?;
+    let survey = api
+        .post("/api/v1/surveys", json!({
+            "title": "Delivery survey", "service_area_id": area["id"], "reward_points": 10,
+            "questions": [
+                { "key": "speed", "prompt": "Speed?", "kind": "rating" },
+                { "key": "care", "prompt": "Care?", "kind": "rating" },
+                { "key": "tracking", "prompt": "Tracking?", "kind": "rating" },
+                { "key": "nps", "prompt": "Recommend us?", "kind": "nps" },
+            ],
+        }))
+        .await?;
+    let survey_id = redress_core::SurveyId(survey["id"].as_i64().unwrap_or(1));
+    // Customers and invitations go straight to the store: setup, not measured.
+    let now = jiff::Timestamp::now();
+    let mut customer_ids = Vec::new();
+    for i in 0..1000 {
+        let c = NewCustomer {
+            name: format!("Respondent {i}"),
+            email: None,
+            phone: None,
+            timezone: "Europe/London".into(),
+            client_manager_id: manager["id"].as_i64().map(redress_core::UserId),
+        };
+        customer_ids.push(store.create_customer(c, now).await.map_err(|e| e.to_string())?.id);
+    }
+    let started = Instant::now();
+    let mut codes = Vec::with_capacity(args.invitations);
+    let expires_at = now + jiff::SignedDuration::from_hours(24 * 30);
+    for chunk in (0..args.invitations).collect::<Vec<_>>().chunks(1000) {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for i in chunk {
+            let (code, digest) = redress_web::auth::new_access_code().map_err(|e| e.detail)?;
+            codes.push(code);
+            batch.push(NewInvitation { customer_id: customer_ids[i % customer_ids.len()], code_digest: digest, expires_at, case_id: None });
+        }
+        store.create_invitations(survey_id, batch, now).await.map_err(|e| e.to_string())?;
+    }
+    eprintln!("setup        {} invitations in {:.1} s", args.invitations, started.elapsed().as_secs_f64());
+    let codes = Arc::new(codes);
+    let load = api.clone();
+    let report = drive(args.responses, args.concurrency, move |i| {
+        let (api, codes) = (load.clone(), codes.clone());
+        async move {
+            // Every fifth response has a low score and opens a follow-up case.
+            let low = i % 5 == 0;
+            let answers = json!({ "speed": if low { 1 + (i / 5 % 3) } else { 5 }, "care": 4, "tracking": 5, "nps": if low { 3 } else { 9 } });
+            let body = json!({ "code": codes[i], "answers": answers });
+            api.post_public("/api/v1/responses", body).await.map(|_: Value| ())
+        }
+    })
+    .await;
+    report.print(&args.backend, "responses", args.concurrency);
+    let page = api.get("/api/v1/cases?channel=survey&limit=500").await?;
+    eprintln!("follow-ups   at least {} survey cases opened", page["items"].as_array().map_or(0, Vec::len));
+    report.ok()
+}
+
+/// Runs `total` requests at `concurrency`, timing each: every worker takes
+/// the next index until none are left.
+async fn drive<F, Fut>(total: usize, concurrency: usize, request: F) -> Report
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
     let next = Arc::new(AtomicUsize::new(0));
+    let request = Arc::new(request);
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..args.concurrency {
-        let (api, next, customers, total) = (api.clone(), next.clone(), customers.clone(), args.cases);
+    for _ in 0..concurrency {
+        let (next, request) = (next.clone(), request.clone());
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut failures = 0usize;
+            let (mut latencies, mut failures) = (Vec::new(), Vec::new());
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= total {
                     break;
                 }
-                let body = json!({
-                    "customer_id": customers[i % customers.len()], "channel": "phone",
-                    "summary": format!("Benchmark complaint {i}"), "description": "Parcel arrived damaged",
-                    "desired_resolution": "A replacement",
-                });
                 let t = Instant::now();
-                match api.post("/api/v1/cases", body).await {
-                    Ok(_) => latencies.push(t.elapsed()),
-                    Err(_) => failures += 1,
+                match request(i).await {
+                    Ok(()) => latencies.push(t.elapsed()),
+                    Err(e) => failures.push(e),
                 }
             }
             (latencies, failures)
         }));
     }
-    let mut latencies: Vec<Duration> = Vec::with_capacity(args.cases);
-    let mut failures = 0;
+    let mut report = Report { latencies: Vec::with_capacity(total), failures: Vec::new(), elapsed: Duration::ZERO };
     for w in workers {
-        let (l, f) = w.await.map_err(|e| e.to_string())?;
-        latencies.extend(l);
-        failures += f;
+        if let Ok((l, f)) = w.await {
+            report.latencies.extend(l);
+            report.failures.extend(f);
+        }
     }
-    let elapsed = started.elapsed();
-    running.stop().await;
-    latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("backend      {}", args.backend);
-    println!("cases        {} created, {} failed, concurrency {}", latencies.len(), failures, args.concurrency);
-    println!("elapsed      {:.2} s", elapsed.as_secs_f64());
-    println!("throughput   {:.0} cases/s", latencies.len() as f64 / elapsed.as_secs_f64());
-    println!("latency      p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms", ms(pct(0.50)), ms(pct(0.90)), ms(pct(0.99)), ms(pct(1.0)));
-    if let Some(peak) = peak_memory_kib() {
-        println!("peak memory  {:.1} MiB (server and load generator share this process)", peak as f64 / 1024.0);
+    report.elapsed = started.elapsed();
+    report.latencies.sort();
+    report
+}
+
+struct Report {
+    latencies: Vec<Duration>,
+    failures: Vec<String>,
+    elapsed: Duration,
+}
+
+impl Report {
+    fn pct(&self, p: f64) -> f64 {
+        let l = &self.latencies;
+        let d = l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or_default();
+        d.as_secs_f64() * 1000.0
     }
-    if failures > 0 {
-        return Err(format!("{failures} requests failed"));
+
+    fn print(&self, backend: &str, what: &str, concurrency: usize) {
+        println!("backend      {backend}");
+        println!("{what:<12} {} created, {} failed, concurrency {concurrency}", self.latencies.len(), self.failures.len());
+        println!("elapsed      {:.2} s", self.elapsed.as_secs_f64());
+        println!("throughput   {:.0} {what}/s", self.latencies.len() as f64 / self.elapsed.as_secs_f64());
+        println!("latency      p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms   max {:.2} ms", self.pct(0.50), self.pct(0.90), self.pct(0.99), self.pct(1.0));
+        if let Some(peak) = peak_memory_kib() {
+            println!("peak memory  {:.1} MiB (server and load generator share this process)", peak as f64 / 1024.0);
+        }
     }
-    Ok(())
+
+    fn ok(&self) -> Result<(), String> {
+        match self.failures.first() {
+            None => Ok(()),
+            Some(first) => Err(format!("{} requests failed; the first: {first}", self.failures.len())),
+        }
+    }
 }
 
 /// Peak resident memory of this process, from /proc (Linux).

@@ -19,34 +19,42 @@ impl Client {
         Client { http: self.http.clone(), base: self.base.clone(), token: token.to_string() }
     }
 
-    /// POSTs JSON and returns the answer, or an error with the problem detail.
-    pub async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| format!("POST {path}: {e}"))?;
+    /// Sends a request and returns the JSON answer, or an error quoting the
+    /// problem detail.
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, authenticated: bool) -> Result<Value, String> {
+        let what = format!("{method} {path}");
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if authenticated {
+            req = req.bearer_auth(&self.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| format!("{what}: {e}"))?;
         let status = resp.status();
-        let value: Value = resp.json().await.map_err(|e| format!("POST {path}: {e}"))?;
+        let value: Value = resp.json().await.map_err(|e| format!("{what}: {e}"))?;
         if status.is_success() {
             Ok(value)
         } else {
-            Err(format!("POST {path} answered {status}: {}", value["detail"]))
+            Err(format!("{what} answered {status}: {}", value["detail"]))
         }
     }
 
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
+        self.send(reqwest::Method::POST, path, Some(body), true).await
+    }
+
+    /// POSTs without a bearer token (the public survey submission).
+    pub async fn post_public(&self, path: &str, body: Value) -> Result<Value, String> {
+        self.send(reqwest::Method::POST, path, Some(body), false).await
+    }
+
     pub async fn put(&self, path: &str, body: Value) -> Result<Value, String> {
-        let resp = self.http.put(format!("{}{path}", self.base)).bearer_auth(&self.token).json(&body).send().await.map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let value: Value = resp.json().await.map_err(|e| e.to_string())?;
-        if status.is_success() {
-            Ok(value)
-        } else {
-            Err(format!("PUT {path} answered {status}: {}", value["detail"]))
-        }
+        self.send(reqwest::Method::PUT, path, Some(body), true).await
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Value, String> {
+        self.send(reqwest::Method::GET, path, None, true).await
     }
 
     /// Issues a token for user `id` and returns it.

@@ -6,6 +6,7 @@ mod bench;
 mod client;
 mod config;
 mod demo;
+mod import;
 mod server;
 
 use clap::{Parser, Subcommand};
@@ -46,10 +47,21 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
     },
-    /// Measure case-creation throughput over HTTP on a fresh database.
+    /// Import from CSV.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Measure case creation and survey ingest over HTTP on a fresh database.
     Bench(bench::Args),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Invite the customers of a CSV file to a survey and write their access codes.
+    Invitations(import::Args),
 }
 
 #[derive(Subcommand)]
@@ -109,6 +121,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("created admin user {} ({})", user.id, user.name);
             println!("{token}");
             Ok(())
+        }
+        Command::Import { what: ImportCommand::Invitations(args) } => {
+            let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            import::invitations(store.as_ref(), args).await
         }
         Command::Demo { bind } => demo::run(named_database, cfg.max_body_bytes, &bind).await,
         Command::Bench(args) => bench::run(args).await,

@@ -175,3 +175,68 @@ fn config_file_and_environment() {
     let out = Command::new(BIN).arg("migrate").env("REDRESS_DATABASE_URL", format!("sqlite://{}", env_db.display())).output().unwrap();
     assert!(out.status.success() && env_db.exists(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+fn import_invitations(backend: &str) {
+    use redress_core::survey::{NewSurvey, Question, QuestionKind, SurveyPurpose};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    let (survey, known) = rt.block_on(async {
+        let store = redress_store::open(&db.url).await.unwrap();
+        let q = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true };
+        let s = NewSurvey::parse("Imported", None, None, vec![q], 5, None, SurveyPurpose::Feedback).unwrap();
+        let survey = store.create_survey(s, jiff::Timestamp::now()).await.unwrap();
+        let c = redress_core::customer::NewCustomer { name: "Known".into(), email: Some("known@example.com".into()), phone: None, timezone: "UTC".into(), client_manager_id: None };
+        (survey.id.0, store.create_customer(c, jiff::Timestamp::now()).await.unwrap().id.0)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let output = dir.path().join("codes.csv");
+    std::fs::write(&input, format!("email,name,timezone,customer_id\nKNOWN@example.com,,,\nnew@example.com,New Person,Europe/London,\n,,,{known}\n")).unwrap();
+    let (ok, _, err) = run(&["import", "invitations", "--database-url", &db.url, "--survey", &survey.to_string(), "--file", input.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(err.contains("invited 3 customer(s)"), "{err}");
+    let written = std::fs::read_to_string(&output).unwrap();
+    let rows: Vec<Vec<String>> = written.lines().skip(1).map(|l| l.split(',').map(str::to_string).collect()).collect();
+    assert_eq!(rows.len(), 3, "{written}");
+    assert_eq!(rows[0][0], known.to_string(), "found by e-mail, any case");
+    assert_eq!(rows[2][0], known.to_string());
+    assert_ne!(rows[1][0], known.to_string(), "a new customer");
+    rt.block_on(async {
+        let store = redress_store::open(&db.url).await.unwrap();
+        for row in &rows {
+            let digest = redress_core::access_code::digest(&redress_core::access_code::normalize(&row[3]).unwrap());
+            let (inv, s) = store.invitation_by_code(&digest).await.unwrap().expect("the code opens the survey");
+            assert_eq!((inv.customer_id.0.to_string(), s.id.0), (row[0].clone(), survey));
+        }
+    });
+    std::fs::write(&input, "email,name\nnot-an-address,X\n").unwrap();
+    let (ok, _, err) = run(&["import", "invitations", "--database-url", &db.url, "--survey", &survey.to_string(), "--file", input.to_str().unwrap()]);
+    assert!(!ok && err.contains("line 2") && err.contains("not an e-mail address"), "{err}");
+}
+
+fn bench_responses_runs(backend: &str) {
+    let (ok, out, err) = run(&[
+        "bench", "--workload", "responses", "--responses", "100", "--invitations", "500", "--concurrency", "8", "--backend", backend,
+        "--postgres-url", &test_postgres_server(),
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("100 created, 0 failed"), "{out}");
+    assert!(err.contains("survey cases opened"), "{err}");
+}
+
+#[test]
+fn sqlite_import_invitations() {
+    import_invitations("sqlite");
+}
+#[test]
+fn postgres_import_invitations() {
+    import_invitations("postgres");
+}
+#[test]
+fn sqlite_bench_responses_runs() {
+    bench_responses_runs("sqlite");
+}
+#[test]
+fn postgres_bench_responses_runs() {
+    bench_responses_runs("postgres");
+}

@@ -125,6 +125,8 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a customer; `client_manager_id` must exist.
     async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer>;
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    /// The oldest customer with this e-mail address (any case).
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>>;
     async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>>;
 
     /// Creates a service area; its service manager must exist.

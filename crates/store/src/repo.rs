@@ -676,6 +676,12 @@ impl Store for This {
         load_customer(&mut c, id).await
     }
 
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE lower(email) = lower($1) ORDER BY id LIMIT 1");
+        let row: Option<CustomerRow> = sqlx::query_as(&sql).bind(email.trim()).fetch_optional(&self.reads).await.map_err(db_error)?;
+        row.map(customer_from).transpose()
+    }
+
     async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id < $1 ORDER BY id DESC LIMIT $2");
         let rows: Vec<CustomerRow> = sqlx::query_as(&sql)
