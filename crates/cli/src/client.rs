@@ -53,10 +53,6 @@ impl Client {
         self.send(reqwest::Method::PUT, path, Some(body), true).await
     }
 
-    pub async fn get(&self, path: &str) -> Result<Value, String> {
-        self.send(reqwest::Method::GET, path, None, true).await
-    }
-
     /// Issues a token for user `id` and returns it.
     pub async fn token_for(&self, id: i64) -> Result<String, String> {
         let v = self.post(&format!("/api/v1/users/{id}/tokens"), serde_json::json!({})).await?;

@@ -261,19 +261,20 @@ async fn save_case(c: &mut Conn, case: &Case) -> StoreResult<()> {
     Ok(())
 }
 
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters: a multi-row VALUES list.
+fn values_list(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Appends timeline events in one statement.
 async fn insert_events(c: &mut Conn, case: CaseId, events: &[NewEvent]) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES ");
-    for i in 0..events.len() {
-        let n = i * 6;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
-    }
+    let sql = format!("INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES {}", values_list(events.len(), 6));
     let mut q = sqlx::query(&sql);
     for e in events {
         q = q.bind(case.0).bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);

@@ -70,15 +70,10 @@ const INVITATION_CHUNK: usize = 500;
 pub(super) async fn insert_invitations(c: &mut Conn, survey: SurveyId, invitations: &[NewInvitation], now: Timestamp) -> StoreResult<Vec<Invitation>> {
     let mut out = Vec::with_capacity(invitations.len());
     for chunk in invitations.chunks(INVITATION_CHUNK) {
-        let mut sql = String::from("INSERT INTO invitations (survey_id, customer_id, code_sha256, expires_at, case_id, created_at) VALUES ");
-        for i in 0..chunk.len() {
-            let n = i * 6;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
-        }
-        sql.push_str(" RETURNING id, code_sha256");
+        let sql = format!(
+            "INSERT INTO invitations (survey_id, customer_id, code_sha256, expires_at, case_id, created_at) VALUES {} RETURNING id, code_sha256",
+            values_list(chunk.len(), 6)
+        );
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for inv in chunk {
             q = q.bind(survey.0).bind(inv.customer_id.0).bind(inv.code_digest.clone()).bind(micros(inv.expires_at)).bind(inv.case_id.map(|c| c.0)).bind(micros(now));
