@@ -127,6 +127,11 @@ async fn console_sessions(b: Backend) {
     let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.unwrap().contains("Sue"));
+    for (path, status) in [("/console/cases/abc", StatusCode::NOT_FOUND), ("/console/cases/999", StatusCode::NOT_FOUND)] {
+        let resp = client().get(format!("{}{path}", app.base)).header(header::COOKIE, &both).send().await.unwrap();
+        assert_eq!(resp.status(), status, "{path}");
+        assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    }
 
     // A new password ends the session.
     let (s, _) = app.send(reqwest::Method::PUT, Some(&app.admin), &format!("/api/v1/users/{}/password", staff["id"]), Some(json!({ "password": "another long password" }))).await;

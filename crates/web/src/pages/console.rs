@@ -164,8 +164,11 @@ pub async fn cases(State(app): State<AppState>, headers: HeaderMap, Staff(user):
     with_cookie(page(StatusCode::OK, &CasesPage { org: org_name(&app).await, user: user.name, csrf, cases }), set)
 }
 
-pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, Path(id): Path<i64>) -> Response {
+pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, Path(id): Path<String>) -> Response {
     let org = org_name(&app).await;
+    let Ok(id) = id.parse::<i64>() else {
+        return message(StatusCode::NOT_FOUND, org, "Case not found", "That is not a case number.", "/console");
+    };
     let detail = match app.store().case_detail(CaseId(id)).await {
         Ok(Some(d)) => d,
         Ok(None) => return message(StatusCode::NOT_FOUND, org, "Case not found", &format!("There is no case {id}."), "/console"),
