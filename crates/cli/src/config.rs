@@ -19,6 +19,10 @@ pub struct Config {
     /// Where customers reach Redress, for links in messages; the bound
     /// address when unset.
     pub public_url: Option<String>,
+    /// Outbound e-mail; without it messages are recorded as not sent.
+    pub smtp: Option<redress_mail::SmtpConfig>,
+    /// How often the job worker looks for due work, in milliseconds.
+    pub job_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -29,6 +33,8 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             log: "info".into(),
             public_url: None,
+            smtp: None,
+            job_poll_ms: 500,
         }
     }
 }
@@ -41,7 +47,8 @@ impl Config {
             Some(path) => fig = fig.merge(Toml::file(path)),
             None => fig = fig.merge(Toml::file("redress.toml")),
         }
-        fig.merge(Env::prefixed("REDRESS_")).extract().map_err(|e| format!("configuration: {e}"))
+        // REDRESS_SMTP__HOST sets smtp.host, and so on.
+        fig.merge(Env::prefixed("REDRESS_").split("__")).extract().map_err(|e| format!("configuration: {e}"))
     }
 }
 

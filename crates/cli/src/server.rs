@@ -25,21 +25,55 @@ impl Running {
 
 /// Starts serving on `bind`. Links in messages use `public_url`, or the
 /// address actually bound when none is configured.
-pub async fn start(store: Arc<dyn Store>, bind: &str, max_body_bytes: usize, public_url: Option<String>) -> Result<Running, String> {
+/// What runs beside the HTTP server.
+pub struct Background {
+    pub mailer: Arc<dyn redress_core::mail::Mailer>,
+    pub poll: std::time::Duration,
+}
+
+impl Background {
+    /// The configured SMTP server, or none (messages recorded as not sent).
+    pub fn from_config(cfg: &Config) -> Result<Background, String> {
+        let mailer: Arc<dyn redress_core::mail::Mailer> = match &cfg.smtp {
+            Some(smtp) => Arc::new(redress_mail::SmtpMailer::new(smtp)?),
+            None => Arc::new(redress_core::mail::NoMailer),
+        };
+        Ok(Background { mailer, poll: std::time::Duration::from_millis(cfg.job_poll_ms.clamp(10, 60_000)) })
+    }
+}
+
+pub async fn start(
+    store: Arc<dyn Store>,
+    bind: &str,
+    max_body_bytes: usize,
+    public_url: Option<String>,
+    background: Option<Background>,
+) -> Result<Running, String> {
     let listener = TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState::new(store, Arc::new(SystemClock), WebConfig { max_body_bytes, public_url });
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), WebConfig { max_body_bytes, public_url });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(redress_web::serve(listener, state, async {
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    if let Some(bg) = background {
+        let config = redress_jobs::WorkerConfig { poll: bg.poll, ..Default::default() };
+        let worker = redress_jobs::Worker::new(store.clone(), bg.mailer, Arc::new(SystemClock), config);
+        let mut rx = worker_stopped;
+        tokio::spawn(worker.run(async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        }));
+    }
+    let task = tokio::spawn(redress_web::serve(listener, state, async move {
         let _ = stopped.await;
+        let _ = stop_worker.send(true);
     }));
     Ok(Running { base_url: format!("http://{addr}"), stop, task })
 }
 
 pub async fn serve_forever(cfg: &Config) -> Result<(), String> {
     let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
-    let running = start(store, &cfg.bind, cfg.max_body_bytes, cfg.public_url.clone()).await?;
+    let background = Background::from_config(cfg)?;
+    let running = start(store, &cfg.bind, cfg.max_body_bytes, cfg.public_url.clone(), Some(background)).await?;
     tracing::info!(url = %running.base_url, database = %crate::config::redact(&cfg.database_url), "redress is serving");
     eprintln!("Redress is serving on {} (Ctrl-C stops it)", running.base_url);
     shutdown_signal().await;

@@ -43,8 +43,11 @@ pub enum NotificationStatus {
     /// Waiting for `scheduled_for`.
     Pending,
     Sent,
+    /// Gave up after every retry; `last_error` says why.
     Failed,
     Cancelled,
+    /// Recorded but not sent, with the reason (no SMTP configured, no address).
+    NotSent,
 }
 
 impl NotificationStatus {
@@ -54,6 +57,7 @@ impl NotificationStatus {
             NotificationStatus::Sent => "sent",
             NotificationStatus::Failed => "failed",
             NotificationStatus::Cancelled => "cancelled",
+            NotificationStatus::NotSent => "not_sent",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -62,6 +66,7 @@ impl NotificationStatus {
             "sent" => NotificationStatus::Sent,
             "failed" => NotificationStatus::Failed,
             "cancelled" => NotificationStatus::Cancelled,
+            "not_sent" => NotificationStatus::NotSent,
             _ => return None,
         })
     }
@@ -103,6 +108,10 @@ pub struct Notification {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<Timestamp>,
     pub status: NotificationStatus,
+    /// Why it was not sent, or the last delivery error.
+    pub last_error: Option<String>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }

@@ -10,6 +10,7 @@ use crate::settings::OrgSettings;
 use crate::timeline::{NewEvent, TimelineEvent};
 use crate::user::{NewUser, User};
 use crate::feedback::{ResponseContext, ResponsePlan, Reward};
+use crate::jobs::{Job, JobOutcome, JobRecord, JobStatus};
 use crate::survey::{Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey};
 use crate::{CaseId, CustomerId, DomainError, ProblemId, ResponseId, ServiceAreaId, SurveyId, UserId};
 use jiff::Timestamp;
@@ -59,6 +60,15 @@ pub struct RewardEntry {
     pub response_id: Option<ResponseId>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+}
+
+/// A notification's state after a delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationUpdate {
+    pub id: crate::NotificationId,
+    pub status: NotificationStatus,
+    pub sent_at: Option<Timestamp>,
+    pub error: Option<String>,
 }
 
 /// Which cases to list. Every field narrows the result.
@@ -152,6 +162,17 @@ pub trait Store: Send + Sync + 'static {
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
 
     async fn notifications(&self, filter: &NotificationFilter) -> StoreResult<Vec<Notification>>;
+    async fn notification(&self, id: crate::NotificationId) -> StoreResult<Option<Notification>>;
+
+    /// Claims up to `limit` jobs that are due (or whose lease ran out) for
+    /// `lease`; no other claimer gets them meanwhile.
+    async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>>;
+    /// Records an attempt's outcome, and with it the notification's new state,
+    /// in one transaction.
+    async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()>;
+    /// When the next pending job is due, if any.
+    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
+    async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>>;
 
     async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey>;
     async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>>;

@@ -12,6 +12,8 @@ use std::time::Duration;
 pub type Db = sqlx::Postgres;
 const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
 const ILIKE: &str = "ILIKE";
+/// Concurrent claimers (several processes) pass over each other's rows.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
 #[path = "repo.rs"]

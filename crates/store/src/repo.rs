@@ -2,7 +2,7 @@
 //! module supplies `Db` (the sqlx driver), `This` (the store type with its
 //! `write` and `reads`), `LOCK_FOR_UPDATE` and `ILIKE`.
 
-use super::{Db, This, ILIKE, LOCK_FOR_UPDATE};
+use super::{Db, This, ILIKE, LOCK_FOR_UPDATE, SKIP_LOCKED};
 use crate::db_error;
 use jiff::Timestamp;
 use redress_core::case::{Case, CaseContext, Communication, NewCommunication, Status};
@@ -25,6 +25,9 @@ type Conn = <Db as sqlx::Database>::Connection;
 
 #[path = "surveys.rs"]
 mod surveys;
+
+#[path = "jobs.rs"]
+mod jobs;
 
 // ---- conversions ------------------------------------------------------------
 
@@ -179,8 +182,8 @@ fn communication_from(r: CommunicationRow) -> StoreResult<Communication> {
 }
 
 const NOTIFICATION_COLS: &str =
-    "id, case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, sent_at, created_at";
-type NotificationRow = (i64, Option<i64>, String, String, i64, Option<String>, String, String, i64, String, Option<i64>, i64);
+    "id, case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, sent_at, created_at, last_error, attempts";
+type NotificationRow = (i64, Option<i64>, String, String, i64, Option<String>, String, String, i64, String, Option<i64>, i64, Option<String>, i64);
 
 fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
     let bad = |what: &str, v: &str| StoreError::Backend(format!("unknown notification {what} {v}"));
@@ -200,6 +203,8 @@ fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
         status: NotificationStatus::parse(&r.9).ok_or_else(|| bad("status", &r.9))?,
         sent_at: opt_ts(r.10)?,
         created_at: ts(r.11)?,
+        last_error: r.12,
+        attempts: r.13 as u32,
     })
 }
 
@@ -297,14 +302,15 @@ async fn insert_communication(c: &mut Conn, case: CaseId, m: &NewCommunication) 
     Ok(())
 }
 
+/// Records a notification and enqueues its delivery for `scheduled_for`.
 async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
     let (kind, id) = match n.recipient {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),
     };
-    sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(case.map(|c| c.0))
     .bind(n.kind.as_str())
@@ -316,10 +322,10 @@ async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotifica
     .bind(micros(n.scheduled_for))
     .bind(NotificationStatus::Pending.as_str())
     .bind(micros(now))
-    .execute(&mut *c)
+    .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
-    Ok(())
+    jobs::enqueue(c, redress_core::jobs::DELIVER_NOTIFICATION, &serde_json::json!({ "notification_id": id }), n.scheduled_for, now).await
 }
 
 async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> StoreResult<User> {
@@ -834,6 +840,40 @@ impl Store for This {
             .await
             .map_err(db_error)?;
         rows.into_iter().map(notification_from).collect()
+    }
+
+    async fn notification(&self, id: NotificationId) -> StoreResult<Option<Notification>> {
+        let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications WHERE id = $1");
+        let row: Option<NotificationRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&self.reads).await.map_err(db_error)?;
+        row.map(notification_from).transpose()
+    }
+
+    async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<redress_core::jobs::Job>> {
+        self.write(move |c| Box::pin(jobs::claim(c, now, lease, limit))).await
+    }
+
+    async fn finish_job(
+        &self,
+        job: i64,
+        outcome: redress_core::jobs::JobOutcome,
+        notification: Option<redress_core::store::NotificationUpdate>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(move |c| Box::pin(jobs::finish(c, job, outcome, notification, now))).await
+    }
+
+    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>> {
+        let (pending, stale): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT MIN(run_at) FROM jobs WHERE status = 'pending'), (SELECT MIN(locked_until) FROM jobs WHERE status = 'running')",
+        )
+        .fetch_one(&self.reads)
+        .await
+        .map_err(db_error)?;
+        opt_ts(pending.into_iter().chain(stale).min())
+    }
+
+    async fn jobs(&self, status: Option<redress_core::jobs::JobStatus>, limit: u32) -> StoreResult<Vec<redress_core::jobs::JobRecord>> {
+        jobs::list(&self.reads, status, limit).await
     }
 
     async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey> {

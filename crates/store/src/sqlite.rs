@@ -16,6 +16,8 @@ pub type Db = sqlx::Sqlite;
 const LOCK_FOR_UPDATE: &str = "";
 /// SQLite's LIKE is case-insensitive for ASCII already.
 const ILIKE: &str = "LIKE";
+/// The single writer claims jobs one batch at a time; nothing to skip.
+const SKIP_LOCKED: &str = "";
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
 #[path = "repo.rs"]

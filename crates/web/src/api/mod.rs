@@ -3,6 +3,7 @@
 mod cases;
 mod customers;
 mod directory;
+mod jobs;
 mod loop_steps;
 mod notifications;
 mod problems;
@@ -96,6 +97,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::get_rules, settings::put_rules))
         .routes(routes!(customers::rewards))
         .routes(routes!(notifications::list_notifications))
+        .routes(routes!(jobs::list_jobs))
 }
 
 pub fn router() -> Router<AppState> {

@@ -32,6 +32,7 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     _db: ScratchDatabase,
     _stop: tokio::sync::oneshot::Sender<()>,
+    _stop_worker: tokio::sync::watch::Sender<()>,
 }
 
 pub fn backend(b: Backend) -> redress_store::Backend {
@@ -42,6 +43,44 @@ pub fn backend(b: Backend) -> redress_store::Backend {
 }
 
 pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_inner(backend, None).await
+}
+
+/// Like [`spawn`], with the job worker running on the app's clock and
+/// delivering through `mailer`.
+pub async fn spawn_with_worker(backend: Backend, mailer: Arc<dyn redress_core::mail::Mailer>) -> TestApp {
+    spawn_inner(backend, Some(mailer)).await
+}
+
+/// An SMTP mailer for the sink on `port`.
+pub fn smtp(port: u16) -> Arc<dyn redress_core::mail::Mailer> {
+    let cfg = redress_mail::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security: redress_mail::Security::None,
+        username: None,
+        password: None,
+        from: "Customer Care <care@example.com>".into(),
+    };
+    Arc::new(redress_mail::SmtpMailer::new(&cfg).unwrap())
+}
+
+/// Polls `check` until it holds, for at most ten seconds.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn spawn_inner(backend: Backend, mailer: Option<Arc<dyn redress_core::mail::Mailer>>) -> TestApp {
     let db = ScratchDatabase::create(self::backend(backend), &test_postgres_server())
         .await
         .expect("a scratch database (the test command provides PostgreSQL)");
@@ -71,7 +110,15 @@ pub async fn spawn(backend: Backend) -> TestApp {
     tokio::spawn(redress_web::serve(listener, state, async {
         let _ = stopped.await;
     }));
-    TestApp { base, http: reqwest::Client::new(), admin: token, clock, store, _db: db, _stop: stop }
+    let (stop_worker, mut worker_stopped) = tokio::sync::watch::channel(());
+    if let Some(mailer) = mailer {
+        let config = redress_jobs::WorkerConfig { poll: std::time::Duration::from_millis(20), ..Default::default() };
+        let worker = redress_jobs::Worker::new(store.clone(), mailer, Arc::new(clock.clone()), config);
+        tokio::spawn(worker.run(async move {
+            let _ = worker_stopped.changed().await;
+        }));
+    }
+    TestApp { base, http: reqwest::Client::new(), admin: token, clock, store, _db: db, _stop: stop, _stop_worker: stop_worker }
 }
 
 /// Runs each named test function once per backend.

@@ -1,0 +1,130 @@
+//! The worker inside every `redress serve`: claims due jobs, runs them, and
+//! records the outcome with retries and dead letters. Several processes can
+//! share one PostgreSQL database: a claimed job is leased to one of them, and
+//! a lease that runs out (a killed process) frees the job for another.
+#![forbid(unsafe_code)]
+
+use jiff::{SignedDuration, Timestamp};
+use redress_core::clock::Clock;
+use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
+use redress_core::mail::{MailError, Mailer};
+use redress_core::notification::NotificationStatus;
+use redress_core::store::{NotificationUpdate, Store};
+use redress_core::NotificationId;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// How often to look for due jobs when there is nothing to do.
+    pub poll: Duration,
+    /// How long a claimed job is reserved for this process.
+    pub lease: SignedDuration,
+    /// Jobs claimed (and run concurrently) at a time.
+    pub batch: u32,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32 }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: WorkerConfig) -> Worker {
+        Worker { store, mailer, clock, config }
+    }
+
+    /// Runs until `shutdown` resolves, finishing the batch in hand.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            let worked = match self.tick().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming jobs failed");
+                    0
+                }
+            };
+            if worked > 0 {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+    }
+
+    /// Claims and runs one batch of due jobs; returns how many ran.
+    pub async fn tick(&self) -> Result<usize, redress_core::store::StoreError> {
+        let now = self.clock.now();
+        let jobs = self.store.claim_jobs(now, self.config.lease, self.config.batch).await?;
+        let n = jobs.len();
+        let mut running = tokio::task::JoinSet::new();
+        for job in jobs {
+            let worker = self.clone();
+            running.spawn(async move { worker.run_job(job).await });
+        }
+        while running.join_next().await.is_some() {}
+        Ok(n)
+    }
+
+    async fn run_job(&self, job: Job) {
+        let (outcome, notification) = match job.kind.as_str() {
+            DELIVER_NOTIFICATION => self.deliver(&job).await,
+            other => (JobOutcome::Dead { error: format!("unknown job kind {other}") }, None),
+        };
+        let label = match &outcome {
+            JobOutcome::Done => "done",
+            JobOutcome::Retry { .. } => "retry",
+            JobOutcome::Dead { .. } => "dead",
+        };
+        metrics::counter!("redress_jobs_total", "kind" => job.kind.clone(), "outcome" => label).increment(1);
+        if let JobOutcome::Dead { error } = &outcome {
+            tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up after its last attempt");
+        }
+        if let Err(e) = self.store.finish_job(job.id, outcome, notification, self.clock.now()).await {
+            // The lease runs out and the job is tried again.
+            tracing::error!(job = job.id, error = %e, "recording a job's outcome failed");
+        }
+    }
+
+    /// Sends a notification. Already handled ones are left alone (a job may
+    /// run again after a crash); no address or no SMTP is recorded as not
+    /// sent, with the reason; a server that is down is retried with backoff.
+    async fn deliver(&self, job: &Job) -> (JobOutcome, Option<NotificationUpdate>) {
+        let Some(id) = job.payload.get("notification_id").and_then(serde_json::Value::as_i64).map(NotificationId) else {
+            return (JobOutcome::Dead { error: "payload without notification_id".into() }, None);
+        };
+        let n = match self.store.notification(id).await {
+            Ok(Some(n)) => n,
+            Ok(None) => return (JobOutcome::Dead { error: format!("notification {id} does not exist") }, None),
+            Err(e) => return (after_failure(job.attempts, self.clock.now(), e.to_string()), None),
+        };
+        if n.status != NotificationStatus::Pending {
+            return (JobOutcome::Done, None);
+        }
+        let update = |status, sent_at: Option<Timestamp>, error: Option<String>| Some(NotificationUpdate { id, status, sent_at, error });
+        let Some(email) = redress_mail::compose(&n) else {
+            return (JobOutcome::Done, update(NotificationStatus::NotSent, None, Some("the recipient has no e-mail address".into())));
+        };
+        match self.mailer.send(&email).await {
+            Ok(()) => (JobOutcome::Done, update(NotificationStatus::Sent, Some(self.clock.now()), None)),
+            Err(MailError::NotConfigured) => (JobOutcome::Done, update(NotificationStatus::NotSent, None, Some(MailError::NotConfigured.to_string()))),
+            Err(MailError::Permanent(e)) => (JobOutcome::Dead { error: e.clone() }, update(NotificationStatus::Failed, None, Some(e))),
+            Err(MailError::Transient(e)) => match after_failure(job.attempts, self.clock.now(), e.clone()) {
+                JobOutcome::Dead { error } => (JobOutcome::Dead { error }, update(NotificationStatus::Failed, None, Some(e))),
+                retry => (retry, update(NotificationStatus::Pending, None, Some(e))),
+            },
+        }
+    }
+}

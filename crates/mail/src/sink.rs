@@ -1,0 +1,142 @@
+//! An SMTP server for tests: speaks enough SMTP over TCP for a real client
+//! (lettre) to deliver to it, records every message, can refuse chosen
+//! recipients, and can be stopped and started again on the same port.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// One message as received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    messages: Mutex<Vec<Received>>,
+    rejected: Mutex<Vec<String>>,
+}
+
+pub struct SmtpSink {
+    pub port: u16,
+    shared: Arc<Shared>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SmtpSink {
+    /// Starts on a free port.
+    pub async fn start() -> std::io::Result<SmtpSink> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let shared = Arc::new(Shared::default());
+        let task = Some(tokio::spawn(serve(listener, shared.clone())));
+        Ok(SmtpSink { port, shared, task })
+    }
+
+    /// Stops listening and drops every open connection: clients now get
+    /// "connection refused".
+    pub fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn restart(&mut self) -> std::io::Result<()> {
+        self.stop();
+        let mut last = None;
+        for _ in 0..50 {
+            match TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => {
+                    self.task = Some(tokio::spawn(serve(l, self.shared.clone())));
+                    return Ok(());
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("cannot bind")))
+    }
+
+    /// Refuses mail to `address` with a permanent 550.
+    pub fn reject(&self, address: &str) {
+        self.shared.rejected.lock().unwrap_or_else(|e| e.into_inner()).push(address.to_lowercase());
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.shared.messages.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    // Dropping the set (when this task is aborted) aborts every connection.
+    let mut connections = JoinSet::new();
+    while let Ok((stream, _)) = listener.accept().await {
+        connections.spawn(session(stream, shared.clone()));
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+fn address(arg: &str) -> String {
+    let a = arg.split_once(':').map_or(arg, |(_, a)| a).trim();
+    a.trim_start_matches('<').split('>').next().unwrap_or_default().to_lowercase()
+}
+
+async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write.write_all(b"220 redress-sink ESMTP\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    while let Some(line) = lines.next_line().await? {
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-redress-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+        } else if upper.starts_with("HELO") {
+            b"250 redress-sink\r\n"
+        } else if upper.starts_with("MAIL FROM") {
+            from = address(&line);
+            to.clear();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO") {
+            let a = address(&line);
+            if shared.rejected.lock().unwrap_or_else(|e| e.into_inner()).contains(&a) {
+                b"550 5.1.1 no such mailbox\r\n"
+            } else {
+                to.push(a);
+                b"250 OK\r\n"
+            }
+        } else if upper == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut data = String::new();
+            while let Some(l) = lines.next_line().await? {
+                if l == "." {
+                    break;
+                }
+                data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                data.push('\n');
+            }
+            let msg = Received { from: from.clone(), to: std::mem::take(&mut to), data };
+            shared.messages.lock().unwrap_or_else(|e| e.into_inner()).push(msg);
+            b"250 2.0.0 queued\r\n"
+        } else if upper == "RSET" || upper == "NOOP" {
+            b"250 OK\r\n"
+        } else if upper == "QUIT" {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 command not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Durable jobs: part of the repository, compiled for each backend.
+
+use super::*;
+use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
+use redress_core::store::NotificationUpdate;
+
+/// Adds a job in the caller's transaction.
+pub(super) async fn enqueue(c: &mut Conn, kind: &str, payload: &serde_json::Value, run_at: Timestamp, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4)")
+        .bind(kind)
+        .bind(to_json(payload)?)
+        .bind(micros(run_at))
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Leases due jobs (and ones whose lease ran out: their process died).
+pub(super) async fn claim(c: &mut Conn, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
+         WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $2) OR (status = 'running' AND locked_until < $2) \
+         ORDER BY run_at LIMIT $3{SKIP_LOCKED}) RETURNING id, kind, payload, attempts"
+    );
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&sql)
+        .bind(micros(now + lease))
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(|(id, kind, payload, attempts)| Ok(Job { id, kind, payload: from_json(&payload)?, attempts: attempts as u32 })).collect()
+}
+
+pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
+    let (status, run_at, error) = match &outcome {
+        JobOutcome::Done => (JobStatus::Done, None, None),
+        JobOutcome::Retry { at, error } => (JobStatus::Pending, Some(micros(*at)), Some(error.clone())),
+        JobOutcome::Dead { error } => (JobStatus::Dead, None, Some(error.clone())),
+    };
+    sqlx::query("UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), last_error = $3, locked_until = NULL, updated_at = $4 WHERE id = $5")
+        .bind(status.as_str())
+        .bind(run_at)
+        .bind(error)
+        .bind(micros(now))
+        .bind(job)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    if let Some(n) = notification {
+        sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1 WHERE id = $4")
+            .bind(n.status.as_str())
+            .bind(n.sent_at.map(micros))
+            .bind(n.error)
+            .bind(n.id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+type JobRow = (i64, String, String, String, i64, i64, Option<String>);
+
+pub(super) async fn list(pool: &sqlx::Pool<Db>, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>> {
+    let rows: Vec<JobRow> = sqlx::query_as(
+        "SELECT id, kind, payload, status, attempts, run_at, last_error FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(status.map(JobStatus::as_str))
+    .bind(i64::from(limit.max(1)))
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(JobRecord {
+                id: r.0,
+                kind: r.1,
+                payload: from_json(&r.2)?,
+                status: JobStatus::parse(&r.3).ok_or_else(|| StoreError::Backend(format!("unknown job status {}", r.3)))?,
+                attempts: r.4 as u32,
+                run_at: ts(r.5)?,
+                last_error: r.6,
+            })
+        })
+        .collect()
+}

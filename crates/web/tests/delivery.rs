@@ -1,0 +1,114 @@
+//! Notifications leave the building on time, exactly once: the job worker on
+//! a controllable clock, delivering to a real SMTP server over TCP. On both
+//! backends.
+
+mod common;
+
+use common::{eventually, invite, smtp, world, Backend, TestApp};
+use redress_mail::sink::SmtpSink;
+use serde_json::{json, Value};
+
+both_backends!(
+    apology_goes_out_on_the_next_business_morning_and_not_before,
+    smtp_down_then_up_delivers_every_message_once,
+    without_smtp_messages_are_recorded_as_not_sent,
+    a_refused_address_becomes_a_dead_letter,
+);
+
+async fn notes(app: &TestApp, query: &str) -> Vec<Value> {
+    app.get(&app.admin, &format!("/api/v1/notifications?{query}")).await.1.as_array().unwrap().clone()
+}
+
+/// A case with an action agreed now (Friday 16:59 London) naming a preventive owner.
+async fn agreed_case(app: &TestApp) -> i64 {
+    let (owner_id, owner) = app.user("agent", "50").await;
+    let customer = app.customer().await;
+    let case = app.case(&owner, customer, false).await;
+    app.ok(&owner, &format!("/api/v1/cases/{case}/actions"), json!({ "description": "Refund", "remedy_value": "20", "preventive_owner_id": owner_id })).await;
+    case
+}
+
+async fn apology_goes_out_on_the_next_business_morning_and_not_before(b: Backend) {
+    let sink = SmtpSink::start().await.unwrap();
+    let app = common::spawn_with_worker(b, smtp(sink.port)).await;
+    app.london().await;
+    let case = agreed_case(&app).await;
+    // Monday 08:59 London: not yet.
+    app.clock.set("2026-11-23T08:59:00Z".parse().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty(), "nothing before 09:00");
+    app.clock.set("2026-11-23T09:00:00Z".parse().unwrap());
+    eventually("the apology", || async { sink.messages().len() == 1 }).await;
+    let m = &sink.messages()[0];
+    assert_eq!(m.to, vec!["ada@customer.example".to_string()]);
+    assert!(m.data.contains(&format!("[RD-{case}]")), "{}", m.data);
+    assert!(m.data.contains("text/html") && m.data.contains("text/plain"), "plain text and HTML");
+    let n = &notes(&app, &format!("case_id={case}&kind=apology")).await[0];
+    assert_eq!(n["status"], "sent");
+    assert_eq!(n["sent_at"], "2026-11-23T09:00:00Z");
+
+    // With Monday a holiday, the next one waits for Tuesday.
+    let (_, settings) = app.get(&app.admin, "/api/v1/settings").await;
+    let mut s = settings.clone();
+    s["holidays"] = json!(["2026-11-30"]);
+    app.send(reqwest::Method::PUT, Some(&app.admin), "/api/v1/settings", Some(s)).await;
+    app.clock.set("2026-11-27T16:59:00Z".parse().unwrap());
+    let second = agreed_case(&app).await;
+    let n = &notes(&app, &format!("case_id={second}&kind=apology")).await[0];
+    assert_eq!(n["scheduled_for"], "2026-12-01T09:00:00Z");
+    app.clock.set("2026-11-30T09:00:00Z".parse().unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "nothing on the holiday");
+    app.clock.set("2026-12-01T09:00:00Z".parse().unwrap());
+    eventually("Tuesday's apology", || async { sink.messages().len() == 2 }).await;
+}
+
+async fn smtp_down_then_up_delivers_every_message_once(b: Backend) {
+    let mut sink = SmtpSink::start().await.unwrap();
+    sink.stop();
+    let app = common::spawn_with_worker(b, smtp(sink.port)).await;
+    let w = world(&app).await;
+    for _ in 0..6 {
+        let code = invite(&app, w.survey, w.customer, json!({})).await;
+        let (s, v) = app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({ "code": code, "answers": { "speed": 5, "care": 5, "tracking": 5 } }))).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    }
+    eventually("failed attempts recorded", || async {
+        notes(&app, "kind=acknowledgement").await.iter().all(|n| n["attempts"].as_u64() >= Some(1) && n["last_error"].is_string())
+    })
+    .await;
+    assert!(notes(&app, "kind=acknowledgement").await.iter().all(|n| n["status"] == "pending"), "still pending while the server is down");
+    sink.restart().await.unwrap();
+    // The retry is due after the backoff.
+    app.clock.advance(jiff::SignedDuration::from_secs(20));
+    eventually("all six delivered", || async { sink.messages().len() >= 6 }).await;
+    app.clock.advance(jiff::SignedDuration::from_hours(2));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 6, "each exactly once");
+    assert!(notes(&app, "kind=acknowledgement").await.iter().all(|n| n["status"] == "sent"));
+}
+
+async fn without_smtp_messages_are_recorded_as_not_sent(b: Backend) {
+    let app = common::spawn_with_worker(b, std::sync::Arc::new(redress_core::mail::NoMailer)).await;
+    let w = world(&app).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({ "code": code, "answers": { "speed": 5, "care": 5, "tracking": 5 } }))).await;
+    eventually("recorded as not sent", || async { notes(&app, "kind=acknowledgement").await.first().is_some_and(|n| n["status"] == "not_sent") }).await;
+    let n = &notes(&app, "kind=acknowledgement").await[0];
+    assert_eq!(n["last_error"], "no SMTP server is configured");
+    assert!(n["body"].as_str().unwrap().contains("Thank you"), "the message stays readable");
+}
+
+async fn a_refused_address_becomes_a_dead_letter(b: Backend) {
+    let sink = SmtpSink::start().await.unwrap();
+    sink.reject("ada@customer.example");
+    let app = common::spawn_with_worker(b, smtp(sink.port)).await;
+    let case = agreed_case(&app).await;
+    app.clock.set("2026-11-23T09:00:00Z".parse().unwrap());
+    eventually("the failure", || async { notes(&app, &format!("case_id={case}")).await.first().is_some_and(|n| n["status"] == "failed") }).await;
+    let (_, dead) = app.get(&app.admin, "/api/v1/jobs?status=dead").await;
+    assert_eq!(dead.as_array().unwrap().len(), 1, "{dead}");
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("550"), "{dead}");
+    let (_, agent) = app.user("agent", "0").await;
+    assert_eq!(app.get(&agent, "/api/v1/jobs").await.0, reqwest::StatusCode::FORBIDDEN);
+}
