@@ -24,7 +24,17 @@ fn run(args: &[&str]) -> (bool, String, String) {
 /// The caller owns the child and waits for it.
 #[allow(clippy::zombie_processes)]
 fn start(args: &[&str]) -> (Child, String, Vec<String>) {
-    let mut child = Command::new(BIN).args(args).env_remove("REDRESS_DATABASE_URL").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    start_with_env(args, &[])
+}
+
+#[allow(clippy::zombie_processes)]
+fn start_with_env(args: &[&str], env: &[(&str, String)]) -> (Child, String, Vec<String>) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("REDRESS_DATABASE_URL").stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     for stream in [Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>, Box::new(child.stderr.take().unwrap())] {
         let tx = tx.clone();
@@ -239,4 +249,102 @@ fn sqlite_bench_responses_runs() {
 #[test]
 fn postgres_bench_responses_runs() {
     bench_responses_runs("postgres");
+}
+
+/// Environment that points `serve` at the SMTP sink on `port`.
+fn smtp_env(port: u16, poll_ms: u64) -> Vec<(&'static str, String)> {
+    vec![
+        ("REDRESS_SMTP__HOST", "127.0.0.1".into()),
+        ("REDRESS_SMTP__PORT", port.to_string()),
+        ("REDRESS_SMTP__SECURITY", "none".into()),
+        ("REDRESS_SMTP__FROM", "Customer Care <care@example.com>".into()),
+        ("REDRESS_JOB_POLL_MS", poll_ms.to_string()),
+    ]
+}
+
+/// A survey and `n` access codes for a customer with an e-mail address.
+async fn survey_codes(http: &reqwest::Client, base: &str, token: &str, n: usize) -> Vec<String> {
+    let post = |path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(token).json(&body).send();
+    let c: Value = post("/api/v1/customers", json!({ "name": "Grace", "email": "grace@example.com" })).await.unwrap().json().await.unwrap();
+    let s: Value = post("/api/v1/surveys", json!({ "title": "S", "questions": [{ "key": "q", "prompt": "How was it?", "kind": "rating" }] })).await.unwrap().json().await.unwrap();
+    let ids: Vec<Value> = (0..n).map(|_| c["id"].clone()).collect();
+    let inv: Value = post(&format!("/api/v1/surveys/{}/invitations", s["id"]), json!({ "customer_ids": ids })).await.unwrap().json().await.unwrap();
+    inv.as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect()
+}
+
+async fn respond(http: &reqwest::Client, base: &str, code: &str) {
+    let resp = http.post(format!("{base}/api/v1/responses")).json(&json!({ "code": code, "answers": { "q": 5 } })).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+}
+
+async fn wait_for_messages(sink: &redress_mail::sink::SmtpSink, n: usize) {
+    for _ in 0..400 {
+        if sink.messages().len() >= n {
+            // Linger to catch any duplicate.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("only {} of {n} messages arrived", sink.messages().len());
+}
+
+#[test]
+fn two_serve_processes_on_one_postgres_deliver_each_message_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh("postgres", &rt);
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let sink = rt.block_on(redress_mail::sink::SmtpSink::start()).unwrap();
+    let env = smtp_env(sink.port, 20);
+    let (mut a, base_a, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &env);
+    let (mut b, base_b, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &env);
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let codes = survey_codes(&http, &base_a, &token, 120).await;
+        for (i, code) in codes.iter().enumerate() {
+            respond(&http, if i % 2 == 0 { &base_a } else { &base_b }, code).await;
+        }
+        wait_for_messages(&sink, 120).await;
+        assert_eq!(sink.messages().len(), 120, "every acknowledgement exactly once across two processes");
+        let notes: Value = http.get(format!("{base_b}/api/v1/notifications?limit=500")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert!(notes.as_array().unwrap().iter().all(|n| n["status"] == "sent" && n["attempts"] == 1), "{notes}");
+    });
+    terminate(&mut a);
+    terminate(&mut b);
+}
+
+fn sigkill_with_jobs_queued(backend: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let sink = rt.block_on(redress_mail::sink::SmtpSink::start()).unwrap();
+    // A worker that looks for work only once a minute: the jobs stay queued.
+    let (mut slow, base, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &smtp_env(sink.port, 60_000));
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for code in survey_codes(&http, &base, &token, 25).await {
+            respond(&http, &base, &code).await;
+        }
+    });
+    slow.kill().unwrap();
+    slow.wait().unwrap();
+    assert!(sink.messages().is_empty(), "nothing was delivered before the kill");
+    let (mut again, _, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &smtp_env(sink.port, 20));
+    rt.block_on(wait_for_messages(&sink, 25));
+    assert_eq!(sink.messages().len(), 25, "every queued job ran once after the restart");
+    terminate(&mut again);
+}
+
+#[test]
+fn sqlite_sigkill_with_jobs_queued_then_restart() {
+    sigkill_with_jobs_queued("sqlite");
+}
+#[test]
+fn postgres_sigkill_with_jobs_queued_then_restart() {
+    sigkill_with_jobs_queued("postgres");
 }
