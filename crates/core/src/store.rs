@@ -69,6 +69,8 @@ pub struct NotificationUpdate {
     pub status: NotificationStatus,
     pub sent_at: Option<Timestamp>,
     pub error: Option<String>,
+    /// The text as sent, when it was written afresh at send time.
+    pub body: Option<String>,
 }
 
 /// Which cases to list. Every field narrows the result.
@@ -157,6 +159,9 @@ pub trait Store: Send + Sync + 'static {
     /// preventive-action owner.
     async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case>;
     async fn case(&self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// A case with the context its messages are written in (customer,
+    /// settings, owner and preventive-action owner).
+    async fn case_with_context(&self, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>>;
     async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>>;
     async fn cases(&self, filter: &CaseFilter) -> StoreResult<Vec<Case>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;

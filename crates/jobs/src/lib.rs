@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
-use redress_core::notification::NotificationStatus;
+use redress_core::notification::{NotificationKind, NotificationStatus};
 use redress_core::store::{NotificationUpdate, Store};
 use redress_core::NotificationId;
 use std::sync::Arc;
@@ -113,7 +113,26 @@ impl Worker {
         if n.status != NotificationStatus::Pending {
             return (JobOutcome::Done, None);
         }
-        let update = |status, sent_at: Option<Timestamp>, error: Option<String>| Some(NotificationUpdate { id, status, sent_at, error });
+        let mut n = n;
+        let mut rewritten = None;
+        if let (NotificationKind::Apology, Some(case)) = (n.kind, n.case_id) {
+            // Written afresh from the case as it is now, or not sent at all.
+            match self.store.case_with_context(case).await {
+                Ok(Some((case, ctx))) => match case.apology_body(&ctx) {
+                    Some(body) => {
+                        n.body = body.clone();
+                        rewritten = Some(body);
+                    }
+                    None => {
+                        let update = NotificationUpdate { id, status: NotificationStatus::Cancelled, sent_at: None, error: Some("the case no longer needs an apology".into()), body: None };
+                        return (JobOutcome::Done, Some(update));
+                    }
+                },
+                Ok(None) => {}
+                Err(e) => return (after_failure(job.attempts, self.clock.now(), e.to_string()), None),
+            }
+        }
+        let update = |status, sent_at: Option<Timestamp>, error: Option<String>| Some(NotificationUpdate { id, status, sent_at, error, body: rewritten.clone() });
         let Some(email) = redress_mail::compose(&n) else {
             return (JobOutcome::Done, update(NotificationStatus::NotSent, None, Some("the recipient has no e-mail address".into())));
         };

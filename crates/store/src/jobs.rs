@@ -50,10 +50,11 @@ pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notifica
         .await
         .map_err(db_error)?;
     if let Some(n) = notification {
-        sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1 WHERE id = $4")
+        sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1, body = COALESCE($4, body) WHERE id = $5")
             .bind(n.status.as_str())
             .bind(n.sent_at.map(micros))
             .bind(n.error)
+            .bind(n.body)
             .bind(n.id.0)
             .execute(&mut *c)
             .await

@@ -503,13 +503,9 @@ async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward, case: Opt
     Ok(())
 }
 
-async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
-    let sql = format!("SELECT id, data FROM cases WHERE id = $1{LOCK_FOR_UPDATE}");
-    let row: Option<(i64, String)> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
-    let Some(row) = row else {
-        return Err(DomainError::not_found(format!("case {id} does not exist")).into());
-    };
-    let mut case = case_from(row)?;
+/// What a change to `case` (or a message about it) needs to know.
+async fn case_context(c: &mut Conn, case: &Case, extra: Vec<UserId>) -> StoreResult<CaseContext> {
+    let id = case.id;
     let settings = load_settings(c).await?;
     let mut targets = settings.default_targets();
     if let Some(area) = case.service_area_id {
@@ -529,7 +525,17 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
             }
         }
     }
-    let ctx = CaseContext { settings, targets, customer, users };
+    Ok(CaseContext { settings, targets, customer, users })
+}
+
+async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
+    let sql = format!("SELECT id, data FROM cases WHERE id = $1{LOCK_FOR_UPDATE}");
+    let row: Option<(i64, String)> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let Some(row) = row else {
+        return Err(DomainError::not_found(format!("case {id} does not exist")).into());
+    };
+    let mut case = case_from(row)?;
+    let ctx = case_context(c, &case, extra).await?;
     let outcome = change(&mut case, &ctx)?;
     save_case(c, &case).await?;
     insert_events(c, id, &outcome.events).await?;
@@ -743,6 +749,16 @@ impl Store for This {
         let row: Option<(i64, String)> =
             sqlx::query_as("SELECT id, data FROM cases WHERE id = $1").bind(id.0).fetch_optional(&self.reads).await.map_err(db_error)?;
         row.map(case_from).transpose()
+    }
+
+    async fn case_with_context(&self, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, data FROM cases WHERE id = $1").bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let case = case_from(row)?;
+        let ctx = case_context(&mut c, &case, vec![]).await?;
+        Ok(Some((case, ctx)))
     }
 
     async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>> {

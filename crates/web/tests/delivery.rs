@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 both_backends!(
     apology_goes_out_on_the_next_business_morning_and_not_before,
+    apology_reflects_the_case_at_send_time_or_is_cancelled,
     smtp_down_then_up_delivers_every_message_once,
     without_smtp_messages_are_recorded_as_not_sent,
     a_refused_address_becomes_a_dead_letter,
@@ -43,8 +44,9 @@ async fn apology_goes_out_on_the_next_business_morning_and_not_before(b: Backend
     assert_eq!(m.to, vec!["ada@customer.example".to_string()]);
     assert!(m.data.contains(&format!("[RD-{case}]")), "{}", m.data);
     assert!(m.data.contains("text/html") && m.data.contains("text/plain"), "plain text and HTML");
-    let n = &notes(&app, &format!("case_id={case}&kind=apology")).await[0];
-    assert_eq!(n["status"], "sent");
+    let query = format!("case_id={case}&kind=apology");
+    eventually("the apology recorded as sent", || async { notes(&app, &query).await[0]["status"] == "sent" }).await;
+    let n = &notes(&app, &query).await[0];
     assert_eq!(n["sent_at"], "2026-11-23T09:00:00Z");
 
     // With Monday a holiday, the next one waits for Tuesday.
@@ -111,4 +113,24 @@ async fn a_refused_address_becomes_a_dead_letter(b: Backend) {
     assert!(dead[0]["last_error"].as_str().unwrap().contains("550"), "{dead}");
     let (_, agent) = app.user("agent", "0").await;
     assert_eq!(app.get(&agent, "/api/v1/jobs").await.0, reqwest::StatusCode::FORBIDDEN);
+}
+
+async fn apology_reflects_the_case_at_send_time_or_is_cancelled(b: Backend) {
+    let sink = SmtpSink::start().await.unwrap();
+    let app = common::spawn_with_worker(b, smtp(sink.port)).await;
+    app.london().await;
+    let changed = agreed_case(&app).await;
+    let (_, new_owner) = app.get(&app.admin, "/api/v1/me").await;
+    app.ok(&app.admin, &format!("/api/v1/cases/{changed}/preventive"), json!({ "owner_id": new_owner["id"] })).await;
+    let called_off = agreed_case(&app).await;
+    app.ok(&app.admin, &format!("/api/v1/cases/{called_off}/deviations"), json!({ "step": "apology", "reason": "customer asked not to be written to" })).await;
+    app.clock.set("2026-11-23T09:00:00Z".parse().unwrap());
+    eventually("one apology sent, one cancelled", || async {
+        notes(&app, "kind=apology").await.iter().all(|n| n["status"] == "sent" || n["status"] == "cancelled") && sink.messages().len() == 1
+    })
+    .await;
+    assert!(sink.messages()[0].data.contains("Admin is establishing preventive action"), "names the owner at send time: {}", sink.messages()[0].data);
+    let cancelled = &notes(&app, &format!("case_id={called_off}&kind=apology")).await[0];
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["last_error"], "the case no longer needs an apology");
 }

@@ -203,6 +203,34 @@ impl Case {
         }
     }
 
+    /// The apology as it should read now: the agreed action, the current
+    /// preventive-action owner and case owner. `None` when the case no longer
+    /// needs one (the apology was waived) or no preventive owner is named.
+    pub fn apology_body(&self, ctx: &CaseContext) -> Option<String> {
+        let apology = self.apology.as_ref()?;
+        if self.is_waived(Step::Apology) {
+            return None;
+        }
+        let owner_id = self.preventive.as_ref()?.owner_id;
+        let action = self.actions.iter().find(|a| a.id == apology.action_id)?;
+        let prevent_name = ctx.users.get(&owner_id).map_or_else(|| format!("user {owner_id}"), |u| u.name.clone());
+        let case_owner = ctx.users.get(&self.owner_id).map_or_else(|| "Customer care".to_string(), |u| u.name.clone());
+        let action_text = if action.remedy_value > Money::ZERO {
+            format!("{} ({} {})", action.description, action.remedy_value, ctx.settings.currency)
+        } else {
+            action.description.clone()
+        };
+        Some(format!(
+            "Dear {name},\n\nWe are sorry: we let you down, and thank you for telling us.\n\n\
+             As agreed, we will put it right: {action_text}.\n\n\
+             {prevent_name} is establishing preventive action so that this does not happen again, \
+             and someone independent of your case will contact you to confirm it is resolved.\n\n\
+             Your reference is {reference}; I remain your point of contact.\n\n{case_owner}",
+            name = ctx.customer.name,
+            reference = self.reference,
+        ))
+    }
+
     /// Queues the held apology. It goes out the business morning after the
     /// agreement, or after today if that morning has already passed.
     pub(super) fn schedule_apology(&mut self, actor: UserId, ctx: &CaseContext, now: Timestamp, out: &mut Outcome) {
@@ -214,25 +242,8 @@ impl Case {
         if when <= now {
             when = cal.next_morning(now, &zone);
         }
-        let action = self.actions.iter().find(|a| a.id == apology.action_id).cloned();
+        let Some(body) = self.apology_body(ctx) else { return };
         let prevent_name = ctx.users.get(&owner_id).map_or_else(|| format!("user {owner_id}"), |u| u.name.clone());
-        let case_owner = ctx.users.get(&self.owner_id).map_or_else(|| "Customer care".to_string(), |u| u.name.clone());
-        let action_text = action.map_or_else(String::new, |a| {
-            if a.remedy_value > Money::ZERO {
-                format!("{} ({} {})", a.description, a.remedy_value, ctx.settings.currency)
-            } else {
-                a.description
-            }
-        });
-        let body = format!(
-            "Dear {name},\n\nWe are sorry: we let you down, and thank you for telling us.\n\n\
-             As agreed, we will put it right: {action_text}.\n\n\
-             {prevent_name} is establishing preventive action so that this does not happen again, \
-             and someone independent of your case will contact you to confirm it is resolved.\n\n\
-             Your reference is {reference}; I remain your point of contact.\n\n{case_owner}",
-            name = ctx.customer.name,
-            reference = self.reference,
-        );
         out.notifications.push(crate::notification::NewNotification {
             kind: NotificationKind::Apology,
             recipient: Recipient::Customer(self.customer_id),

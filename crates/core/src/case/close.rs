@@ -58,7 +58,8 @@ impl Case {
         if self.is_waived(step) {
             return Err(DomainError::conflict(format!("{} is already waived on {}", step.as_str(), self.reference)));
         }
-        if self.is_done(step) {
+        // A scheduled apology can still be called off before it goes out.
+        if self.is_done(step) && step != Step::Apology {
             return Err(DomainError::conflict(format!("{} is already done on {}; there is nothing to waive", step.as_str(), self.reference)));
         }
         self.deviations.push(Deviation { step, reason: reason.clone(), by: actor.id, at: now });
