@@ -245,6 +245,16 @@ impl BusinessCalendar {
         }
     }
 
+    /// When the working day of `t` opens, if `t`'s date is a working day.
+    pub fn opening_of(&self, t: Timestamp) -> Option<Timestamp> {
+        self.open_interval(t.to_zoned(self.tz.clone()).date()).map(|(open, _)| open)
+    }
+
+    /// The first open moment at or after `t`: when staff messages go out.
+    pub fn next_open(&self, t: Timestamp) -> Timestamp {
+        self.add_business_duration(t, SignedDuration::ZERO)
+    }
+
     /// Counts `span` only while open. A zero span gives the next open moment.
     pub fn add_business_duration(&self, start: Timestamp, span: SignedDuration) -> Timestamp {
         let mut remaining = span;

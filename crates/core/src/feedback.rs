@@ -109,7 +109,8 @@ pub fn respond(ctx: &ResponseContext, raw: &serde_json::Map<String, serde_json::
         let owner = ctx.owner(&plan).ok_or_else(|| DomainError::conflict("no staff member can own the follow-up: set the organisation's default_owner_id"))?;
         let opened = open_follow_up(ctx, &answers, lowest, &plan, owner, now)?;
         let cal = ctx.settings.calendar();
-        let due = cal.add(now, ctx.settings.default_targets().first_response).to_zoned(ctx.customer.time_zone());
+        let severity = if plan.significant { Severity::High } else { Severity::Normal };
+        let due = cal.add(now, ctx.settings.targets_for(ctx.area.as_ref(), severity).first_response).to_zoned(ctx.customer.time_zone());
         next = format!(
             "Because something was not as it should be, {} will contact you by {} to understand what happened{}.",
             owner.name,
@@ -155,10 +156,7 @@ fn open_follow_up(
         occurred_at: Some(now),
         reported_at: Some(now),
     };
-    let targets = match &ctx.area {
-        Some(a) => a.targets.over(&ctx.settings.default_targets()),
-        None => ctx.settings.default_targets(),
-    };
+    let targets = ctx.settings.targets_for(ctx.area.as_ref(), input.severity);
     let (mut case, mut events) = Case::open(input, &ctx.customer, owner, owner, &ctx.settings, targets, now)?;
     for e in &mut events {
         e.actor_id = None;
@@ -237,7 +235,7 @@ mod tests {
             survey,
             customer: Customer { id: CustomerId(1), name: "Ada".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: client_manager.map(UserId), created_at: t("2026-01-01T00:00:00Z") },
             settings: OrgSettings::default(),
-            area: Some(ServiceArea { id: ServiceAreaId(1), name: "Deliveries".into(), service_manager_id: UserId(20), targets: Default::default(), created_at: t("2026-01-01T00:00:00Z") }),
+            area: Some(ServiceArea { id: ServiceAreaId(1), name: "Deliveries".into(), service_manager_id: UserId(20), targets: Default::default(), targets_by_severity: Default::default(), created_at: t("2026-01-01T00:00:00Z") }),
             users,
             seniors: vec![user(30, Role::Senior)],
             any_supervisor: Some(user(10, Role::Manager)),

@@ -15,6 +15,12 @@ pub enum NotificationKind {
     RecoverySurvey,
     /// Sends the customer the link to their formal action report.
     ReportReady,
+    /// Tells the owner a target is due today.
+    TargetReminder,
+    /// Tells the owner's manager a target was missed.
+    TargetBreach,
+    /// Tells the owner the customer has not heard from us for the update interval.
+    UpdateReminder,
 }
 
 impl NotificationKind {
@@ -24,6 +30,9 @@ impl NotificationKind {
             NotificationKind::Acknowledgement => "acknowledgement",
             NotificationKind::RecoverySurvey => "recovery_survey",
             NotificationKind::ReportReady => "report_ready",
+            NotificationKind::TargetReminder => "target_reminder",
+            NotificationKind::TargetBreach => "target_breach",
+            NotificationKind::UpdateReminder => "update_reminder",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -32,6 +41,9 @@ impl NotificationKind {
             "acknowledgement" => NotificationKind::Acknowledgement,
             "recovery_survey" => NotificationKind::RecoverySurvey,
             "report_ready" => NotificationKind::ReportReady,
+            "target_reminder" => NotificationKind::TargetReminder,
+            "target_breach" => NotificationKind::TargetBreach,
+            "update_reminder" => NotificationKind::UpdateReminder,
             _ => return None,
         })
     }

@@ -52,6 +52,9 @@ pub struct ServiceArea {
     /// Answers for the area; assigned to its low-score survey follow-ups.
     pub service_manager_id: UserId,
     pub targets: Targets,
+    /// Overrides for cases of a given severity, such as `{"critical": {"first_response": "2h"}}`.
+    #[serde(default)]
+    pub targets_by_severity: std::collections::BTreeMap<crate::case::Severity, Targets>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -61,4 +64,5 @@ pub struct NewServiceArea {
     pub name: String,
     pub service_manager_id: UserId,
     pub targets: Targets,
+    pub targets_by_severity: std::collections::BTreeMap<crate::case::Severity, Targets>,
 }

@@ -26,6 +26,9 @@ pub struct OrgSettings {
     /// Defaults for every case; a service area may override each.
     #[serde(default = "default_targets")]
     pub targets: Targets,
+    /// Organisation-wide overrides per case severity.
+    #[serde(default)]
+    pub targets_by_severity: std::collections::BTreeMap<crate::case::Severity, Targets>,
     /// Owner of cases submitted by partners when no service area names one.
     #[serde(default)]
     pub default_owner_id: Option<UserId>,
@@ -100,6 +103,7 @@ impl Default for OrgSettings {
             business_hours: WeekHours::default(),
             holidays: Vec::new(),
             targets: default_targets(),
+            targets_by_severity: Default::default(),
             default_owner_id: None,
             transfer_flag_after: default_transfer_limit(),
             follow_up_rules: crate::rules::FollowUpRules::default(),
@@ -145,6 +149,23 @@ impl OrgSettings {
     pub fn fast_report_reward(&self, lag: jiff::SignedDuration) -> Option<crate::feedback::Reward> {
         let fast = lag.as_secs() <= i64::from(self.fast_report_within_hours) * 3600;
         (fast && self.fast_report_points > 0).then_some(crate::feedback::Reward { points: self.fast_report_points, reason: "fast_report" })
+    }
+
+    /// The targets of a case: the service area's for its severity, then the
+    /// area's own, then the organisation's for the severity, then the
+    /// organisation's, then the built-in ones.
+    pub fn targets_for(&self, area: Option<&crate::service_area::ServiceArea>, severity: crate::case::Severity) -> EffectiveTargets {
+        let mut t = self.default_targets();
+        if let Some(s) = self.targets_by_severity.get(&severity) {
+            t = s.over(&t);
+        }
+        if let Some(a) = area {
+            t = a.targets.over(&t);
+            if let Some(s) = a.targets_by_severity.get(&severity) {
+                t = s.over(&t);
+            }
+        }
+        t
     }
 
     /// The organisation's targets with the built-in ones behind them.

@@ -165,6 +165,8 @@ pub trait Store: Send + Sync + 'static {
     async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>>;
     async fn cases(&self, filter: &CaseFilter) -> StoreResult<Vec<Case>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
+    /// Cases with a target reminder, breach or update due at or before `now`.
+    async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>>;
 
     async fn notifications(&self, filter: &NotificationFilter) -> StoreResult<Vec<Notification>>;
     async fn notification(&self, id: crate::NotificationId) -> StoreResult<Option<Notification>>;

@@ -64,8 +64,31 @@ impl Worker {
         }
     }
 
-    /// Claims and runs one batch of due jobs; returns how many ran.
+    /// Claims and runs one batch of due jobs, and raises the target
+    /// reminders and breaches that are due; returns how much was done.
     pub async fn tick(&self) -> Result<usize, redress_core::store::StoreError> {
+        Ok(self.run_jobs().await? + self.check_targets().await?)
+    }
+
+    /// Reminders, breaches and update-due marks. Each is raised once, even
+    /// with several processes: the check runs in the case's write
+    /// transaction and records what it raised.
+    async fn check_targets(&self) -> Result<usize, redress_core::store::StoreError> {
+        let now = self.clock.now();
+        let due = self.store.cases_for_target_check(now, self.config.batch).await?;
+        let mut checked = 0;
+        for id in due {
+            match self.store.update_case(id, vec![], Box::new(move |case, ctx| case.check_targets(ctx, now))).await {
+                Ok(_) => checked += 1,
+                // Counted as nothing done, so a case that keeps failing
+                // cannot keep the worker from sleeping.
+                Err(e) => tracing::error!(case = %id, error = %e, "checking targets failed"),
+            }
+        }
+        Ok(checked)
+    }
+
+    async fn run_jobs(&self) -> Result<usize, redress_core::store::StoreError> {
         let now = self.clock.now();
         let jobs = self.store.claim_jobs(now, self.config.lease, self.config.batch).await?;
         let n = jobs.len();

@@ -6,12 +6,14 @@ pub const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_surveys.sql")),
     (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
     (4, include_str!("../migrations/sqlite/0004_jobs.sql")),
+    (5, include_str!("../migrations/sqlite/0005_targets.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_surveys.sql")),
     (3, include_str!("../migrations/postgres/0003_sessions.sql")),
     (4, include_str!("../migrations/postgres/0004_jobs.sql")),
+    (5, include_str!("../migrations/postgres/0005_targets.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -118,6 +118,15 @@ fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
 }
 
 const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
+
+/// How an area's targets are stored: its own and those per severity.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredTargets {
+    #[serde(flatten)]
+    targets: Targets,
+    #[serde(default)]
+    by_severity: std::collections::BTreeMap<redress_core::case::Severity, Targets>,
+}
 type AreaRow = (i64, String, i64, String, i64);
 
 fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
@@ -125,7 +134,8 @@ fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
         id: ServiceAreaId(r.0),
         name: r.1,
         service_manager_id: UserId(r.2),
-        targets: from_json::<Targets>(&r.3)?,
+        targets: from_json::<StoredTargets>(&r.3)?.targets,
+        targets_by_severity: from_json::<StoredTargets>(&r.3)?.by_severity,
         created_at: ts(r.4)?,
     })
 }
@@ -239,12 +249,13 @@ async fn load_area(c: &mut Conn, id: ServiceAreaId) -> StoreResult<Option<Servic
     row.map(area_from).transpose()
 }
 
-/// Writes the case's projection columns and its full state.
-async fn save_case(c: &mut Conn, case: &Case) -> StoreResult<()> {
+/// Writes the case's projection columns and its full state; `settings`
+/// gives the calendar its next target check is reckoned on.
+async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings) -> StoreResult<()> {
     sqlx::query(
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
-         reopen_count = $13, data = $14 WHERE id = $1",
+         reopen_count = $13, data = $14, target_check_at = $15 WHERE id = $1",
     )
     .bind(case.id.0)
     .bind(case.status.as_str())
@@ -260,6 +271,7 @@ async fn save_case(c: &mut Conn, case: &Case) -> StoreResult<()> {
     .bind(case.transfers.len() as i64)
     .bind(i64::from(case.reopen_count))
     .bind(to_json(case)?)
+    .bind(case.next_target_check(&settings.calendar()).map(micros))
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
@@ -398,12 +410,19 @@ async fn insert_area(c: &mut Conn, a: NewServiceArea, now: Timestamp) -> StoreRe
     let id: i64 = sqlx::query_scalar("INSERT INTO service_areas (name, service_manager_id, targets, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(&a.name)
         .bind(a.service_manager_id.0)
-        .bind(to_json(&a.targets)?)
+        .bind(to_json(&StoredTargets { targets: a.targets.clone(), by_severity: a.targets_by_severity.clone() })?)
         .bind(micros(now))
         .fetch_one(&mut *c)
         .await
         .map_err(db_error)?;
-    Ok(ServiceArea { id: ServiceAreaId(id), name: a.name, service_manager_id: a.service_manager_id, targets: a.targets, created_at: now })
+    Ok(ServiceArea {
+        id: ServiceAreaId(id),
+        name: a.name,
+        service_manager_id: a.service_manager_id,
+        targets: a.targets,
+        targets_by_severity: a.targets_by_severity,
+        created_at: now,
+    })
 }
 
 async fn insert_problem(c: &mut Conn, p: NewProblem, now: Timestamp) -> StoreResult<Problem> {
@@ -453,12 +472,12 @@ async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings
 
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
-async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case> {
+async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
-         resolution_due_at, closed_at, transfer_count, reopen_count, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18) RETURNING id",
+         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19) RETURNING id",
     )
     .bind(case.customer_id.0)
     .bind(case.channel.as_str())
@@ -478,6 +497,7 @@ async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward
     .bind(case.update_due_at.map(micros))
     .bind(micros(case.resolution_due_at))
     .bind(to_json(&case)?)
+    .bind(case.next_target_check(&settings.calendar()).map(micros))
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -507,17 +527,20 @@ async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward, case: Opt
 async fn case_context(c: &mut Conn, case: &Case, extra: Vec<UserId>) -> StoreResult<CaseContext> {
     let id = case.id;
     let settings = load_settings(c).await?;
-    let mut targets = settings.default_targets();
-    if let Some(area) = case.service_area_id {
-        if let Some(area) = load_area(c, area).await? {
-            targets = area.targets.over(&targets);
-        }
-    }
+    let area = match case.service_area_id {
+        Some(a) => load_area(c, a).await?,
+        None => None,
+    };
+    let targets = settings.targets_for(area.as_ref(), case.severity);
     let customer = load_customer(c, case.customer_id)
         .await?
         .ok_or_else(|| StoreError::Backend(format!("case {id} refers to a missing customer")))?;
     let mut users = HashMap::new();
-    let wanted = [Some(case.owner_id), case.preventive.as_ref().map(|p| p.owner_id)].into_iter().flatten().chain(extra);
+    let owner = load_user(c, case.owner_id).await?;
+    let wanted = [owner.as_ref().and_then(|o| o.manager_id), case.preventive.as_ref().map(|p| p.owner_id)].into_iter().flatten().chain(extra);
+    if let Some(o) = owner {
+        users.insert(o.id, o);
+    }
     for uid in wanted {
         if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(uid) {
             if let Some(u) = load_user(c, uid).await? {
@@ -537,7 +560,7 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
     let mut case = case_from(row)?;
     let ctx = case_context(c, &case, extra).await?;
     let outcome = change(&mut case, &ctx)?;
-    save_case(c, &case).await?;
+    save_case(c, &case, &ctx.settings).await?;
     insert_events(c, id, &outcome.events).await?;
     if let Some(m) = &outcome.communication {
         insert_communication(c, id, m).await?;
@@ -738,7 +761,13 @@ impl Store for This {
     }
 
     async fn create_case(&self, case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case> {
-        self.write(move |c| Box::pin(insert_case(c, case, events, reward))).await
+        self.write(move |c| {
+            Box::pin(async move {
+                let settings = load_settings(c).await?;
+                insert_case(c, case, events, reward, &settings).await
+            })
+        })
+        .await
     }
 
     async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
@@ -834,6 +863,16 @@ impl Store for This {
         push(&mut sql, " ORDER BY id DESC LIMIT ?", Arg::I(i64::from(f.limit.max(1))));
         let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(&self.reads).await.map_err(db_error)?;
         rows.into_iter().map(case_from).collect()
+    }
+
+    async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE target_check_at <= $1 ORDER BY target_check_at LIMIT $2")
+            .bind(micros(now))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reads)
+            .await
+            .map_err(db_error)?;
+        Ok(ids.into_iter().map(CaseId).collect())
     }
 
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>> {

@@ -222,11 +222,11 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
-        let case = insert_case(c, case, events, None).await?;
+        let case = insert_case(c, case, events, None, &ctx.settings).await?;
         case_id = Some(case.id);
     }
     if let Some((case, event)) = plan.recovery {
-        save_case(c, &case).await?;
+        save_case(c, &case, &ctx.settings).await?;
         insert_events(c, case.id, &[event]).await?;
     }
     insert_notification(c, case_id, &plan.acknowledgement, now).await?;

@@ -107,6 +107,7 @@ impl Case {
             survey_response_id: None,
             opening_score: None,
             recovery: None,
+            target_marks: TargetMarks::default(),
         };
         case.settle();
         let lag = case.identification_lag();

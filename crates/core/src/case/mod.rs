@@ -15,11 +15,13 @@ mod capture;
 mod close;
 mod prevent;
 mod report;
+mod targets;
 
 pub use action::{ActionStatus, CorrectiveAction, Decision, RemedyKind};
 pub use capture::{CasePatch, NewCase};
 pub use prevent::{FollowUp, FollowUpOutcome, Preventive, PreventiveInput};
 pub use report::{Assignee, FormalReport, Recovery, RecoveryInvite};
+pub use targets::{TargetMarks, TargetName};
 
 use crate::customer::Customer;
 use crate::notification::NewNotification;
@@ -90,7 +92,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -273,6 +275,9 @@ pub struct Case {
     /// The recovery survey's score against the opening score.
     #[serde(default)]
     pub recovery: Option<Recovery>,
+    /// Which target reminders and breaches have already been raised.
+    #[serde(default)]
+    pub target_marks: TargetMarks,
 }
 
 /// What a case mutation needs beyond the case itself, loaded by the store in

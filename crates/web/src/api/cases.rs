@@ -117,10 +117,7 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
         None if actor.role.is_staff() => actor.clone(),
         None => intake_owner(&app, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id).await?,
     };
-    let targets = match &area {
-        Some(a) => a.targets.over(&settings.default_targets()),
-        None => settings.default_targets(),
-    };
+    let targets = settings.targets_for(area.as_ref(), req.severity);
     let input = NewCase {
         channel: req.channel,
         summary: req.summary,

@@ -22,6 +22,10 @@ pub struct CreateServiceArea {
     /// Overrides of the organisation's targets, such as `{"first_response": "4h"}`.
     #[serde(default)]
     targets: Targets,
+    /// Overrides per case severity (`low`, `normal`, `high`, `critical`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    targets_by_severity: std::collections::BTreeMap<redress_core::case::Severity, Targets>,
 }
 
 /// Creates a service area (admin or manager).
@@ -36,7 +40,12 @@ pub async fn create_service_area(
     if !actor.role.supervises() {
         return Err(ApiError::forbidden("only a manager, senior or admin may create service areas"));
     }
-    let area = NewServiceArea { name: required_text("name", &req.name, 200)?, service_manager_id: req.service_manager_id, targets: req.targets };
+    let area = NewServiceArea {
+        name: required_text("name", &req.name, 200)?,
+        service_manager_id: req.service_manager_id,
+        targets: req.targets,
+        targets_by_severity: req.targets_by_severity,
+    };
     Ok((StatusCode::CREATED, Json(app.store().create_service_area(area, app.now()).await?)))
 }
 
