@@ -66,7 +66,7 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
     let store = redress_store::open(url).await.map_err(|e| e.to_string())?;
     let (_, token) = server::create_admin(store.as_ref(), "Bench", None, None).await?;
     // The request path alone: no job worker, so deliveries do not share the run.
-    let running = server::start(store.clone(), "127.0.0.1:0", 1024 * 1024, None, None).await?;
+    let running = server::start(store.clone(), "127.0.0.1:0", redress_web::WebConfig { public_url: String::new(), ..Default::default() }, None).await?;
     let api = Client::new(&running.base_url, &token);
     let result = match args.workload.as_str() {
         "cases" => cases(&api, args).await,

@@ -23,6 +23,10 @@ pub struct Config {
     pub smtp: Option<redress_mail::SmtpConfig>,
     /// How often the job worker looks for due work, in milliseconds.
     pub job_poll_ms: u64,
+    /// Largest raw message accepted at /api/v1/inbound/email, in bytes.
+    pub max_inbound_bytes: usize,
+    /// Largest attachment kept with a case, in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for Config {
@@ -35,6 +39,8 @@ impl Default for Config {
             public_url: None,
             smtp: None,
             job_poll_ms: 500,
+            max_inbound_bytes: 25 * 1024 * 1024,
+            max_attachment_bytes: 5 * 1024 * 1024,
         }
     }
 }

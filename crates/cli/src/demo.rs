@@ -6,13 +6,13 @@ use crate::server;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 
-pub async fn run(database_url: Option<String>, max_body_bytes: usize, bind: &str) -> Result<(), String> {
+pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("redress-demo.db").display()));
     let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
     let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example"), Some(DEMO_PASSWORD)).await?;
     let background = server::Background { mailer: std::sync::Arc::new(redress_core::mail::NoMailer), poll: std::time::Duration::from_millis(500) };
-    let running = server::start(store, bind, max_body_bytes, None, Some(background)).await?;
+    let running = server::start(store, bind, server::web_config(cfg), Some(background)).await?;
     let api = Client::new(&running.base_url, &admin_token);
     let seeded = seed(&api).await;
     let Seeded { tokens, codes } = match seeded {

@@ -126,7 +126,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
             import::invitations(store.as_ref(), args).await
         }
-        Command::Demo { bind } => demo::run(named_database, cfg.max_body_bytes, &bind).await,
+        Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Openapi => {
             println!("{}", redress_web::openapi_json());

@@ -42,17 +42,14 @@ impl Background {
     }
 }
 
-pub async fn start(
-    store: Arc<dyn Store>,
-    bind: &str,
-    max_body_bytes: usize,
-    public_url: Option<String>,
-    background: Option<Background>,
-) -> Result<Running, String> {
+pub async fn start(store: Arc<dyn Store>, bind: &str, web: WebConfig, background: Option<Background>) -> Result<Running, String> {
     let listener = TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), WebConfig { max_body_bytes, public_url });
+    let mut web = web;
+    if web.public_url.is_empty() {
+        web.public_url = format!("http://{addr}");
+    }
+    let state = AppState::new(store.clone(), Arc::new(SystemClock), web);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(bg) = background {
@@ -70,10 +67,21 @@ pub async fn start(
     Ok(Running { base_url: format!("http://{addr}"), stop, task })
 }
 
+/// The HTTP settings of a configuration; an unset public URL becomes the
+/// address actually bound.
+pub fn web_config(cfg: &Config) -> WebConfig {
+    WebConfig {
+        max_body_bytes: cfg.max_body_bytes,
+        public_url: cfg.public_url.clone().unwrap_or_default(),
+        max_inbound_bytes: cfg.max_inbound_bytes,
+        max_attachment_bytes: cfg.max_attachment_bytes,
+    }
+}
+
 pub async fn serve_forever(cfg: &Config) -> Result<(), String> {
     let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
     let background = Background::from_config(cfg)?;
-    let running = start(store, &cfg.bind, cfg.max_body_bytes, cfg.public_url.clone(), Some(background)).await?;
+    let running = start(store, &cfg.bind, web_config(cfg), Some(background)).await?;
     tracing::info!(url = %running.base_url, database = %crate::config::redact(&cfg.database_url), "redress is serving");
     eprintln!("Redress is serving on {} (Ctrl-C stops it)", running.base_url);
     shutdown_signal().await;

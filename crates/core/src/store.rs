@@ -7,7 +7,7 @@ use crate::notification::{Notification, NotificationKind, NotificationStatus};
 use crate::problem::{NewProblem, Problem};
 use crate::service_area::{NewServiceArea, ServiceArea};
 use crate::settings::OrgSettings;
-use crate::timeline::{NewEvent, TimelineEvent};
+use crate::timeline::TimelineEvent;
 use crate::user::{NewUser, User};
 use crate::feedback::{ResponseContext, ResponsePlan, Reward};
 use crate::jobs::{Job, JobOutcome, JobRecord, JobStatus};
@@ -152,7 +152,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts a newly opened case and its first timeline events atomically,
     /// returning it with its id.
-    async fn create_case(&self, case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case>;
+    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>) -> StoreResult<Case>;
+    async fn attachments(&self, case: CaseId) -> StoreResult<Vec<crate::case::Attachment>>;
+    /// A stored file with its bytes.
+    async fn attachment(&self, id: i64) -> StoreResult<Option<(crate::case::Attachment, Vec<u8>)>>;
     /// Loads the case and its context, applies `change` and writes the case,
     /// its timeline events, communication and notifications in one transaction.
     /// `users` names accounts the change needs besides the owner and the

@@ -2,6 +2,7 @@
 //! SMTP (plain, STARTTLS or TLS, with optional authentication).
 #![forbid(unsafe_code)]
 
+pub mod inbound;
 #[cfg(feature = "sink")]
 pub mod sink;
 

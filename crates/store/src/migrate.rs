@@ -7,6 +7,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_sessions.sql")),
     (4, include_str!("../migrations/sqlite/0004_jobs.sql")),
     (5, include_str!("../migrations/sqlite/0005_targets.sql")),
+    (6, include_str!("../migrations/sqlite/0006_attachments.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -14,6 +15,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_sessions.sql")),
     (4, include_str!("../migrations/postgres/0004_jobs.sql")),
     (5, include_str!("../migrations/postgres/0005_targets.sql")),
+    (6, include_str!("../migrations/postgres/0006_attachments.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -5,7 +5,7 @@
 use super::{Db, This, ILIKE, LOCK_FOR_UPDATE, SKIP_LOCKED};
 use crate::db_error;
 use jiff::Timestamp;
-use redress_core::case::{Case, CaseContext, Communication, NewCommunication, Status};
+use redress_core::case::{Case, CaseContext, Communication, NewCommunication, Outcome, Status};
 use redress_core::customer::{Customer, NewCustomer};
 use redress_core::notification::{NewNotification, Notification, NotificationKind, NotificationStatus, Recipient};
 use redress_core::problem::{NewProblem, Problem};
@@ -472,7 +472,7 @@ async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings
 
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
-async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
@@ -502,7 +502,7 @@ async fn insert_case(c: &mut Conn, mut case: Case, events: Vec<NewEvent>, reward
     .await
     .map_err(db_error)?;
     case.assign_id(CaseId(id));
-    insert_events(c, case.id, &events).await?;
+    write_outcome(c, case.id, &opening, case.created_at).await?;
     if let Some(r) = reward {
         insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
     }
@@ -561,11 +561,19 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
     let ctx = case_context(c, &case, extra).await?;
     let outcome = change(&mut case, &ctx)?;
     save_case(c, &case, &ctx.settings).await?;
+    let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
+    write_outcome(c, id, &outcome, now).await?;
+    Ok(case)
+}
+
+/// Writes everything a change to case `id` causes: timeline events, the
+/// communication, notifications (with their delivery jobs), invitations, a
+/// report link and attachments.
+async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
     insert_events(c, id, &outcome.events).await?;
     if let Some(m) = &outcome.communication {
         insert_communication(c, id, m).await?;
     }
-    let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
     for n in &outcome.notifications {
         insert_notification(c, Some(id), n, now).await?;
     }
@@ -582,7 +590,19 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
             .await
             .map_err(db_error)?;
     }
-    Ok(case)
+    for a in &outcome.attachments {
+        sqlx::query("INSERT INTO attachments (case_id, filename, content_type, size, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id.0)
+            .bind(&a.filename)
+            .bind(&a.content_type)
+            .bind(a.data.len() as i64)
+            .bind(a.data.as_slice())
+            .bind(micros(now))
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
 }
 
 // ---- the Store ----------------------------------------------------------------
@@ -760,14 +780,40 @@ impl Store for This {
         rows.into_iter().map(problem_from).collect()
     }
 
-    async fn create_case(&self, case: Case, events: Vec<NewEvent>, reward: Option<Reward>) -> StoreResult<Case> {
+    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>) -> StoreResult<Case> {
         self.write(move |c| {
             Box::pin(async move {
                 let settings = load_settings(c).await?;
-                insert_case(c, case, events, reward, &settings).await
+                insert_case(c, case, opening, reward, &settings).await
             })
         })
         .await
+    }
+
+    async fn attachments(&self, case: CaseId) -> StoreResult<Vec<redress_core::case::Attachment>> {
+        let rows: Vec<(i64, i64, String, String, i64, i64)> =
+            sqlx::query_as("SELECT id, case_id, filename, content_type, size, created_at FROM attachments WHERE case_id = $1 ORDER BY id")
+                .bind(case.0)
+                .fetch_all(&self.reads)
+                .await
+                .map_err(db_error)?;
+        rows.into_iter()
+            .map(|r| Ok(redress_core::case::Attachment { id: r.0, case_id: CaseId(r.1), filename: r.2, content_type: r.3, size: r.4, created_at: ts(r.5)? }))
+            .collect()
+    }
+
+    async fn attachment(&self, id: i64) -> StoreResult<Option<(redress_core::case::Attachment, Vec<u8>)>> {
+        let row: Option<(i64, i64, String, String, i64, i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, case_id, filename, content_type, size, created_at, data FROM attachments WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reads)
+                .await
+                .map_err(db_error)?;
+        row.map(|r| {
+            let a = redress_core::case::Attachment { id: r.0, case_id: CaseId(r.1), filename: r.2, content_type: r.3, size: r.4, created_at: ts(r.5)? };
+            Ok((a, r.6))
+        })
+        .transpose()
     }
 
     async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {

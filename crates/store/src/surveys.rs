@@ -222,7 +222,8 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
-        let case = insert_case(c, case, events, None, &ctx.settings).await?;
+        let opening = redress_core::case::Outcome { events, ..Default::default() };
+        let case = insert_case(c, case, opening, None, &ctx.settings).await?;
         case_id = Some(case.id);
     }
     if let Some((case, event)) = plan.recovery {

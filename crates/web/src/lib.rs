@@ -32,11 +32,20 @@ pub struct WebConfig {
     /// Where customers reach this server, for links in messages
     /// (`https://feedback.example.com`); no trailing slash.
     pub public_url: String,
+    /// Largest raw message `POST /api/v1/inbound/email` accepts, in bytes.
+    pub max_inbound_bytes: usize,
+    /// Largest single attachment kept with a case, in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { max_body_bytes: 1024 * 1024, public_url: "http://127.0.0.1:8080".into() }
+        WebConfig {
+            max_body_bytes: 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".into(),
+            max_inbound_bytes: 25 * 1024 * 1024,
+            max_attachment_bytes: 5 * 1024 * 1024,
+        }
     }
 }
 

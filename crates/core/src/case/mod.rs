@@ -307,6 +307,28 @@ pub struct Outcome {
     pub invitations: Vec<crate::survey::NewInvitation>,
     /// A private report link to register: (digest of its token, report id).
     pub report_link: Option<(String, u32)>,
+    /// Files to keep with the case.
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file received with the case (a photo, a receipt).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A stored file, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
 }
 
 impl Outcome {

@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Case, CasePatch, Channel, Communication, NewCase, Severity, Status, Step};
+use redress_core::case::{Case, CasePatch, Channel, Communication, NewCase, Outcome, Severity, Status, Step};
 use redress_core::store::CaseFilter;
 use redress_core::timeline::TimelineEvent;
 use redress_core::user::{Role, User};
@@ -132,14 +132,14 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
     let now = app.now();
     let (case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
     let reward = settings.fast_report_reward(case.identification_lag());
-    let case = store.create_case(case, events, reward).await?;
+    let case = store.create_case(case, Outcome { events, ..Default::default() }, reward).await?;
     let location = format!("/api/v1/cases/{}", case.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
 }
 
 /// The owner of a case a partner submits: the first active staff member among
 /// the service area's manager, the default owner, then any supervisor.
-async fn intake_owner(app: &AppState, area_manager: Option<UserId>, default_owner: Option<UserId>) -> ApiResult<User> {
+pub(crate) async fn intake_owner(app: &AppState, area_manager: Option<UserId>, default_owner: Option<UserId>) -> ApiResult<User> {
     for id in [area_manager, default_owner].into_iter().flatten() {
         if let Some(u) = app.store().user(id).await?.filter(|u| u.active && u.role.is_staff()) {
             return Ok(u);

@@ -3,6 +3,7 @@
 mod cases;
 mod customers;
 mod directory;
+mod inbound;
 mod jobs;
 mod loop_steps;
 mod notifications;
@@ -98,6 +99,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::rewards))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(jobs::list_jobs))
+        .routes(routes!(inbound::inbound_email))
+        .routes(routes!(inbound::list_attachments))
+        .routes(routes!(inbound::download_attachment))
 }
 
 pub fn router() -> Router<AppState> {

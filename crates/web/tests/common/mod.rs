@@ -105,7 +105,7 @@ async fn spawn_inner(backend: Backend, mailer: Option<Arc<dyn redress_core::mail
     store.add_token(admin.id, digest, None, now).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store.clone(), Arc::new(clock.clone()), WebConfig { max_body_bytes: MAX_BODY, public_url: base.clone() });
+    let state = AppState::new(store.clone(), Arc::new(clock.clone()), WebConfig { max_body_bytes: MAX_BODY, public_url: base.clone(), ..WebConfig::default() });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(redress_web::serve(listener, state, async {
         let _ = stopped.await;
