@@ -28,6 +28,7 @@ pub mod store;
 pub mod survey;
 pub mod timeline;
 pub mod user;
+pub mod webhook;
 
 pub use error::DomainError;
 pub use ids::*;

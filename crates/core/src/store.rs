@@ -62,6 +62,27 @@ pub struct RewardEntry {
     pub created_at: Timestamp,
 }
 
+/// A webhook delivery ready to attempt.
+#[derive(Clone, Debug)]
+pub struct PendingDelivery {
+    pub delivery: crate::webhook::WebhookDelivery,
+    pub payload: String,
+    pub url: String,
+    pub secret: String,
+    pub active: bool,
+}
+
+/// A webhook delivery after an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    pub id: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub status: &'static str,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub delivered_at: Option<Timestamp>,
+}
+
 /// A notification's state after a delivery attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationUpdate {
@@ -183,6 +204,14 @@ pub trait Store: Send + Sync + 'static {
     /// When the next pending job is due, if any.
     async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
     async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>>;
+
+    async fn create_webhook(&self, hook: crate::webhook::NewWebhook, now: Timestamp) -> StoreResult<crate::webhook::Webhook>;
+    async fn webhooks(&self) -> StoreResult<Vec<crate::webhook::Webhook>>;
+    async fn webhook_deliveries(&self, webhook: i64, limit: u32) -> StoreResult<Vec<crate::webhook::WebhookDelivery>>;
+    /// A delivery to attempt: its payload, and the subscription's URL and secret.
+    async fn webhook_delivery(&self, id: i64) -> StoreResult<Option<PendingDelivery>>;
+    /// Records a delivery attempt and the job's outcome in one transaction.
+    async fn finish_webhook(&self, job: i64, outcome: JobOutcome, delivery: DeliveryUpdate, now: Timestamp) -> StoreResult<()>;
 
     async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey>;
     async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>>;

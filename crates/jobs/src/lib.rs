@@ -9,7 +9,7 @@ use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
 use redress_core::notification::{NotificationKind, NotificationStatus};
-use redress_core::store::{NotificationUpdate, Store};
+use redress_core::store::{DeliveryUpdate, NotificationUpdate, Store};
 use redress_core::NotificationId;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,11 +36,13 @@ pub struct Worker {
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
+    http: reqwest::Client,
 }
 
 impl Worker {
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: WorkerConfig) -> Worker {
-        Worker { store, mailer, clock, config }
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+        Worker { store, mailer, clock, config, http }
     }
 
     /// Runs until `shutdown` resolves, finishing the batch in hand.
@@ -104,6 +106,10 @@ impl Worker {
     async fn run_job(&self, job: Job) {
         let (outcome, notification) = match job.kind.as_str() {
             DELIVER_NOTIFICATION => self.deliver(&job).await,
+            redress_core::webhook::DELIVER_WEBHOOK => {
+                self.post_webhook(&job).await;
+                return;
+            }
             other => (JobOutcome::Dead { error: format!("unknown job kind {other}") }, None),
         };
         let label = match &outcome {
@@ -118,6 +124,72 @@ impl Worker {
         if let Err(e) = self.store.finish_job(job.id, outcome, notification, self.clock.now()).await {
             // The lease runs out and the job is tried again.
             tracing::error!(job = job.id, error = %e, "recording a job's outcome failed");
+        }
+    }
+
+    /// POSTs one webhook event, signed, and logs the attempt. Anything but a
+    /// 2xx is retried with backoff; a removed subscription ends the delivery.
+    async fn post_webhook(&self, job: &Job) {
+        let now = self.clock.now();
+        let Some(id) = job.payload.get("delivery_id").and_then(serde_json::Value::as_i64) else {
+            let _ = self.store.finish_job(job.id, JobOutcome::Dead { error: "payload without delivery_id".into() }, None, now).await;
+            return;
+        };
+        let pending = match self.store.webhook_delivery(id).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                let _ = self.store.finish_job(job.id, JobOutcome::Dead { error: format!("webhook delivery {id} does not exist") }, None, now).await;
+                return;
+            }
+            Err(e) => {
+                let _ = self.store.finish_job(job.id, after_failure(job.attempts, now, e.to_string()), None, now).await;
+                return;
+            }
+        };
+        let update = |status: &'static str, http_status: Option<u16>, error: Option<String>, delivered_at| DeliveryUpdate { id, status, http_status, error, delivered_at };
+        let (outcome, record) = if pending.delivery.status != "pending" {
+            (JobOutcome::Done, None)
+        } else if !pending.active {
+            (JobOutcome::Done, Some(update("failed", None, Some("the subscription was deactivated".into()), None)))
+        } else {
+            let signature = redress_core::webhook::signature(&pending.secret, now, pending.payload.as_bytes());
+            let sent = self
+                .http
+                .post(&pending.url)
+                .header("content-type", "application/json")
+                .header("redress-signature", signature)
+                .header("redress-event", pending.delivery.event.clone())
+                .header("redress-delivery", id.to_string())
+                .body(pending.payload.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(resp) if resp.status().is_success() => (JobOutcome::Done, Some(update("delivered", Some(resp.status().as_u16()), None, Some(now)))),
+                Ok(resp) => {
+                    let error = format!("the receiver answered {}", resp.status());
+                    let code = Some(resp.status().as_u16());
+                    match after_failure(job.attempts, now, error.clone()) {
+                        JobOutcome::Dead { error } => (JobOutcome::Dead { error: error.clone() }, Some(update("failed", code, Some(error), None))),
+                        retry => (retry, Some(update("pending", code, Some(error), None))),
+                    }
+                }
+                Err(e) => {
+                    let error = format!("cannot reach the receiver: {e}");
+                    match after_failure(job.attempts, now, error.clone()) {
+                        JobOutcome::Dead { error } => (JobOutcome::Dead { error: error.clone() }, Some(update("failed", None, Some(error), None))),
+                        retry => (retry, Some(update("pending", None, Some(error), None))),
+                    }
+                }
+            }
+        };
+        let label = if matches!(outcome, JobOutcome::Done) { "done" } else { "retry" };
+        metrics::counter!("redress_jobs_total", "kind" => job.kind.clone(), "outcome" => label).increment(1);
+        let finished = match record {
+            Some(d) => self.store.finish_webhook(job.id, outcome, d, self.clock.now()).await,
+            None => self.store.finish_job(job.id, outcome, None, self.clock.now()).await,
+        };
+        if let Err(e) = finished {
+            tracing::error!(job = job.id, error = %e, "recording a webhook delivery failed");
         }
     }
 

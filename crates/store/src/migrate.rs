@@ -8,6 +8,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_jobs.sql")),
     (5, include_str!("../migrations/sqlite/0005_targets.sql")),
     (6, include_str!("../migrations/sqlite/0006_attachments.sql")),
+    (7, include_str!("../migrations/sqlite/0007_webhooks.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -16,6 +17,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_jobs.sql")),
     (5, include_str!("../migrations/postgres/0005_targets.sql")),
     (6, include_str!("../migrations/postgres/0006_attachments.sql")),
+    (7, include_str!("../migrations/postgres/0007_webhooks.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -29,6 +29,9 @@ mod surveys;
 #[path = "jobs.rs"]
 mod jobs;
 
+#[path = "webhooks.rs"]
+mod webhooks;
+
 // ---- conversions ------------------------------------------------------------
 
 fn ts(micros: i64) -> StoreResult<Timestamp> {
@@ -571,6 +574,7 @@ async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseM
 /// report link and attachments.
 async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
     insert_events(c, id, &outcome.events).await?;
+    webhooks::fan_out(c, id, &outcome.events, now).await?;
     if let Some(m) = &outcome.communication {
         insert_communication(c, id, m).await?;
     }
@@ -975,6 +979,32 @@ impl Store for This {
 
     async fn jobs(&self, status: Option<redress_core::jobs::JobStatus>, limit: u32) -> StoreResult<Vec<redress_core::jobs::JobRecord>> {
         jobs::list(&self.reads, status, limit).await
+    }
+
+    async fn create_webhook(&self, hook: redress_core::webhook::NewWebhook, now: Timestamp) -> StoreResult<redress_core::webhook::Webhook> {
+        self.write(move |c| Box::pin(webhooks::insert(c, hook, now))).await
+    }
+
+    async fn webhooks(&self) -> StoreResult<Vec<redress_core::webhook::Webhook>> {
+        webhooks::all(&self.reads).await
+    }
+
+    async fn webhook_deliveries(&self, webhook: i64, limit: u32) -> StoreResult<Vec<redress_core::webhook::WebhookDelivery>> {
+        webhooks::deliveries(&self.reads, webhook, limit).await
+    }
+
+    async fn webhook_delivery(&self, id: i64) -> StoreResult<Option<redress_core::store::PendingDelivery>> {
+        webhooks::pending(&self.reads, id).await
+    }
+
+    async fn finish_webhook(
+        &self,
+        job: i64,
+        outcome: redress_core::jobs::JobOutcome,
+        delivery: redress_core::store::DeliveryUpdate,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(move |c| Box::pin(webhooks::finish(c, job, outcome, delivery, now))).await
     }
 
     async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey> {

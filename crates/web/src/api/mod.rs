@@ -13,6 +13,7 @@ mod service_areas;
 mod settings;
 mod surveys;
 mod users;
+mod webhooks;
 
 use crate::error::Problem;
 use crate::AppState;
@@ -99,6 +100,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::rewards))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(jobs::list_jobs))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+        .routes(routes!(webhooks::deliveries))
         .routes(routes!(inbound::inbound_email))
         .routes(routes!(inbound::list_attachments))
         .routes(routes!(inbound::download_attachment))
