@@ -1,9 +1,10 @@
 //! `redress bench`: starts a server on a fresh database and measures, over
-//! HTTP, case creation (`--workload cases`) or survey-response ingest
+//! HTTP, case creation (`--workload cases`), survey-response ingest
 //! (`--workload responses`: 80% good scores, 20% low scores that open
-//! follow-up cases, against a pool of invitations). Prints throughput and
-//! latency percentiles. Every 2xx counted is durable: the store commits
-//! before answering.
+//! follow-up cases, against a pool of invitations), or notification delivery
+//! (`--workload delivery`: acknowledgements sent by the job worker to a local
+//! SMTP server while responses arrive). Prints throughput and latency
+//! percentiles. Every 2xx counted is durable: the store commits before answering.
 
 use crate::client::Client;
 use crate::server;
@@ -31,6 +32,9 @@ pub struct Args {
     /// Invitations in the database before the run (workload `responses`).
     #[arg(long, default_value_t = 100_000)]
     invitations: usize,
+    /// Notifications to deliver (workload `delivery`).
+    #[arg(long, default_value_t = 5_000)]
+    notifications: usize,
     /// How many requests in flight at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -66,12 +70,27 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
     let store = redress_store::open(url).await.map_err(|e| e.to_string())?;
     let (_, token) = server::create_admin(store.as_ref(), "Bench", None, None).await?;
     // The request path alone: no job worker, so deliveries do not share the run.
-    let running = server::start(store.clone(), "127.0.0.1:0", redress_web::WebConfig { public_url: String::new(), ..Default::default() }, None).await?;
+    let sink = redress_mail::sink::SmtpSink::start().await.map_err(|e| e.to_string())?;
+    let background = (args.workload == "delivery").then(|| {
+        let smtp = redress_mail::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: sink.port,
+            security: redress_mail::Security::None,
+            username: None,
+            password: None,
+            from: "Bench <bench@example.com>".into(),
+        };
+        redress_mail::SmtpMailer::new(&smtp).map(|m| server::Background { mailer: Arc::new(m), poll: Duration::from_millis(20) })
+    });
+    let background = background.transpose()?;
+    let web = redress_web::WebConfig { public_url: String::new(), ..Default::default() };
+    let running = server::start(store.clone(), "127.0.0.1:0", web, background).await?;
     let api = Client::new(&running.base_url, &token);
     let result = match args.workload.as_str() {
         "cases" => cases(&api, args).await,
         "responses" => responses(store.as_ref(), &api, args).await,
-        other => Err(format!("unknown workload '{other}': use cases or responses")),
+        "delivery" => delivery(store.as_ref(), &api, &sink, args).await,
+        other => Err(format!("unknown workload '{other}': use cases, responses or delivery")),
     };
     running.stop().await;
     result
@@ -163,6 +182,75 @@ async fn responses(store: &dyn Store, api: &Client, args: &Args) -> Result<(), S
     let opened: i64 = store.case_counts_by_status().await.map_err(|e| e.to_string())?.iter().map(|(_, n)| n).sum();
     println!("follow-ups   {opened} survey cases opened");
     report.ok()
+}
+
+/// Survey responses arrive at `--concurrency` while the worker delivers each
+/// acknowledgement to a local SMTP server; reports messages per second and
+/// the delay from `scheduled_for` to delivery.
+async fn delivery(store: &dyn Store, api: &Client, sink: &redress_mail::sink::SmtpSink, args: &Args) -> Result<(), String> {
+    let survey = api.post("/api/v1/surveys", json!({ "title": "S", "questions": [{ "key": "q", "prompt": "How was it?", "kind": "rating" }] })).await?;
+    let survey_id = redress_core::SurveyId(survey["id"].as_i64().unwrap_or(1));
+    let now = jiff::Timestamp::now();
+    let mut customer_ids = Vec::new();
+    for i in 0..100 {
+        let c = NewCustomer { name: format!("Respondent {i}"), email: Some(format!("r{i}@example.com")), phone: None, timezone: "UTC".into(), client_manager_id: None };
+        customer_ids.push(store.create_customer(c, now).await.map_err(|e| e.to_string())?.id);
+    }
+    let mut codes = Vec::with_capacity(args.notifications);
+    let mut batch = Vec::new();
+    for i in 0..args.notifications {
+        let (code, digest) = redress_web::auth::new_access_code().map_err(|e| e.detail)?;
+        codes.push(code);
+        batch.push(NewInvitation { customer_id: customer_ids[i % customer_ids.len()], code_digest: digest, expires_at: now + jiff::SignedDuration::from_hours(24), case_id: None });
+        if batch.len() == 1000 || i + 1 == args.notifications {
+            store.create_invitations(survey_id, std::mem::take(&mut batch), now).await.map_err(|e| e.to_string())?;
+        }
+    }
+    let codes = Arc::new(codes);
+    let load = api.clone();
+    let started = Instant::now();
+    let submitted = drive(args.notifications, args.concurrency, move |i| {
+        let (api, codes) = (load.clone(), codes.clone());
+        async move { api.post_public("/api/v1/responses", json!({ "code": codes[i], "answers": { "q": 5 } })).await.map(|_| ()) }
+    })
+    .await;
+    submitted.ok()?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while sink.messages().len() < args.notifications {
+        if Instant::now() > deadline {
+            return Err(format!("only {} of {} messages arrived", sink.messages().len(), args.notifications));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    // Each message is recorded as sent just after the server accepts it.
+    let mut delays = sent_delays(store).await?;
+    while delays.len() < args.notifications && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        delays = sent_delays(store).await?;
+    }
+    delays.sort_by(f64::total_cmp);
+    let pct = |p: f64| delays.get(((delays.len() as f64 * p) as usize).min(delays.len().saturating_sub(1))).copied().unwrap_or_default();
+    println!("backend      {}", args.backend);
+    println!("delivered    {} messages to a local SMTP server ({} received), responses at concurrency {}", delays.len(), sink.messages().len(), args.concurrency);
+    println!("elapsed      {:.2} s (first response to last delivery)", elapsed.as_secs_f64());
+    println!("throughput   {:.0} messages/s", args.notifications as f64 / elapsed.as_secs_f64());
+    println!("delay        scheduled_for to sent: p50 {:.0} ms   p99 {:.0} ms   max {:.0} ms", pct(0.5), pct(0.99), pct(1.0));
+    Ok(())
+}
+
+/// Milliseconds from `scheduled_for` to `sent_at` of every sent notification.
+async fn sent_delays(store: &dyn Store) -> Result<Vec<f64>, String> {
+    let mut delays = Vec::new();
+    let mut before = None;
+    loop {
+        let filter = redress_core::store::NotificationFilter { before_id: before, limit: 500, ..Default::default() };
+        let page = store.notifications(&filter).await.map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.id.0);
+        delays.extend(page.iter().filter_map(|n| n.sent_at.map(|s| s.duration_since(n.scheduled_for).as_secs_f64() * 1000.0)));
+    }
+    Ok(delays)
 }
 
 /// Runs `total` requests at `concurrency`, timing each: every worker takes

@@ -348,3 +348,19 @@ fn sqlite_sigkill_with_jobs_queued_then_restart() {
 fn postgres_sigkill_with_jobs_queued_then_restart() {
     sigkill_with_jobs_queued("postgres");
 }
+
+fn bench_delivery_runs(backend: &str) {
+    let (ok, out, err) = run(&["bench", "--workload", "delivery", "--notifications", "60", "--concurrency", "4", "--backend", backend, "--postgres-url", &test_postgres_server()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("delivered    60 messages to a local SMTP server (60 received)"), "{out}");
+    assert!(out.contains("messages/s") && out.contains("p99"), "{out}");
+}
+
+#[test]
+fn sqlite_bench_delivery_runs() {
+    bench_delivery_runs("sqlite");
+}
+#[test]
+fn postgres_bench_delivery_runs() {
+    bench_delivery_runs("postgres");
+}
