@@ -104,7 +104,7 @@ pub struct CaseFilter {
     pub channel: Option<Channel>,
     pub significant: Option<bool>,
     pub flagged: Option<bool>,
-    /// Open cases with a first response or update due before this instant.
+    /// Open cases with a first response, update or resolution due before this instant.
     pub due_before: Option<Timestamp>,
     /// Words matched against reference, summary and description.
     pub q: Option<String>,

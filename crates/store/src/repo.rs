@@ -896,7 +896,8 @@ impl Store for This {
         if let Some(t) = f.due_before {
             let t = micros(t);
             push(&mut sql, " AND closed_at IS NULL AND ((responded_at IS NULL AND first_response_due_at < ?)", Arg::I(t));
-            push(&mut sql, " OR update_due_at < ?)", Arg::I(t));
+            push(&mut sql, " OR update_due_at < ?", Arg::I(t));
+            push(&mut sql, " OR resolution_due_at < ?)", Arg::I(t));
         }
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             if let Some(id) = CaseId::parse_reference(q) {

@@ -165,10 +165,10 @@ pub struct CaseQuery {
     significant: Option<bool>,
     /// Passed along more often than allowed.
     flagged: Option<bool>,
-    /// Open cases whose first response or update is due before this time (RFC 3339).
+    /// Open cases whose first response, update or resolution is due before this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     due_before: Option<Timestamp>,
-    /// `true`: open cases whose first response or update is overdue now.
+    /// `true`: open cases whose first response, update or resolution is overdue now.
     breached: Option<bool>,
     /// Words in the summary or description, or a reference such as RD-42.
     q: Option<String>,
