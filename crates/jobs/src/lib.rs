@@ -163,23 +163,17 @@ impl Worker {
                 .body(pending.payload.clone())
                 .send()
                 .await;
-            match sent {
-                Ok(resp) if resp.status().is_success() => (JobOutcome::Done, Some(update("delivered", Some(resp.status().as_u16()), None, Some(now)))),
-                Ok(resp) => {
-                    let error = format!("the receiver answered {}", resp.status());
-                    let code = Some(resp.status().as_u16());
-                    match after_failure(job.attempts, now, error.clone()) {
-                        JobOutcome::Dead { error } => (JobOutcome::Dead { error: error.clone() }, Some(update("failed", code, Some(error), None))),
-                        retry => (retry, Some(update("pending", code, Some(error), None))),
-                    }
-                }
-                Err(e) => {
-                    let error = format!("cannot reach the receiver: {e}");
-                    match after_failure(job.attempts, now, error.clone()) {
-                        JobOutcome::Dead { error } => (JobOutcome::Dead { error: error.clone() }, Some(update("failed", None, Some(error), None))),
-                        retry => (retry, Some(update("pending", None, Some(error), None))),
-                    }
-                }
+            let (code, error) = match sent {
+                Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
+                Ok(resp) => (Some(resp.status().as_u16()), Some(format!("the receiver answered {}", resp.status()))),
+                Err(e) => (None, Some(format!("cannot reach the receiver: {e}"))),
+            };
+            match error {
+                None => (JobOutcome::Done, Some(update("delivered", code, None, Some(now)))),
+                Some(error) => match after_failure(job.attempts, now, error.clone()) {
+                    dead @ JobOutcome::Dead { .. } => (dead, Some(update("failed", code, Some(error), None))),
+                    retry => (retry, Some(update("pending", code, Some(error), None))),
+                },
             }
         };
         let label = if matches!(outcome, JobOutcome::Done) { "done" } else { "retry" };
