@@ -1040,8 +1040,27 @@ impl Store for This {
         Ok(Some((inv, survey)))
     }
 
+    /// Reads and judges on the read pool, so the single SQLite writer only
+    /// marks the code used and writes the result; recovery surveys, which
+    /// change a case, are judged inside the write transaction.
     async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted> {
-        self.write(move |c| Box::pin(surveys::submit(c, submission))).await
+        let mut rc = self.reads.acquire().await.map_err(db_error)?;
+        let invitation = surveys::load_invitation(&mut rc, &submission.code_digest, false).await?.ok_or(DomainError::AccessRefused)?;
+        if invitation.case_id.is_some() {
+            drop(rc);
+            return self.write(move |c| Box::pin(surveys::submit(c, submission))).await;
+        }
+        if let Some(key) = &submission.idempotency_key {
+            if let Some(done) = surveys::replay(&mut rc, key, invitation.id).await? {
+                return Ok(done);
+            }
+        }
+        let ctx = surveys::response_context(&mut rc, invitation.clone()).await?;
+        drop(rc);
+        let key = submission.idempotency_key;
+        let plan = (submission.judge)(&ctx)?;
+        let settings = ctx.settings;
+        self.write(move |c| Box::pin(async move { surveys::record(c, invitation, key, plan, &settings).await })).await
     }
 
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>> {

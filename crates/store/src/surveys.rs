@@ -135,7 +135,7 @@ pub(super) fn response_from(r: ResponseRow) -> StoreResult<Response> {
 }
 
 /// Loads what a response is judged against.
-async fn response_context(c: &mut Conn, invitation: Invitation) -> StoreResult<ResponseContext> {
+pub(super) async fn response_context(c: &mut Conn, invitation: Invitation) -> StoreResult<ResponseContext> {
     let survey = load_survey(c, invitation.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
     let customer = load_customer(c, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
     let settings = load_settings(c).await?;
@@ -180,20 +180,43 @@ async fn response_context(c: &mut Conn, invitation: Invitation) -> StoreResult<R
     })
 }
 
+/// The first answer to a repeated `Idempotency-Key`, if it belongs to this
+/// invitation; a key reused for another submission is refused.
+pub(super) async fn replay(c: &mut Conn, key: &str, invitation: InvitationId) -> StoreResult<Option<Submitted>> {
+    let seen: Option<(i64, String)> =
+        sqlx::query_as("SELECT invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
+    match seen {
+        None => Ok(None),
+        Some((id, _)) if id != invitation.0 => Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into()),
+        Some((_, receipt)) => Ok(Some(Submitted { receipt: from_json(&receipt)?, replayed: true })),
+    }
+}
+
+/// Takes a submission entirely inside the write transaction: used for
+/// recovery surveys, which change the case they measure.
 pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted> {
     let invitation = load_invitation(c, &s.code_digest, true).await?.ok_or(DomainError::AccessRefused)?;
     if let Some(key) = &s.idempotency_key {
-        let seen: Option<(i64, String)> =
-            sqlx::query_as("SELECT invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
-        if let Some((invitation_id, receipt)) = seen {
-            if invitation_id != invitation.id.0 {
-                return Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into());
-            }
-            return Ok(Submitted { receipt: from_json(&receipt)?, replayed: true });
+        if let Some(done) = replay(c, key, invitation.id).await? {
+            return Ok(done);
         }
     }
     let ctx = response_context(c, invitation.clone()).await?;
     let plan = (s.judge)(&ctx)?;
+    record(c, invitation, s.idempotency_key, plan, &ctx.settings).await
+}
+
+/// Writes a judged response: marks the code used — only if nobody did
+/// meanwhile — then the response, follow-up case or recovery,
+/// acknowledgement and reward. A code used meanwhile is refused, unless
+/// the same `Idempotency-Key` used it, whose answer is replayed.
+pub(super) async fn record(
+    c: &mut Conn,
+    invitation: redress_core::survey::Invitation,
+    key: Option<String>,
+    plan: redress_core::feedback::ResponsePlan,
+    settings: &OrgSettings,
+) -> StoreResult<Submitted> {
     let now = plan.acknowledgement.scheduled_for;
     let used = sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
         .bind(micros(now))
@@ -202,6 +225,11 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
         .await
         .map_err(db_error)?;
     if used.rows_affected() != 1 {
+        if let Some(k) = &key {
+            if let Some(done) = replay(c, k, invitation.id).await? {
+                return Ok(done);
+            }
+        }
         return Err(DomainError::AccessRefused.into());
     }
     let response_id: i64 = sqlx::query_scalar(
@@ -214,7 +242,7 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
     .bind(to_json(&plan.answers)?)
     .bind(plan.lowest_rating.map(i64::from))
     .bind(plan.nps.map(i64::from))
-    .bind(&s.idempotency_key)
+    .bind(&key)
     .bind(micros(now))
     .fetch_one(&mut *c)
     .await
@@ -223,11 +251,11 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
         let opening = redress_core::case::Outcome { events, ..Default::default() };
-        let case = insert_case(c, case, opening, None, &ctx.settings).await?;
+        let case = insert_case(c, case, opening, None, settings).await?;
         case_id = Some(case.id);
     }
     if let Some((case, event)) = plan.recovery {
-        save_case(c, &case, &ctx.settings).await?;
+        save_case(c, &case, settings).await?;
         insert_events(c, case.id, &[event]).await?;
     }
     insert_notification(c, case_id, &plan.acknowledgement, now).await?;
