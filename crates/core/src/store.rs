@@ -173,7 +173,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts a newly opened case and its first timeline events atomically,
     /// returning it with its id.
-    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>) -> StoreResult<Case>;
+    /// `settings` are those the case was opened under (its calendar sets the
+    /// first target check).
+    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case>;
     async fn attachments(&self, case: CaseId) -> StoreResult<Vec<crate::case::Attachment>>;
     /// A stored file with its bytes.
     async fn attachment(&self, id: i64) -> StoreResult<Option<(crate::case::Attachment, Vec<u8>)>>;

@@ -784,14 +784,9 @@ impl Store for This {
         rows.into_iter().map(problem_from).collect()
     }
 
-    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>) -> StoreResult<Case> {
-        self.write(move |c| {
-            Box::pin(async move {
-                let settings = load_settings(c).await?;
-                insert_case(c, case, opening, reward, &settings).await
-            })
-        })
-        .await
+    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+        let settings = settings.clone();
+        self.write(move |c| Box::pin(async move { insert_case(c, case, opening, reward, &settings).await })).await
     }
 
     async fn attachments(&self, case: CaseId) -> StoreResult<Vec<redress_core::case::Attachment>> {

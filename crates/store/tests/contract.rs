@@ -42,7 +42,7 @@ async fn seed(store: &dyn Store) -> (User, Case) {
         reported_at: None,
     };
     let (case, events) = Case::open(input, &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
-    let case = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None).await.unwrap();
+    let case = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap();
     (user, case)
 }
 

@@ -132,7 +132,7 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
     let now = app.now();
     let (case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
     let reward = settings.fast_report_reward(case.identification_lag());
-    let case = store.create_case(case, Outcome { events, ..Default::default() }, reward).await?;
+    let case = store.create_case(case, Outcome { events, ..Default::default() }, reward, &settings).await?;
     let location = format!("/api/v1/cases/{}", case.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
 }

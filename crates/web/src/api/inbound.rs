@@ -127,12 +127,12 @@ async fn open(app: &AppState, actor: User, email: InboundEmail) -> ApiResult<Cas
         reported_at: Some(now),
     };
     let (mut case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
-    let ctx = CaseContext { settings, targets, customer, users: Default::default() };
+    let ctx = CaseContext { settings: settings.clone(), targets, customer, users: Default::default() };
     let mut opening = case.communicate(&actor, Direction::Inbound, Channel::Email, &text(&email), None, &ctx, now)?;
     opening.events.splice(0..0, events);
     opening.attachments = files(&email);
     opening.events.extend(attachment_event(&actor, &opening.attachments, now));
-    Ok(store.create_case(case, opening, None).await?)
+    Ok(store.create_case(case, opening, None, &settings).await?)
 }
 
 /// The files kept with a case (without their bytes).
