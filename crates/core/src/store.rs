@@ -87,6 +87,10 @@ pub struct DeliveryUpdate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationUpdate {
     pub id: crate::NotificationId,
+    /// The case the message is about: its timeline records the outcome.
+    pub case_id: Option<CaseId>,
+    pub kind: crate::notification::NotificationKind,
+    pub address: Option<String>,
     pub status: NotificationStatus,
     pub sent_at: Option<Timestamp>,
     pub error: Option<String>,
@@ -203,8 +207,6 @@ pub trait Store: Send + Sync + 'static {
     /// Records an attempt's outcome, and with it the notification's new state,
     /// in one transaction.
     async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()>;
-    /// When the next pending job is due, if any.
-    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
     async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>>;
 
     async fn create_webhook(&self, hook: crate::webhook::NewWebhook, now: Timestamp) -> StoreResult<crate::webhook::Webhook>;

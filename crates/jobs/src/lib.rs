@@ -213,7 +213,16 @@ impl Worker {
                         rewritten = Some(body);
                     }
                     None => {
-                        let update = NotificationUpdate { id, status: NotificationStatus::Cancelled, sent_at: None, error: Some("the case no longer needs an apology".into()), body: None };
+                        let update = NotificationUpdate {
+                            id,
+                            case_id: n.case_id,
+                            kind: n.kind,
+                            address: n.address.clone(),
+                            status: NotificationStatus::Cancelled,
+                            sent_at: None,
+                            error: Some("the case no longer needs an apology".into()),
+                            body: None,
+                        };
                         return (JobOutcome::Done, Some(update));
                     }
                 },
@@ -221,7 +230,10 @@ impl Worker {
                 Err(e) => return (after_failure(job.attempts, self.clock.now(), e.to_string()), None),
             }
         }
-        let update = |status, sent_at: Option<Timestamp>, error: Option<String>| Some(NotificationUpdate { id, status, sent_at, error, body: rewritten.clone() });
+        let (case_id, kind, address) = (n.case_id, n.kind, n.address.clone());
+        let update = |status, sent_at: Option<Timestamp>, error: Option<String>| {
+            Some(NotificationUpdate { id, case_id, kind, address: address.clone(), status, sent_at, error, body: rewritten.clone() })
+        };
         let Some(email) = redress_mail::compose(&n) else {
             return (JobOutcome::Done, update(NotificationStatus::NotSent, None, Some("the recipient has no e-mail address".into())));
         };

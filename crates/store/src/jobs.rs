@@ -3,6 +3,7 @@
 use super::*;
 use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
 use redress_core::store::NotificationUpdate;
+use redress_core::timeline::NewEvent;
 
 /// Adds a job in the caller's transaction.
 pub(super) async fn enqueue(c: &mut Conn, kind: &str, payload: &serde_json::Value, run_at: Timestamp, now: Timestamp) -> StoreResult<()> {
@@ -50,6 +51,9 @@ pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notifica
         .await
         .map_err(db_error)?;
     if let Some(n) = notification {
+        if let (Some(case), Some(event)) = (n.case_id, delivery_event(&n, now)) {
+            insert_events(c, case, &[event]).await?;
+        }
         sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1, body = COALESCE($4, body) WHERE id = $5")
             .bind(n.status.as_str())
             .bind(n.sent_at.map(micros))
@@ -61,6 +65,22 @@ pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notifica
             .map_err(db_error)?;
     }
     Ok(())
+}
+
+/// The timeline entry for a message's final state: every communication is
+/// on the debrief. A retry still pending records nothing.
+fn delivery_event(n: &NotificationUpdate, now: Timestamp) -> Option<NewEvent> {
+    use redress_core::notification::NotificationStatus as S;
+    let what = n.kind.as_str().replace('_', " ");
+    let to = n.address.as_deref().unwrap_or("the recipient");
+    let (kind, summary) = match n.status {
+        S::Sent => ("message_sent", format!("Sent the {what} to {to}")),
+        S::NotSent => ("message_not_sent", format!("The {what} was not sent: {}", n.error.as_deref().unwrap_or("no reason given"))),
+        S::Failed => ("message_failed", format!("The {what} to {to} failed: {}", n.error.as_deref().unwrap_or("no reason given"))),
+        S::Cancelled => ("message_cancelled", format!("The {what} was cancelled: {}", n.error.as_deref().unwrap_or("no reason given"))),
+        S::Pending => return None,
+    };
+    Some(NewEvent { actor_id: None, at: now, kind, summary, detail: serde_json::json!({ "notification_id": n.id, "kind": n.kind, "status": n.status }) })
 }
 
 type JobRow = (i64, String, String, String, i64, i64, Option<String>);

@@ -963,16 +963,6 @@ impl Store for This {
         self.write(move |c| Box::pin(jobs::finish(c, job, outcome, notification, now))).await
     }
 
-    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>> {
-        let (pending, stale): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT MIN(run_at) FROM jobs WHERE status = 'pending'), (SELECT MIN(locked_until) FROM jobs WHERE status = 'running')",
-        )
-        .fetch_one(&self.reads)
-        .await
-        .map_err(db_error)?;
-        opt_ts(pending.into_iter().chain(stale).min())
-    }
-
     async fn jobs(&self, status: Option<redress_core::jobs::JobStatus>, limit: u32) -> StoreResult<Vec<redress_core::jobs::JobRecord>> {
         jobs::list(&self.reads, status, limit).await
     }

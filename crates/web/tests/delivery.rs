@@ -48,6 +48,10 @@ async fn apology_goes_out_on_the_next_business_morning_and_not_before(b: Backend
     eventually("the apology recorded as sent", || async { notes(&app, &query).await[0]["status"] == "sent" }).await;
     let n = &notes(&app, &query).await[0];
     assert_eq!(n["sent_at"], "2026-11-23T09:00:00Z");
+    let timeline = app.case_json(case).await["timeline"].as_array().unwrap().clone();
+    let sent = timeline.iter().find(|e| e["kind"] == "message_sent").expect("the sending is on the timeline");
+    assert_eq!(sent["at"], "2026-11-23T09:00:00Z");
+    assert!(sent["summary"].as_str().unwrap().contains("apology to ada@customer.example"), "{sent}");
 
     // With Monday a holiday, the next one waits for Tuesday.
     let (_, settings) = app.get(&app.admin, "/api/v1/settings").await;
@@ -133,4 +137,6 @@ async fn apology_reflects_the_case_at_send_time_or_is_cancelled(b: Backend) {
     let cancelled = &notes(&app, &format!("case_id={called_off}&kind=apology")).await[0];
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(cancelled["last_error"], "the case no longer needs an apology");
+    let timeline = app.case_json(called_off).await["timeline"].as_array().unwrap().clone();
+    assert!(timeline.iter().any(|e| e["kind"] == "message_cancelled"));
 }
