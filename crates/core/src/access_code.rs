@@ -46,6 +46,11 @@ pub fn normalize(input: &str) -> Option<String> {
     (out.len() == LENGTH).then_some(out)
 }
 
+/// The stored digest of what someone typed, or `None` if it cannot be a code.
+pub fn digest_of(input: &str) -> Option<String> {
+    normalize(input).map(|n| digest(&n))
+}
+
 /// What is stored and looked up: the SHA-256 of the normalised code.
 pub fn digest(normalized: &str) -> String {
     Sha256::digest(normalized.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()

@@ -173,28 +173,16 @@ fn open_follow_up(
         if let Some(u) = ctx.resolve(*party) {
             if u.id != owner.id && !case.assignees.iter().any(|a| a.user_id == u.id) {
                 case.assignees.push(Assignee { user_id: u.id, role: role.into() });
-                events.push(NewEvent {
-                    actor_id: None,
-                    at: now,
-                    kind: "assigned",
-                    summary: format!("{} assigned as {}", u.name, role.replace('_', " ")),
-                    detail: json!({ "user_id": u.id, "role": role }),
-                });
+                events.push(NewEvent::system(now, "assigned", format!("{} assigned as {}", u.name, role.replace('_', " ")), json!({ "user_id": u.id, "role": role })));
             }
         }
     }
-    events.push(NewEvent {
-        actor_id: None,
-        at: now,
-        kind: "survey_follow_up",
-        summary: format!(
+    events.push(NewEvent::system(now, "survey_follow_up", format!(
             "Opened by a survey response (lowest rating {}){}{}",
             lowest.map_or("-".into(), |l| l.to_string()),
             if plan.significant { "; significant" } else { "" },
             if plan.require_report { "; formal action report required" } else { "" }
-        ),
-        detail: json!({ "survey_id": survey.id, "lowest_rating": lowest, "significant": plan.significant, "require_report": plan.require_report }),
-    });
+        ), json!({ "survey_id": survey.id, "lowest_rating": lowest, "significant": plan.significant, "require_report": plan.require_report })));
     Ok((case, events))
 }
 

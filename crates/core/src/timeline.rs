@@ -21,6 +21,11 @@ impl NewEvent {
     pub fn new(actor: UserId, at: Timestamp, kind: &'static str, summary: impl Into<String>, detail: serde_json::Value) -> Self {
         NewEvent { actor_id: Some(actor), at, kind, summary: summary.into(), detail }
     }
+
+    /// An event Redress itself caused (a target check, a delivery, a survey).
+    pub fn system(at: Timestamp, kind: &'static str, summary: impl Into<String>, detail: serde_json::Value) -> Self {
+        NewEvent { actor_id: None, at, kind, summary: summary.into(), detail }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

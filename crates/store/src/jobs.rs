@@ -80,7 +80,7 @@ fn delivery_event(n: &NotificationUpdate, now: Timestamp) -> Option<NewEvent> {
         S::Cancelled => ("message_cancelled", format!("The {what} was cancelled: {}", n.error.as_deref().unwrap_or("no reason given"))),
         S::Pending => return None,
     };
-    Some(NewEvent { actor_id: None, at: now, kind, summary, detail: serde_json::json!({ "notification_id": n.id, "kind": n.kind, "status": n.status }) })
+    Some(NewEvent::system(now, kind, summary, serde_json::json!({ "notification_id": n.id, "kind": n.kind, "status": n.status })))
 }
 
 type JobRow = (i64, String, String, String, i64, i64, Option<String>);

@@ -39,7 +39,7 @@ pub fn new_access_code() -> Result<(String, String), ApiError> {
         ApiError::internal()
     })?;
     let code = redress_core::access_code::from_random(bytes);
-    let digest = redress_core::access_code::normalize(&code).map(|n| redress_core::access_code::digest(&n)).unwrap_or_default();
+    let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
     Ok((code, digest))
 }
 

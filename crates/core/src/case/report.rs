@@ -137,15 +137,9 @@ impl Case {
     pub fn record_recovery(&mut self, score: u8, now: Timestamp) -> NewEvent {
         let delta = self.opening_score.map(|o| score as i8 - o as i8);
         self.recovery = Some(Recovery { score, opening_score: self.opening_score, delta, at: now });
-        NewEvent {
-            actor_id: None,
-            at: now,
-            kind: "recovery_measured",
-            summary: match delta {
+        NewEvent::system(now, "recovery_measured", match delta {
                 Some(d) => format!("Recovery survey scored {score} ({d:+} against the opening score)"),
                 None => format!("Recovery survey scored {score}"),
-            },
-            detail: json!({ "score": score, "opening_score": self.opening_score, "delta": delta }),
-        }
+            }, json!({ "score": score, "opening_score": self.opening_score, "delta": delta }))
     }
 }

@@ -98,13 +98,7 @@ impl Case {
             let Some(due) = self.target_due(t) else { continue };
             if due <= now && !self.target_marks.breached.contains(&t) {
                 self.target_marks.breached.push(t);
-                out.events.push(NewEvent {
-                    actor_id: None,
-                    at: now,
-                    kind: "target_breached",
-                    summary: format!("The {} target was missed (due {})", t.words(), local(due)),
-                    detail: json!({ "target": t, "due_at": due }),
-                });
+                out.events.push(NewEvent::system(now, "target_breached", format!("The {} target was missed (due {})", t.words(), local(due)), json!({ "target": t, "due_at": due })));
                 let manager = owner.as_ref().and_then(|o| o.manager_id).and_then(|m| ctx.users.get(&m));
                 if let Some(m) = manager {
                     out.notifications.push(crate::notification::NewNotification {
@@ -136,13 +130,7 @@ impl Case {
                         scheduled_for: send_at,
                     });
                 }
-                out.events.push(NewEvent {
-                    actor_id: None,
-                    at: now,
-                    kind: "target_reminder",
-                    summary: format!("Reminded {owner_name}: {} due by {}", t.words(), local(due)),
-                    detail: json!({ "target": t, "due_at": due }),
-                });
+                out.events.push(NewEvent::system(now, "target_reminder", format!("Reminded {owner_name}: {} due by {}", t.words(), local(due)), json!({ "target": t, "due_at": due })));
             }
         }
         if let Some(update) = self.update_due_at.filter(|u| *u <= now && !self.is_closed() && self.target_marks.update_reminded_for != Some(*u)) {
@@ -163,13 +151,7 @@ impl Case {
                     scheduled_for: send_at,
                 });
             }
-            out.events.push(NewEvent {
-                actor_id: None,
-                at: now,
-                kind: "update_due",
-                summary: format!("Update due: no contact with the customer since {}", local(since)),
-                detail: json!({ "update_due_at": update, "last_outbound_at": self.last_outbound_at }),
-            });
+            out.events.push(NewEvent::system(now, "update_due", format!("Update due: no contact with the customer since {}", local(since)), json!({ "update_due_at": update, "last_outbound_at": self.last_outbound_at })));
         }
         Ok(out)
     }

@@ -89,8 +89,8 @@ pub fn code_digest(app: &AppState, client: std::net::IpAddr, code: &str) -> ApiR
         e.retry_after = Some(wait);
         return Err(e);
     }
-    match redress_core::access_code::normalize(code) {
-        Some(n) => Ok(redress_core::access_code::digest(&n)),
+    match redress_core::access_code::digest_of(code) {
+        Some(d) => Ok(d),
         None => {
             app.guesses().fail(client);
             Err(DomainError::AccessRefused.into())

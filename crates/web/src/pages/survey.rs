@@ -165,7 +165,7 @@ pub async fn submit_answers(State(app): State<AppState>, ConnectInfo(peer): Conn
             &ThanksPage { org: org_name(&app).await, thank_you: s.receipt.thank_you, next: s.receipt.next, reward_points: s.receipt.reward_points },
         ),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let digest = redress_core::access_code::normalize(&code).map(|n| redress_core::access_code::digest(&n)).unwrap_or_default();
+            let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
             match app.store().invitation_by_code(&digest).await {
                 Ok(Some((_, survey))) => form_page(&app, &headers, &code, &survey, &form, Some(e.detail)).await,
                 _ => refuse(&app, &headers, &code, DomainError::AccessRefused.into()).await,
