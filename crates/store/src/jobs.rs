@@ -52,7 +52,9 @@ pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notifica
         .map_err(db_error)?;
     if let Some(n) = notification {
         if let (Some(case), Some(event)) = (n.case_id, delivery_event(&n, now)) {
-            insert_events(c, case, &[event]).await?;
+            // Like every timeline event, it reaches webhook subscribers too.
+            let outcome = Outcome { events: vec![event], ..Default::default() };
+            write_outcome(c, case, &outcome, now).await?;
         }
         sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1, body = COALESCE($4, body) WHERE id = $5")
             .bind(n.status.as_str())

@@ -34,6 +34,9 @@ pub(super) async fn all(pool: &sqlx::Pool<Db>) -> StoreResult<Vec<Webhook>> {
 /// Queues a delivery (and its job) for every subscription wanting one of
 /// `events`, in the caller's transaction.
 pub(super) async fn fan_out(c: &mut Conn, case: CaseId, events: &[NewEvent], now: Timestamp) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let rows: Vec<HookRow> = sqlx::query_as("SELECT id, url, events, active, created_at FROM webhooks WHERE active = $1")
         .bind(true)
         .fetch_all(&mut *c)
