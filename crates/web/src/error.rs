@@ -99,16 +99,19 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Some(s) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        retry_after(&mut resp, self.retry_after);
         resp
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Adds `Retry-After` (seconds) to a refusal, HTML or JSON.
+pub fn retry_after(resp: &mut Response, seconds: Option<u64>) {
+    if let Some(v) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}

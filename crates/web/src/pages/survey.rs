@@ -64,11 +64,7 @@ async fn refuse(app: &AppState, headers: &HeaderMap, code: &str, e: ApiError) ->
     let (csrf, set) = csrf_token(headers);
     let status = e.status;
     let mut resp = page(status, &CodePage { org: org_name(app).await, csrf, code: code.to_string(), error: Some(e.detail) });
-    if let Some(s) = e.retry_after {
-        if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
+    crate::error::retry_after(&mut resp, e.retry_after);
     with_cookie(resp, set)
 }
 
