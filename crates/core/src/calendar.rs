@@ -225,12 +225,6 @@ impl BusinessCalendar {
         (open < close).then_some((open, close))
     }
 
-    /// Whether `t` falls inside opening hours on a working day.
-    pub fn is_open(&self, t: Timestamp) -> bool {
-        let date = t.to_zoned(self.tz.clone()).date();
-        self.open_interval(date).is_some_and(|(open, close)| open <= t && t < close)
-    }
-
     fn days_from(&self, t: Timestamp) -> impl Iterator<Item = (Timestamp, Timestamp)> + '_ {
         let first = t.to_zoned(self.tz.clone()).date();
         first.series(jiff::Span::new().days(1)).take(HORIZON_DAYS).filter_map(|d| self.open_interval(d))

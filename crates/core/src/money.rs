@@ -48,10 +48,6 @@ impl Money {
             .ok_or_else(|| format!("'{text}' is too large"))?;
         Ok(Money(minor))
     }
-
-    pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0.checked_add(other.0).map(Money)
-    }
 }
 
 impl fmt::Display for Money {
