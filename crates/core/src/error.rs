@@ -1,6 +1,9 @@
 //! Why the domain refuses something. The HTTP layer maps each kind to a status.
 
-use crate::case::Step;
+use crate::terms::Step;
+
+/// The one refusal for an access code that is unknown, used or expired.
+pub const CODE_REFUSED: &str = "This access code is not valid. Check it and try again, or ask us for a new one.";
 
 /// A rule of the loop that a request broke; the message says exactly which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,10 +22,10 @@ pub enum DomainError {
     NotFound(String),
     /// A survey access code is unknown, used or expired: one answer for all
     /// three, so a guesser learns nothing (403).
-    #[error("{}", crate::survey::CODE_REFUSED)]
+    #[error("{}", CODE_REFUSED)]
     AccessRefused,
     /// Closing was refused because these steps are neither done nor waived (409).
-    #[error("the case cannot close: {}", crate::case::describe_missing(.0))]
+    #[error("the case cannot close: {}", crate::terms::describe_missing(.0))]
     Incomplete(Vec<Step>),
 }
 

@@ -3,27 +3,20 @@
 //! and who owns it. Pure: the store loads a [`ResponseContext`] and writes the
 //! returned [`ResponsePlan`] in one transaction.
 
-use crate::case::{Assignee, Case, Channel, NewCase, Severity};
+use crate::case::{Assignee, Case, Channel, NewCase};
 use crate::customer::Customer;
 use crate::notification::{NewNotification, NotificationKind, Recipient};
 use crate::rules::{FollowUpPlan, Party};
 use crate::service_area::ServiceArea;
 use crate::settings::OrgSettings;
 use crate::survey::{Answers, Invitation, Survey};
+use crate::terms::{Reward, Severity};
 use crate::timeline::NewEvent;
 use crate::user::User;
 use crate::{DomainError, UserId};
 use jiff::Timestamp;
 use serde_json::json;
 use std::collections::HashMap;
-
-/// Points credited to a customer, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reward {
-    pub points: i64,
-    /// `survey_response` or `fast_report`.
-    pub reason: &'static str,
-}
 
 /// Everything a response is judged against, loaded in the write transaction.
 #[derive(Clone, Debug)]

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod service_area;
 pub mod settings;
 pub mod store;
+pub mod terms;
 pub mod survey;
 pub mod timeline;
 pub mod user;

@@ -1,7 +1,8 @@
 //! Organisation settings: zone, currency, working calendar, default targets.
 
-use crate::calendar::{BusinessCalendar, Target, WeekHours};
-use crate::service_area::{EffectiveTargets, Targets};
+use crate::calendar::{BusinessCalendar, WeekHours};
+use crate::service_area::ServiceArea;
+use crate::terms::{EffectiveTargets, Reward, Severity, Targets};
 use crate::{DomainError, UserId};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub struct OrgSettings {
     pub targets: Targets,
     /// Organisation-wide overrides per case severity.
     #[serde(default)]
-    pub targets_by_severity: std::collections::BTreeMap<crate::case::Severity, Targets>,
+    pub targets_by_severity: std::collections::BTreeMap<Severity, Targets>,
     /// Owner of cases submitted by partners when no service area names one.
     #[serde(default)]
     pub default_owner_id: Option<UserId>,
@@ -78,19 +79,6 @@ fn default_targets() -> Targets {
         update_interval: Some(d.update_interval),
         resolution: Some(d.resolution),
         follow_up: Some(d.follow_up),
-    }
-}
-
-impl EffectiveTargets {
-    /// SPEC defaults: first response in 2 business days, an update every
-    /// business day; resolution in 10 and follow-up within 5 business days.
-    pub fn builtin() -> Self {
-        EffectiveTargets {
-            first_response: Target::Days(2),
-            update_interval: Target::Days(1),
-            resolution: Target::Days(10),
-            follow_up: Target::Days(5),
-        }
     }
 }
 
@@ -146,15 +134,15 @@ impl OrgSettings {
 
     /// The points a customer earns for reporting a problem this soon after it
     /// occurred, if any.
-    pub fn fast_report_reward(&self, lag: jiff::SignedDuration) -> Option<crate::feedback::Reward> {
+    pub fn fast_report_reward(&self, lag: jiff::SignedDuration) -> Option<Reward> {
         let fast = lag.as_secs() <= i64::from(self.fast_report_within_hours) * 3600;
-        (fast && self.fast_report_points > 0).then_some(crate::feedback::Reward { points: self.fast_report_points, reason: "fast_report" })
+        (fast && self.fast_report_points > 0).then_some(Reward { points: self.fast_report_points, reason: "fast_report" })
     }
 
     /// The targets of a case: the service area's for its severity, then the
     /// area's own, then the organisation's for the severity, then the
     /// organisation's, then the built-in ones.
-    pub fn targets_for(&self, area: Option<&crate::service_area::ServiceArea>, severity: crate::case::Severity) -> EffectiveTargets {
+    pub fn targets_for(&self, area: Option<&ServiceArea>, severity: Severity) -> EffectiveTargets {
         let mut t = self.default_targets();
         if let Some(s) = self.targets_by_severity.get(&severity) {
             t = s.over(&t);

@@ -37,9 +37,6 @@ fn yes() -> bool {
     true
 }
 
-/// The one refusal for an access code that is unknown, used or expired.
-pub const CODE_REFUSED: &str = "This access code is not valid. Check it and try again, or ask us for a new one.";
-
 /// What a survey is for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,9 +1,9 @@
 //! The Redress [`Store`] on SQLite (the embedded default) and PostgreSQL (for
 //! several `redress serve` processes sharing one database), chosen by URL.
 //!
-//! Both backends compile the same repository code (`repo.rs`) against their
-//! own sqlx driver, so a query is written once and the contract tests run on
-//! both. SQLite funnels every write through one writer task that commits in
+//! Both backends compile the same repository code (`repo/`, one module per
+//! aggregate) against their own sqlx driver, so a query is written once and
+//! the contract tests run on both. SQLite funnels every write through one writer task that commits in
 //! batches (group commit) with `synchronous=FULL`: each `2xx` is on disk and
 //! thousands of writes a second share an fsync. PostgreSQL writes in ordinary
 //! transactions and locks the case row (`FOR UPDATE`) while changing it.

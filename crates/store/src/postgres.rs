@@ -16,7 +16,7 @@ const ILIKE: &str = "ILIKE";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
-#[path = "repo.rs"]
+#[path = "repo/mod.rs"]
 mod repo;
 
 /// Serialises concurrent migrators (several processes starting at once).

@@ -20,7 +20,7 @@ const ILIKE: &str = "LIKE";
 const SKIP_LOCKED: &str = "";
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
-#[path = "repo.rs"]
+#[path = "repo/mod.rs"]
 mod repo;
 
 /// Most writes committed together in one transaction.

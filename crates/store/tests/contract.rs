@@ -2,7 +2,8 @@
 //! changes, no lost updates under concurrency, settings, tokens, migrations.
 
 use jiff::Timestamp;
-use redress_core::case::{Case, Channel, NewCase, Severity};
+use redress_core::case::{Case, Channel, NewCase};
+use redress_core::terms::Severity;
 use redress_core::customer::NewCustomer;
 use redress_core::store::{Store, StoreError};
 use redress_core::user::{NewUser, Role, User};

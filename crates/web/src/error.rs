@@ -30,7 +30,7 @@ pub struct Problem {
     pub detail: String,
     /// For a refused close: the steps neither done nor waived.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub missing: Option<Vec<redress_core::case::Step>>,
+    pub missing: Option<Vec<redress_core::terms::Step>>,
 }
 
 impl ApiError {

@@ -25,8 +25,8 @@ pub use targets::{TargetMarks, TargetName};
 
 use crate::customer::Customer;
 use crate::notification::NewNotification;
-use crate::service_area::EffectiveTargets;
 use crate::settings::OrgSettings;
+use crate::terms::{EffectiveTargets, Severity, Step};
 use crate::timeline::NewEvent;
 use crate::user::User;
 use crate::{CaseId, CustomerId, DomainError, Money, ServiceAreaId, UserId};
@@ -90,63 +90,6 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    #[default]
-    Normal,
-    High,
-    Critical,
-}
-
-/// The steps of the loop that must be done, or waived, before a case closes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    FirstResponse,
-    CorrectiveAction,
-    Apology,
-    PreventiveAction,
-    FollowUp,
-    /// Only where a follow-up rule asked for one (low survey scores).
-    FormalReport,
-}
-
-impl Step {
-    pub const ALL: [Step; 6] =
-        [Step::FirstResponse, Step::CorrectiveAction, Step::Apology, Step::PreventiveAction, Step::FollowUp, Step::FormalReport];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::FirstResponse => "first_response",
-            Step::CorrectiveAction => "corrective_action",
-            Step::Apology => "apology",
-            Step::PreventiveAction => "preventive_action",
-            Step::FollowUp => "follow_up",
-            Step::FormalReport => "formal_report",
-        }
-    }
-
-    /// What a person must do to complete the step.
-    pub fn what_to_do(self) -> &'static str {
-        match self {
-            Step::FirstResponse => "the owner's first response to the customer (an outbound communication)",
-            Step::CorrectiveAction => "an agreed corrective action",
-            Step::Apology => "the apology, which needs an agreed action and a named preventive-action owner",
-            Step::PreventiveAction => "the preventive action: owner, root cause and action",
-            Step::FollowUp => "an independent follow-up confirming the matter is resolved",
-            Step::FormalReport => "the formal action report delivered to the customer",
-        }
-    }
-}
-
-/// "first response (…), apology (…)" for a refusal's detail.
-pub fn describe_missing(steps: &[Step]) -> String {
-    let parts: Vec<String> = steps.iter().map(|s| format!("{} ({})", s.as_str(), s.what_to_do())).collect();
-    format!("missing {}", parts.join("; "))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

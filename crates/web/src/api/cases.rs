@@ -1,6 +1,8 @@
 //! Cases: capture, search, read with timeline, correct.
 
+use super::mutate::mutate;
 use super::page_limit;
+use super::views::{CaseDetailView, CaseView};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -10,65 +12,13 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Case, CasePatch, Channel, Communication, NewCase, Outcome, Severity, Status, Step};
+use redress_core::case::{Case, CasePatch, Channel, NewCase, Outcome, Status};
+use redress_core::terms::Severity;
 use redress_core::store::CaseFilter;
-use redress_core::timeline::TimelineEvent;
 use redress_core::user::{Role, User};
 use redress_core::{CaseId, CustomerId, ServiceAreaId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// A case with the figures derived from it at the time of the request.
-#[derive(Serialize, ToSchema)]
-pub struct CaseView {
-    #[serde(flatten)]
-    case: Case,
-    /// Seconds from the problem occurring to the company being informed.
-    identification_lag_seconds: i64,
-    transfer_count: usize,
-    /// Steps neither done nor waived: what closing still needs.
-    missing_steps: Vec<Step>,
-    /// What should happen next, in words.
-    next_steps: Vec<String>,
-    /// No first response and its target has passed.
-    first_response_overdue: bool,
-    /// The customer has not heard from us within the update interval.
-    update_due: bool,
-}
-
-impl CaseView {
-    pub fn new(case: Case, now: Timestamp) -> Self {
-        let missing = case.missing_steps();
-        let mut next_steps: Vec<String> = Vec::new();
-        if let Some(a) = case.pending_action() {
-            next_steps.push(format!("a manager whose mandate covers {} approves, declines or amends action {}", a.remedy_value, a.id));
-        }
-        if !case.is_closed() {
-            next_steps.extend(missing.iter().map(|s| format!("{}: {}", s.as_str(), s.what_to_do())));
-            if missing.is_empty() && case.pending_action().is_none() {
-                next_steps.push("close the case".into());
-            }
-        }
-        CaseView {
-            identification_lag_seconds: case.identification_lag().as_secs(),
-            transfer_count: case.transfers.len(),
-            first_response_overdue: !case.is_closed() && case.responded_at.is_none() && now > case.first_response_due_at,
-            update_due: case.update_due_at.is_some_and(|d| now > d),
-            missing_steps: missing,
-            next_steps,
-            case,
-        }
-    }
-}
-
-/// A case with its debrief: every change and every contact.
-#[derive(Serialize, ToSchema)]
-pub struct CaseDetailView {
-    #[serde(flatten)]
-    view: CaseView,
-    timeline: Vec<TimelineEvent>,
-    communications: Vec<Communication>,
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -225,7 +175,7 @@ pub async fn get_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(
     if actor.role == Role::Partner && detail.case.created_by != actor.id {
         return Err(missing());
     }
-    Ok(Json(CaseDetailView { view: CaseView::new(detail.case, app.now()), timeline: detail.timeline, communications: detail.communications }))
+    Ok(Json(CaseDetailView::new(detail, app.now())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -252,5 +202,5 @@ pub async fn patch_case(State(app): State<AppState>, Actor(actor): Actor, ApiPat
         severity: req.severity,
         significant: req.significant,
     };
-    super::loop_steps::mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
+    mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
 }

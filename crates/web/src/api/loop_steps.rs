@@ -1,7 +1,8 @@
 //! The steps of the loop on one case: respond, act, approve, prevent, verify,
 //! transfer, deviate, give, close. Each answers with the case as it now stands.
 
-use super::cases::CaseView;
+use super::mutate::mutate;
+use super::views::CaseView;
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
@@ -9,21 +10,12 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Case, CaseContext, Channel, Decision, Direction, FollowUpOutcome, Outcome, PreventiveInput, RecoveryInvite, RemedyKind, Step};
+use redress_core::case::{Channel, Decision, Direction, FollowUpOutcome, PreventiveInput, RecoveryInvite, RemedyKind};
+use redress_core::terms::Step;
 use redress_core::user::User;
-use redress_core::{CaseId, DomainError, Money, ProblemId, UserId};
+use redress_core::{Money, ProblemId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-/// Applies `change` to case `id` in one transaction and answers with the result.
-pub(super) async fn mutate<F>(app: &AppState, id: i64, users: Vec<UserId>, change: F) -> ApiResult<Json<CaseView>>
-where
-    F: FnOnce(&mut Case, &CaseContext, Timestamp) -> Result<Outcome, DomainError> + Send + 'static,
-{
-    let now = app.now();
-    let case = app.store().update_case(CaseId(id), users, Box::new(move |case, ctx| change(case, ctx, now))).await?;
-    Ok(Json(CaseView::new(case, now)))
-}
 
 /// A user named in a request body must exist: otherwise a 422 naming the field.
 async fn named_user(app: &AppState, field: &str, id: UserId) -> ApiResult<User> {

@@ -6,6 +6,7 @@ mod directory;
 mod inbound;
 mod jobs;
 mod loop_steps;
+mod mutate;
 mod notifications;
 mod problems;
 pub(crate) mod responses;
@@ -13,6 +14,7 @@ mod service_areas;
 mod settings;
 mod surveys;
 mod users;
+mod views;
 mod webhooks;
 
 use crate::error::Problem;

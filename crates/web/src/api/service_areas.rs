@@ -8,7 +8,8 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use redress_core::service_area::{NewServiceArea, ServiceArea, Targets};
+use redress_core::service_area::{NewServiceArea, ServiceArea};
+use redress_core::terms::{Severity, Targets};
 use redress_core::user::required_text;
 use redress_core::{ServiceAreaId, UserId};
 use serde::Deserialize;
@@ -25,7 +26,7 @@ pub struct CreateServiceArea {
     /// Overrides per case severity (`low`, `normal`, `high`, `critical`).
     #[serde(default)]
     #[schema(value_type = Object)]
-    targets_by_severity: std::collections::BTreeMap<redress_core::case::Severity, Targets>,
+    targets_by_severity: std::collections::BTreeMap<Severity, Targets>,
 }
 
 /// Creates a service area (admin or manager).

@@ -1,5 +1,5 @@
-//! Webhook subscriptions and deliveries: part of the repository, compiled
-//! for each backend.
+//! Webhook subscriptions and deliveries: case events fan out to
+//! subscribers in the writing transaction, each delivery a durable job.
 
 use super::*;
 use redress_core::jobs::JobOutcome;

@@ -1,12 +1,22 @@
-//! Surveys, invitations, responses and rewards: part of the repository,
-//! compiled for each backend alongside it.
+//! Surveys, invitations with access codes, and responses: the submission
+//! path (replay, judge, record) with its acknowledgement, reward and
+//! follow-up case or recovery.
 
+use super::cases::{insert_case, lock_case, save_case};
+use super::notifications::insert_notification;
+use super::people::{first_active_with_role, insert_reward, load_customer, load_user};
+use super::settings::{load_area, load_settings};
+use super::timeline::insert_events;
 use super::*;
 use redress_core::feedback::ResponseContext;
-use redress_core::survey::{Answers, Receipt};
-use redress_core::InvitationId;
+use redress_core::settings::OrgSettings;
+use redress_core::user::Role;
+use std::collections::HashMap;
+use redress_core::store::{Submission, Submitted};
+use redress_core::survey::{Answers, Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey};
+use redress_core::{InvitationId, ResponseId, SurveyId};
 
-pub(super) fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
+fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
     let mut s: Survey = from_json(&data)?;
     s.id = SurveyId(id);
     Ok(s)
@@ -117,10 +127,10 @@ pub(super) async fn load_invitation(c: &mut Conn, digest: &str, lock: bool) -> S
     .transpose()
 }
 
-pub(super) const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
-pub(super) type ResponseRow = (i64, i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, i64);
+const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
+type ResponseRow = (i64, i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, i64);
 
-pub(super) fn response_from(r: ResponseRow) -> StoreResult<Response> {
+fn response_from(r: ResponseRow) -> StoreResult<Response> {
     Ok(Response {
         id: ResponseId(r.0),
         survey_id: SurveyId(r.1),
@@ -155,16 +165,10 @@ pub(super) async fn response_context(c: &mut Conn, invitation: Invitation) -> St
             users.insert(id, u);
         }
     }
-    let first = |roles: &'static str| format!("SELECT {USER_COLS} FROM users WHERE active = $1 AND role IN ({roles}) ORDER BY id LIMIT 1");
-    let senior: Option<UserRow> = sqlx::query_as(&first("'senior'")).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
-    let supervisor: Option<UserRow> =
-        sqlx::query_as(&first("'manager', 'senior', 'admin'")).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let senior = first_active_with_role(c, &[Role::Senior]).await?;
+    let supervisor = first_active_with_role(c, &[Role::Manager, Role::Senior, Role::Admin]).await?;
     let recovery_case = match invitation.case_id {
-        Some(id) => {
-            let sql = format!("SELECT id, data FROM cases WHERE id = $1{LOCK_FOR_UPDATE}");
-            let row: Option<(i64, String)> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
-            row.map(case_from).transpose()?
-        }
+        Some(id) => lock_case(c, id).await?,
         None => None,
     };
     Ok(ResponseContext {
@@ -174,8 +178,8 @@ pub(super) async fn response_context(c: &mut Conn, invitation: Invitation) -> St
         settings,
         area,
         users,
-        seniors: senior.map(user_from).transpose()?.into_iter().collect(),
-        any_supervisor: supervisor.map(user_from).transpose()?,
+        seniors: senior.into_iter().collect(),
+        any_supervisor: supervisor,
         recovery_case,
     })
 }
@@ -276,4 +280,30 @@ pub(super) async fn record(
         .await
         .map_err(db_error)?;
     Ok(Submitted { receipt, replayed: false })
+}
+
+// ---- reads ------------------------------------------------------------------
+
+pub(super) async fn all(pool: &Pool) -> StoreResult<Vec<Survey>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, data FROM surveys ORDER BY id").fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(survey_from).collect()
+}
+
+pub(super) async fn response(pool: &Pool, id: ResponseId) -> StoreResult<Option<Response>> {
+    let sql = format!("SELECT {RESPONSE_COLS} FROM responses WHERE id = $1");
+    let row: Option<ResponseRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(response_from).transpose()
+}
+
+/// Responses newest first, optionally of one survey.
+pub(super) async fn responses(pool: &Pool, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
+    let sql = format!("SELECT {RESPONSE_COLS} FROM responses WHERE ($1 IS NULL OR survey_id = $1) AND id < $2 ORDER BY id DESC LIMIT $3");
+    let rows: Vec<ResponseRow> = sqlx::query_as(&sql)
+        .bind(survey.map(|s| s.0))
+        .bind(before.map_or(i64::MAX, |b| b.0))
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(response_from).collect()
 }

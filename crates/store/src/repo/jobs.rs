@@ -1,5 +1,9 @@
-//! Durable jobs: part of the repository, compiled for each backend.
+//! Durable jobs: enqueued in the writing transaction, claimed with a lease
+//! (`SKIP LOCKED` on PostgreSQL), finished with retry, backoff or a dead
+//! letter; a notification's delivery outcome lands on its case's timeline.
 
+use super::cases::write_outcome;
+use redress_core::case::Outcome;
 use super::*;
 use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
 use redress_core::store::NotificationUpdate;

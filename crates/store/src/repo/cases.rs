@@ -1,0 +1,273 @@
+//! Cases: the row and its full state, the context a change is judged in,
+//! the one write path every change takes (`change_case` then
+//! `write_outcome`), and the case reads and search.
+
+use super::people::{insert_reward, load_customer, load_user};
+use super::settings::{load_area, load_settings};
+use super::*;
+use redress_core::case::{Case, CaseContext, Outcome, Status};
+use redress_core::settings::OrgSettings;
+use redress_core::store::{CaseDetail, CaseFilter, CaseMutation};
+use redress_core::terms::Reward;
+use std::collections::HashMap;
+
+const CASE_BY_ID: &str = "SELECT id, data FROM cases WHERE id = $1";
+
+pub(super) fn case_from((id, data): (i64, String)) -> StoreResult<Case> {
+    let mut case: Case = from_json(&data)?;
+    case.assign_id(CaseId(id));
+    Ok(case)
+}
+
+/// Writes the case's projection columns and its full state; `settings`
+/// gives the calendar its next target check is reckoned on.
+pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
+         description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
+         reopen_count = $13, data = $14, target_check_at = $15 WHERE id = $1",
+    )
+    .bind(case.id.0)
+    .bind(case.status.as_str())
+    .bind(case.owner_id.0)
+    .bind(case.preventive.as_ref().and_then(|p| p.problem_id).map(|p| p.0))
+    .bind(case.significant)
+    .bind(case.flagged)
+    .bind(&case.summary)
+    .bind(&case.description)
+    .bind(case.responded_at.map(micros))
+    .bind(case.update_due_at.map(micros))
+    .bind(case.closed_at.map(micros))
+    .bind(case.transfers.len() as i64)
+    .bind(i64::from(case.reopen_count))
+    .bind(to_json(case)?)
+    .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .execute(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Inserts a new case. Its `data` is written before the id is known; the id
+/// column is authoritative and every load assigns it (`case_from`).
+pub(super) async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
+         summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
+         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19) RETURNING id",
+    )
+    .bind(case.customer_id.0)
+    .bind(case.channel.as_str())
+    .bind(case.status.as_str())
+    .bind(case.owner_id.0)
+    .bind(case.created_by.0)
+    .bind(case.service_area_id.map(|a| a.0))
+    .bind(case.significant)
+    .bind(case.flagged)
+    .bind(&case.summary)
+    .bind(&case.description)
+    .bind(micros(case.occurred_at))
+    .bind(micros(case.reported_at))
+    .bind(micros(case.created_at))
+    .bind(micros(case.first_response_due_at))
+    .bind(case.responded_at.map(micros))
+    .bind(case.update_due_at.map(micros))
+    .bind(micros(case.resolution_due_at))
+    .bind(to_json(&case)?)
+    .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
+    case.assign_id(CaseId(id));
+    write_outcome(c, case.id, &opening, case.created_at).await?;
+    if let Some(r) = reward {
+        insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
+    }
+    Ok(case)
+}
+
+/// What a change to `case` (or a message about it) needs to know.
+async fn case_context(c: &mut Conn, case: &Case, extra: Vec<UserId>) -> StoreResult<CaseContext> {
+    let id = case.id;
+    let settings = load_settings(c).await?;
+    let area = match case.service_area_id {
+        Some(a) => load_area(c, a).await?,
+        None => None,
+    };
+    let targets = settings.targets_for(area.as_ref(), case.severity);
+    let customer = load_customer(c, case.customer_id)
+        .await?
+        .ok_or_else(|| StoreError::Backend(format!("case {id} refers to a missing customer")))?;
+    let mut users = HashMap::new();
+    let owner = load_user(c, case.owner_id).await?;
+    let wanted = [owner.as_ref().and_then(|o| o.manager_id), case.preventive.as_ref().map(|p| p.owner_id)].into_iter().flatten().chain(extra);
+    if let Some(o) = owner {
+        users.insert(o.id, o);
+    }
+    for uid in wanted {
+        if let std::collections::hash_map::Entry::Vacant(slot) = users.entry(uid) {
+            if let Some(u) = load_user(c, uid).await? {
+                slot.insert(u);
+            }
+        }
+    }
+    Ok(CaseContext { settings, targets, customer, users })
+}
+
+/// Loads a case to change it, locking its row until the transaction ends
+/// (on SQLite the single writer already serialises changes).
+pub(super) async fn lock_case(c: &mut Conn, id: CaseId) -> StoreResult<Option<Case>> {
+    let sql = format!("{CASE_BY_ID}{LOCK_FOR_UPDATE}");
+    let row: Option<(i64, String)> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(case_from).transpose()
+}
+
+pub(super) async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
+    let Some(mut case) = lock_case(c, id).await? else {
+        return Err(DomainError::not_found(format!("case {id} does not exist")).into());
+    };
+    let ctx = case_context(c, &case, extra).await?;
+    let outcome = change(&mut case, &ctx)?;
+    save_case(c, &case, &ctx.settings).await?;
+    let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
+    write_outcome(c, id, &outcome, now).await?;
+    Ok(case)
+}
+
+/// Writes everything a change to case `id` causes: timeline events, the
+/// communication, notifications (with their delivery jobs), invitations, a
+/// report link and attachments.
+pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
+    timeline::insert_events(c, id, &outcome.events).await?;
+    webhooks::fan_out(c, id, &outcome.events, now).await?;
+    if let Some(m) = &outcome.communication {
+        timeline::insert_communication(c, id, m).await?;
+    }
+    for n in &outcome.notifications {
+        notifications::insert_notification(c, Some(id), n, now).await?;
+    }
+    if !outcome.invitations.is_empty() {
+        let survey = surveys::recovery_survey(c).await?;
+        surveys::insert_invitations(c, survey, &outcome.invitations, now).await?;
+    }
+    if let Some((digest, report)) = &outcome.report_link {
+        sqlx::query("INSERT INTO report_links (token_sha256, case_id, report_id) VALUES ($1, $2, $3)")
+            .bind(digest)
+            .bind(id.0)
+            .bind(i64::from(*report))
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+    }
+    for a in &outcome.attachments {
+        attachments::insert(c, id, a, now).await?;
+    }
+    Ok(())
+}
+
+// ---- reads ------------------------------------------------------------------
+
+async fn load_case(c: &mut Conn, id: CaseId) -> StoreResult<Option<Case>> {
+    let row: Option<(i64, String)> = sqlx::query_as(CASE_BY_ID).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(case_from).transpose()
+}
+
+pub(super) async fn case(pool: &Pool, id: CaseId) -> StoreResult<Option<Case>> {
+    let row: Option<(i64, String)> = sqlx::query_as(CASE_BY_ID).bind(id.0).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(case_from).transpose()
+}
+
+pub(super) async fn case_with_context(pool: &Pool, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>> {
+    let mut c = pool.acquire().await.map_err(db_error)?;
+    let Some(case) = load_case(&mut c, id).await? else { return Ok(None) };
+    let ctx = case_context(&mut c, &case, vec![]).await?;
+    Ok(Some((case, ctx)))
+}
+
+pub(super) async fn case_detail(pool: &Pool, id: CaseId) -> StoreResult<Option<CaseDetail>> {
+    let mut c = pool.acquire().await.map_err(db_error)?;
+    let Some(case) = load_case(&mut c, id).await? else { return Ok(None) };
+    let timeline = timeline::events_of(&mut c, id).await?;
+    let communications = timeline::communications_of(&mut c, id).await?;
+    Ok(Some(CaseDetail { case, timeline, communications }))
+}
+
+/// Cases matching every field of `f`, newest first.
+pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
+    let mut sql = String::from("SELECT id, data FROM cases WHERE 1 = 1");
+    let mut args = Vec::new();
+    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(s) = f.status {
+        push(&mut sql, " AND status = ?", Arg::S(s.as_str().into()));
+    }
+    if let Some(o) = f.owner_id {
+        push(&mut sql, " AND owner_id = ?", Arg::I(o.0));
+    }
+    if let Some(cu) = f.customer_id {
+        push(&mut sql, " AND customer_id = ?", Arg::I(cu.0));
+    }
+    if let Some(cb) = f.created_by {
+        push(&mut sql, " AND created_by = ?", Arg::I(cb.0));
+    }
+    if let Some(ch) = f.channel {
+        push(&mut sql, " AND channel = ?", Arg::S(ch.as_str().into()));
+    }
+    if let Some(s) = f.significant {
+        push(&mut sql, " AND significant = ?", Arg::B(s));
+    }
+    if let Some(fl) = f.flagged {
+        push(&mut sql, " AND flagged = ?", Arg::B(fl));
+    }
+    if let Some(t) = f.due_before {
+        let t = micros(t);
+        push(&mut sql, " AND closed_at IS NULL AND ((responded_at IS NULL AND first_response_due_at < ?)", Arg::I(t));
+        push(&mut sql, " OR update_due_at < ?", Arg::I(t));
+        push(&mut sql, " OR resolution_due_at < ?)", Arg::I(t));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Some(id) = CaseId::parse_reference(q) {
+            push(&mut sql, " AND id = ?", Arg::I(id.0));
+        } else {
+            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            push(&mut sql, &format!(" AND (summary {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
+            push(&mut sql, &format!(" OR description {ILIKE} ? ESCAPE '\\')"), Arg::S(pattern));
+        }
+    }
+    if let Some(b) = f.before_id {
+        push(&mut sql, " AND id < ?", Arg::I(b.0));
+    }
+    push(&mut sql, " ORDER BY id DESC LIMIT ?", Arg::I(i64::from(f.limit.max(1))));
+    let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(case_from).collect()
+}
+
+
+pub(super) async fn due_for_target_check(pool: &Pool, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE target_check_at <= $1 ORDER BY target_check_at LIMIT $2")
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(ids.into_iter().map(CaseId).collect())
+}
+
+pub(super) async fn counts_by_status(pool: &Pool) -> StoreResult<Vec<(Status, i64)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM cases GROUP BY status").fetch_all(pool).await.map_err(db_error)?;
+    Ok(rows.into_iter().filter_map(|(s, n)| Status::parse(&s).map(|s| (s, n))).collect())
+}
+
+/// The case and report a private report link shows.
+pub(super) async fn report_by_token(pool: &Pool, token_digest: &str) -> StoreResult<Option<(Case, u32)>> {
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT c.id, c.data, l.report_id FROM report_links l JOIN cases c ON c.id = l.case_id WHERE l.token_sha256 = $1")
+            .bind(token_digest)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_error)?;
+    row.map(|(id, data, report)| Ok((case_from((id, data))?, report as u32))).transpose()
+}

@@ -1,0 +1,110 @@
+//! The repository, written once and compiled for each backend: the including
+//! module supplies `Db` (the sqlx driver), `This` (the store type with its
+//! `write` and `reads`), `LOCK_FOR_UPDATE`, `ILIKE` and `SKIP_LOCKED`.
+//!
+//! One module per aggregate holds that aggregate's SQL: the statements a
+//! write transaction composes (taking `&mut Conn`) and the reads (taking the
+//! pool). `store_impl` is the [`Store`](redress_core::store::Store) itself:
+//! each method opens a read or a write and hands it to its aggregate. This
+//! module keeps only what every aggregate shares: conversions between stored
+//! and domain values, and helpers for statements assembled at run time.
+
+use super::{Db, This, ILIKE, LOCK_FOR_UPDATE, SKIP_LOCKED};
+use crate::db_error;
+use jiff::Timestamp;
+use redress_core::store::{StoreError, StoreResult};
+use redress_core::{CaseId, CustomerId, DomainError, UserId};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// A connection inside a write transaction (or a read borrowed from the pool).
+type Conn = <Db as sqlx::Database>::Connection;
+/// The pool reads run on.
+type Pool = sqlx::Pool<Db>;
+
+#[path = "attachments.rs"]
+mod attachments;
+#[path = "cases.rs"]
+mod cases;
+#[path = "jobs.rs"]
+mod jobs;
+#[path = "notifications.rs"]
+mod notifications;
+#[path = "people.rs"]
+mod people;
+#[path = "problems.rs"]
+mod problems;
+#[path = "settings.rs"]
+mod settings;
+#[path = "store_impl.rs"]
+mod store_impl;
+#[path = "surveys.rs"]
+mod surveys;
+#[path = "timeline.rs"]
+mod timeline;
+#[path = "webhooks.rs"]
+mod webhooks;
+
+// ---- conversions ------------------------------------------------------------
+
+fn ts(micros: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_microsecond(micros).map_err(|e| StoreError::Backend(format!("stored time {micros} is invalid: {e}")))
+}
+
+fn opt_ts(micros: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    micros.map(ts).transpose()
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn to_json<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("cannot encode: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Backend(format!("stored JSON is unreadable: {e}")))
+}
+
+/// An enum's wire name (`"in_progress"`), as stored in text columns.
+fn name_of<T: Serialize>(v: &T) -> StoreResult<String> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StoreError::Backend("enum without a name".into())),
+    }
+}
+
+fn parse_name<T: DeserializeOwned>(s: String) -> StoreResult<T> {
+    serde_json::from_value(serde_json::Value::String(s)).map_err(|e| StoreError::Backend(format!("stored name is unknown: {e}")))
+}
+
+// ---- statements assembled at run time ------------------------------------------
+
+/// A bind value for queries assembled at run time.
+enum Arg {
+    I(i64),
+    S(String),
+    B(bool),
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::QueryAs<'q, Db, (i64, String), <Db as sqlx::Database>::Arguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::QueryAs<'q, Db, (i64, String), <Db as sqlx::Database>::Arguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::I(v) => q.bind(v),
+            Arg::S(v) => q.bind(v),
+            Arg::B(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters: a multi-row VALUES list.
+fn values_list(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,85 @@
+//! Notifications: every outbound message, stored with its delivery job in
+//! the transaction that causes it.
+
+use super::*;
+use redress_core::notification::{NewNotification, Notification, NotificationKind, NotificationStatus, Recipient};
+use redress_core::store::NotificationFilter;
+use redress_core::NotificationId;
+
+const NOTIFICATION_COLS: &str =
+    "id, case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, sent_at, created_at, last_error, attempts";
+type NotificationRow = (i64, Option<i64>, String, String, i64, Option<String>, String, String, i64, String, Option<i64>, i64, Option<String>, i64);
+
+fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
+    let bad = |what: &str, v: &str| StoreError::Backend(format!("unknown notification {what} {v}"));
+    Ok(Notification {
+        id: NotificationId(r.0),
+        case_id: r.1.map(CaseId),
+        kind: NotificationKind::parse(&r.2).ok_or_else(|| bad("kind", &r.2))?,
+        recipient: match r.3.as_str() {
+            "customer" => Recipient::Customer(CustomerId(r.4)),
+            "user" => Recipient::User(UserId(r.4)),
+            other => return Err(bad("recipient", other)),
+        },
+        address: r.5,
+        subject: r.6,
+        body: r.7,
+        scheduled_for: ts(r.8)?,
+        status: NotificationStatus::parse(&r.9).ok_or_else(|| bad("status", &r.9))?,
+        sent_at: opt_ts(r.10)?,
+        created_at: ts(r.11)?,
+        last_error: r.12,
+        attempts: r.13 as u32,
+    })
+}
+
+/// Records a notification and enqueues its delivery for `scheduled_for`.
+pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
+    let (kind, id) = match n.recipient {
+        Recipient::Customer(id) => ("customer", id.0),
+        Recipient::User(id) => ("user", id.0),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(case.map(|c| c.0))
+    .bind(n.kind.as_str())
+    .bind(kind)
+    .bind(id)
+    .bind(&n.address)
+    .bind(&n.subject)
+    .bind(&n.body)
+    .bind(micros(n.scheduled_for))
+    .bind(NotificationStatus::Pending.as_str())
+    .bind(micros(now))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
+    jobs::enqueue(c, redress_core::jobs::DELIVER_NOTIFICATION, &serde_json::json!({ "notification_id": id }), n.scheduled_for, now).await
+}
+
+// ---- reads ------------------------------------------------------------------
+
+pub(super) async fn list(pool: &Pool, f: &NotificationFilter) -> StoreResult<Vec<Notification>> {
+    let sql = format!(
+        "SELECT {NOTIFICATION_COLS} FROM notifications WHERE ($1 IS NULL OR case_id = $1) AND ($2 IS NULL OR kind = $2) \
+         AND ($3 IS NULL OR status = $3) AND id < $4 ORDER BY id DESC LIMIT $5"
+    );
+    let rows: Vec<NotificationRow> = sqlx::query_as(&sql)
+        .bind(f.case_id.map(|c| c.0))
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(f.status.map(|s| s.as_str()))
+        .bind(f.before_id.unwrap_or(i64::MAX))
+        .bind(i64::from(f.limit.max(1)))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(notification_from).collect()
+}
+
+pub(super) async fn get(pool: &Pool, id: NotificationId) -> StoreResult<Option<Notification>> {
+    let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications WHERE id = $1");
+    let row: Option<NotificationRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(notification_from).transpose()
+}

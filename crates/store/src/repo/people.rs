@@ -1,0 +1,243 @@
+//! People: staff accounts with their API tokens and console sessions,
+//! customers, and each customer's rewards ledger.
+
+use super::*;
+use redress_core::customer::{Customer, NewCustomer};
+use redress_core::store::RewardEntry;
+use redress_core::terms::Reward;
+use redress_core::user::{NewUser, Role, User};
+use redress_core::{Money, ResponseId};
+
+pub(super) const USER_COLS: &str = "id, name, email, role, mandate_minor, manager_id, active, created_at";
+pub(super) type UserRow = (i64, String, Option<String>, String, i64, Option<i64>, bool, i64);
+
+pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
+    Ok(User {
+        id: UserId(r.0),
+        name: r.1,
+        email: r.2,
+        role: Role::parse(&r.3).ok_or_else(|| StoreError::Backend(format!("unknown role {}", r.3)))?,
+        mandate: Money::from_minor(r.4),
+        manager_id: r.5.map(UserId),
+        active: r.6,
+        created_at: ts(r.7)?,
+    })
+}
+
+pub(super) const CUSTOMER_COLS: &str = "id, name, email, phone, timezone, client_manager_id, created_at";
+pub(super) type CustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64);
+
+pub(super) fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
+    Ok(Customer {
+        id: CustomerId(r.0),
+        name: r.1,
+        email: r.2,
+        phone: r.3,
+        timezone: r.4,
+        client_manager_id: r.5.map(UserId),
+        created_at: ts(r.6)?,
+    })
+}
+
+pub(super) async fn load_user(c: &mut Conn, id: UserId) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+    let row: Option<UserRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(user_from).transpose()
+}
+
+pub(super) async fn require_user(c: &mut Conn, field: &str, id: UserId) -> StoreResult<User> {
+    load_user(c, id)
+        .await?
+        .ok_or_else(|| DomainError::invalid(format!("{field} {id} does not exist")).into())
+}
+
+pub(super) async fn load_customer(c: &mut Conn, id: CustomerId) -> StoreResult<Option<Customer>> {
+    let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1");
+    let row: Option<CustomerRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(customer_from).transpose()
+}
+
+pub(super) async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> StoreResult<User> {
+    if let Some(m) = u.manager_id {
+        require_user(c, "manager_id", m).await?;
+    }
+    if let Some(email) = &u.email {
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)").bind(email).fetch_optional(&mut *c).await.map_err(db_error)?;
+        if taken.is_some() {
+            return Err(DomainError::conflict(format!("a user with email {email} already exists")).into());
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (name, email, role, mandate_minor, manager_id, active, created_at, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&u.name)
+    .bind(&u.email)
+    .bind(u.role.as_str())
+    .bind(u.mandate.minor())
+    .bind(u.manager_id.map(|m| m.0))
+    .bind(true)
+    .bind(micros(now))
+    .bind(&u.password_hash)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(User { id: UserId(id), name: u.name, email: u.email, role: u.role, mandate: u.mandate, manager_id: u.manager_id, active: true, created_at: now })
+}
+
+pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp) -> StoreResult<Customer> {
+    if let Some(m) = n.client_manager_id {
+        let u = require_user(c, "client_manager_id", m).await?;
+        if !u.role.is_staff() {
+            return Err(DomainError::invalid(format!("client_manager_id {m} is a partner account, not staff")).into());
+        }
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO customers (name, email, phone, timezone, client_manager_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(&n.name)
+    .bind(&n.email)
+    .bind(&n.phone)
+    .bind(&n.timezone)
+    .bind(n.client_manager_id.map(|m| m.0))
+    .bind(micros(now))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(Customer {
+        id: CustomerId(id),
+        name: n.name,
+        email: n.email,
+        phone: n.phone,
+        timezone: n.timezone,
+        client_manager_id: n.client_manager_id,
+        created_at: now,
+    })
+}
+
+pub(super) async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward, case: Option<CaseId>, response: Option<i64>, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(customer.0)
+        .bind(r.points)
+        .bind(r.reason)
+        .bind(case.map(|c| c.0))
+        .bind(response)
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Stores an API token's digest for an existing user.
+pub(super) async fn insert_token(c: &mut Conn, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64> {
+    require_user(c, "user", user).await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, token_sha256, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(user.0)
+        .bind(token_sha256)
+        .bind(label)
+        .bind(micros(now))
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(id)
+}
+
+pub(super) async fn set_password(c: &mut Conn, user: UserId, password_hash: String) -> StoreResult<()> {
+    require_user(c, "user", user).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user.0).execute(&mut *c).await.map_err(db_error)?;
+    // A new password ends every session of the account.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Stores a session by its token's digest, clearing expired ones on the way.
+pub(super) async fn insert_session(c: &mut Conn, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(micros(now)).execute(&mut *c).await.map_err(db_error)?;
+    sqlx::query("INSERT INTO sessions (token_sha256, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_sha256)
+        .bind(user.0)
+        .bind(micros(expires_at))
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+pub(super) async fn delete_session(c: &mut Conn, token_sha256: String) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1").bind(token_sha256).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+/// The first active account (lowest id) with one of `roles`.
+pub(super) async fn first_active_with_role(c: &mut Conn, roles: &[Role]) -> StoreResult<Option<User>> {
+    let names = roles.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE active = $1 AND role IN ({names}) ORDER BY id LIMIT 1");
+    let row: Option<UserRow> = sqlx::query_as(&sql).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(user_from).transpose()
+}
+
+// ---- reads ------------------------------------------------------------------
+
+/// `USER_COLS` qualified with the alias `u`, for joins.
+fn user_cols_of_u() -> String {
+    USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) async fn users(pool: &Pool) -> StoreResult<Vec<User>> {
+    let sql = format!("SELECT {USER_COLS} FROM users ORDER BY id");
+    let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(user_from).collect()
+}
+
+pub(super) async fn user_by_token(pool: &Pool, token_sha256: &str) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {} FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_sha256 = $1", user_cols_of_u());
+    let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_sha256).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(user_from).transpose()
+}
+
+#[allow(clippy::type_complexity)] // one row: the user's columns and the password hash
+pub(super) async fn user_for_login(pool: &Pool, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
+    let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE lower(email) = lower($1)");
+    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, Option<String>)> =
+        sqlx::query_as(&sql).bind(email.trim()).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8))).transpose()
+}
+
+pub(super) async fn user_by_session(pool: &Pool, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {} FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_sha256 = $1 AND s.expires_at > $2", user_cols_of_u());
+    let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_sha256).bind(micros(now)).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(user_from).transpose()
+}
+
+pub(super) async fn customer_by_email(pool: &Pool, email: &str) -> StoreResult<Option<Customer>> {
+    let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE lower(email) = lower($1) ORDER BY id LIMIT 1");
+    let row: Option<CustomerRow> = sqlx::query_as(&sql).bind(email.trim()).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(customer_from).transpose()
+}
+
+pub(super) async fn customers(pool: &Pool, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>> {
+    let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id < $1 ORDER BY id DESC LIMIT $2");
+    let rows: Vec<CustomerRow> = sqlx::query_as(&sql)
+        .bind(before_id.map_or(i64::MAX, |c| c.0))
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter().map(customer_from).collect()
+}
+
+type RewardRow = (i64, i64, String, Option<i64>, Option<i64>, i64);
+
+pub(super) async fn rewards(pool: &Pool, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {
+    let rows: Vec<RewardRow> =
+        sqlx::query_as("SELECT id, points, reason, case_id, response_id, created_at FROM rewards WHERE customer_id = $1 ORDER BY id")
+            .bind(customer.0)
+            .fetch_all(pool)
+            .await
+            .map_err(db_error)?;
+    rows.into_iter()
+        .map(|r| Ok(RewardEntry { id: r.0, points: r.1, reason: r.2, case_id: r.3.map(CaseId), response_id: r.4.map(ResponseId), created_at: ts(r.5)? }))
+        .collect()
+}

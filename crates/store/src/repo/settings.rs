@@ -1,0 +1,99 @@
+//! The organisation's settings (zone, calendar, targets, follow-up rules)
+//! and its service areas with their managers and targets.
+
+use super::people::require_user;
+use super::*;
+use redress_core::service_area::{NewServiceArea, ServiceArea};
+use redress_core::settings::OrgSettings;
+use redress_core::terms::{Severity, Targets};
+use redress_core::ServiceAreaId;
+
+const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
+
+/// How an area's targets are stored: its own and those per severity.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredTargets {
+    #[serde(flatten)]
+    targets: Targets,
+    #[serde(default)]
+    by_severity: std::collections::BTreeMap<Severity, Targets>,
+}
+type AreaRow = (i64, String, i64, String, i64);
+
+fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
+    let stored: StoredTargets = from_json(&r.3)?;
+    Ok(ServiceArea {
+        id: ServiceAreaId(r.0),
+        name: r.1,
+        service_manager_id: UserId(r.2),
+        targets: stored.targets,
+        targets_by_severity: stored.by_severity,
+        created_at: ts(r.4)?,
+    })
+}
+
+pub(super) async fn load_settings(c: &mut Conn) -> StoreResult<OrgSettings> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM settings WHERE id = 1").fetch_optional(&mut *c).await.map_err(db_error)?;
+    data.map_or_else(|| Ok(OrgSettings::default()), |d| from_json(&d))
+}
+
+pub(super) async fn load_area(c: &mut Conn, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>> {
+    let sql = format!("SELECT {AREA_COLS} FROM service_areas WHERE id = $1");
+    let row: Option<AreaRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(area_from).transpose()
+}
+
+pub(super) async fn insert_area(c: &mut Conn, a: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea> {
+    let m = require_user(c, "service_manager_id", a.service_manager_id).await?;
+    if !m.role.is_staff() {
+        return Err(DomainError::invalid(format!("service_manager_id {} is a partner account, not staff", m.id)).into());
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM service_areas WHERE name = $1").bind(&a.name).fetch_optional(&mut *c).await.map_err(db_error)?;
+    if taken.is_some() {
+        return Err(DomainError::conflict(format!("a service area named '{}' already exists", a.name)).into());
+    }
+    let id: i64 = sqlx::query_scalar("INSERT INTO service_areas (name, service_manager_id, targets, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(&a.name)
+        .bind(a.service_manager_id.0)
+        .bind(to_json(&StoredTargets { targets: a.targets.clone(), by_severity: a.targets_by_severity.clone() })?)
+        .bind(micros(now))
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(ServiceArea {
+        id: ServiceAreaId(id),
+        name: a.name,
+        service_manager_id: a.service_manager_id,
+        targets: a.targets,
+        targets_by_severity: a.targets_by_severity,
+        created_at: now,
+    })
+}
+
+pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings> {
+    if let Some(owner) = s.default_owner_id {
+        let u = require_user(c, "default_owner_id", owner).await?;
+        if !u.role.is_staff() || !u.active {
+            return Err(DomainError::invalid(format!("default_owner_id {owner} must be active staff")).into());
+        }
+    }
+    let data = to_json(&s)?;
+    sqlx::query(
+        "INSERT INTO settings (id, data, updated_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+    )
+    .bind(&data)
+    .bind(micros(Timestamp::now()))
+    .execute(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(s)
+}
+
+// ---- reads ------------------------------------------------------------------
+
+pub(super) async fn service_areas(pool: &Pool) -> StoreResult<Vec<ServiceArea>> {
+    let sql = format!("SELECT {AREA_COLS} FROM service_areas ORDER BY name");
+    let rows: Vec<AreaRow> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(area_from).collect()
+}

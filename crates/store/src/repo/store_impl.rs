@@ -1,0 +1,287 @@
+//! The [`Store`] for this backend. Each method opens a read on the pool or
+//! a write (a transaction; on SQLite a savepoint in the next group commit)
+//! and hands it to the aggregate's module, which holds the SQL.
+
+use super::*;
+use redress_core::case::{Attachment, Case, CaseContext, Outcome, Status};
+use redress_core::customer::{Customer, NewCustomer};
+use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
+use redress_core::notification::Notification;
+use redress_core::problem::{NewProblem, Problem};
+use redress_core::service_area::{NewServiceArea, ServiceArea};
+use redress_core::settings::OrgSettings;
+use redress_core::store::{
+    CaseDetail, CaseFilter, CaseMutation, DeliveryUpdate, NotificationFilter, NotificationUpdate, PendingDelivery, RewardEntry, Store, Submission,
+    Submitted,
+};
+use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
+use redress_core::terms::Reward;
+use redress_core::user::{NewUser, User};
+use redress_core::webhook::{NewWebhook, Webhook, WebhookDelivery};
+use redress_core::{NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId};
+
+#[async_trait::async_trait]
+impl Store for This {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reads).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    // ---- settings and service areas ----
+
+    async fn settings(&self) -> StoreResult<OrgSettings> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        settings::load_settings(&mut c).await
+    }
+
+    async fn put_settings(&self, s: OrgSettings) -> StoreResult<OrgSettings> {
+        self.write(move |c| Box::pin(settings::write_settings(c, s))).await
+    }
+
+    async fn create_service_area(&self, area: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea> {
+        self.write(move |c| Box::pin(settings::insert_area(c, area, now))).await
+    }
+
+    async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        settings::load_area(&mut c, id).await
+    }
+
+    async fn service_areas(&self) -> StoreResult<Vec<ServiceArea>> {
+        settings::service_areas(&self.reads).await
+    }
+
+    // ---- people ----
+
+    async fn create_user(&self, user: NewUser, now: Timestamp) -> StoreResult<User> {
+        self.write(move |c| Box::pin(people::insert_user(c, user, now))).await
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        people::load_user(&mut c, id).await
+    }
+
+    async fn users(&self) -> StoreResult<Vec<User>> {
+        people::users(&self.reads).await
+    }
+
+    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64> {
+        self.write(move |c| Box::pin(people::insert_token(c, user, token_sha256, label, now))).await
+    }
+
+    async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
+        people::user_by_token(&self.reads, token_sha256).await
+    }
+
+    async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
+        people::user_for_login(&self.reads, email).await
+    }
+
+    async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()> {
+        self.write(move |c| Box::pin(people::set_password(c, user, password_hash))).await
+    }
+
+    async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(people::insert_session(c, token_sha256, user, expires_at, now))).await
+    }
+
+    async fn user_by_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>> {
+        people::user_by_session(&self.reads, token_sha256, now).await
+    }
+
+    async fn delete_session(&self, token_sha256: &str) -> StoreResult<()> {
+        let digest = token_sha256.to_string();
+        self.write(move |c| Box::pin(people::delete_session(c, digest))).await
+    }
+
+    async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer> {
+        self.write(move |c| Box::pin(people::insert_customer(c, customer, now))).await
+    }
+
+    async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        people::load_customer(&mut c, id).await
+    }
+
+    async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
+        people::customer_by_email(&self.reads, email).await
+    }
+
+    async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>> {
+        people::customers(&self.reads, before_id, limit).await
+    }
+
+    async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {
+        people::rewards(&self.reads, customer).await
+    }
+
+    // ---- problems ----
+
+    async fn create_problem(&self, problem: NewProblem, now: Timestamp) -> StoreResult<Problem> {
+        self.write(move |c| Box::pin(problems::insert_problem(c, problem, now))).await
+    }
+
+    async fn problem(&self, id: ProblemId) -> StoreResult<Option<Problem>> {
+        problems::problem(&self.reads, id).await
+    }
+
+    async fn problems(&self) -> StoreResult<Vec<Problem>> {
+        problems::problems(&self.reads).await
+    }
+
+    // ---- cases ----
+
+    async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+        let settings = settings.clone();
+        self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+    }
+
+    async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
+        self.write(move |c| Box::pin(cases::change_case(c, id, users, change))).await
+    }
+
+    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>> {
+        cases::case(&self.reads, id).await
+    }
+
+    async fn case_with_context(&self, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>> {
+        cases::case_with_context(&self.reads, id).await
+    }
+
+    async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>> {
+        cases::case_detail(&self.reads, id).await
+    }
+
+    async fn cases(&self, f: &CaseFilter) -> StoreResult<Vec<Case>> {
+        cases::search(&self.reads, f).await
+    }
+
+    async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
+        cases::due_for_target_check(&self.reads, now, limit).await
+    }
+
+    async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>> {
+        cases::counts_by_status(&self.reads).await
+    }
+
+    async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>> {
+        cases::report_by_token(&self.reads, token_digest).await
+    }
+
+    async fn attachments(&self, case: CaseId) -> StoreResult<Vec<Attachment>> {
+        attachments::of_case(&self.reads, case).await
+    }
+
+    async fn attachment(&self, id: i64) -> StoreResult<Option<(Attachment, Vec<u8>)>> {
+        attachments::get(&self.reads, id).await
+    }
+
+    // ---- notifications and jobs ----
+
+    async fn notifications(&self, f: &NotificationFilter) -> StoreResult<Vec<Notification>> {
+        notifications::list(&self.reads, f).await
+    }
+
+    async fn notification(&self, id: NotificationId) -> StoreResult<Option<Notification>> {
+        notifications::get(&self.reads, id).await
+    }
+
+    async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
+        self.write(move |c| Box::pin(jobs::claim(c, now, lease, limit))).await
+    }
+
+    async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(jobs::finish(c, job, outcome, notification, now))).await
+    }
+
+    async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>> {
+        jobs::list(&self.reads, status, limit).await
+    }
+
+    // ---- webhooks ----
+
+    async fn create_webhook(&self, hook: NewWebhook, now: Timestamp) -> StoreResult<Webhook> {
+        self.write(move |c| Box::pin(webhooks::insert(c, hook, now))).await
+    }
+
+    async fn webhooks(&self) -> StoreResult<Vec<Webhook>> {
+        webhooks::all(&self.reads).await
+    }
+
+    async fn webhook_deliveries(&self, webhook: i64, limit: u32) -> StoreResult<Vec<WebhookDelivery>> {
+        webhooks::deliveries(&self.reads, webhook, limit).await
+    }
+
+    async fn webhook_delivery(&self, id: i64) -> StoreResult<Option<PendingDelivery>> {
+        webhooks::pending(&self.reads, id).await
+    }
+
+    async fn finish_webhook(&self, job: i64, outcome: JobOutcome, delivery: DeliveryUpdate, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(webhooks::finish(c, job, outcome, delivery, now))).await
+    }
+
+    // ---- surveys ----
+
+    async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey> {
+        self.write(move |c| Box::pin(surveys::insert_survey(c, survey, now))).await
+    }
+
+    async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        surveys::load_survey(&mut c, id).await
+    }
+
+    async fn surveys(&self) -> StoreResult<Vec<Survey>> {
+        surveys::all(&self.reads).await
+    }
+
+    async fn create_invitations(&self, survey: SurveyId, invitations: Vec<NewInvitation>, now: Timestamp) -> StoreResult<Vec<Invitation>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                surveys::load_survey(c, survey).await?.ok_or_else(|| DomainError::not_found(format!("survey {survey} does not exist")))?;
+                surveys::require_customers(c, &invitations).await?;
+                surveys::insert_invitations(c, survey, &invitations, now).await
+            })
+        })
+        .await
+    }
+
+    async fn invitation_by_code(&self, code_digest: &str) -> StoreResult<Option<(Invitation, Survey)>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        let Some(inv) = surveys::load_invitation(&mut c, code_digest, false).await? else { return Ok(None) };
+        let survey = surveys::load_survey(&mut c, inv.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
+        Ok(Some((inv, survey)))
+    }
+
+    /// Reads and judges on the read pool, so the single SQLite writer only
+    /// marks the code used and writes the result; recovery surveys, which
+    /// change a case, are judged inside the write transaction.
+    async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted> {
+        let mut rc = self.reads.acquire().await.map_err(db_error)?;
+        let invitation = surveys::load_invitation(&mut rc, &submission.code_digest, false).await?.ok_or(DomainError::AccessRefused)?;
+        if invitation.case_id.is_some() {
+            drop(rc);
+            return self.write(move |c| Box::pin(surveys::submit(c, submission))).await;
+        }
+        if let Some(key) = &submission.idempotency_key {
+            if let Some(done) = surveys::replay(&mut rc, key, invitation.id).await? {
+                return Ok(done);
+            }
+        }
+        let ctx = surveys::response_context(&mut rc, invitation.clone()).await?;
+        drop(rc);
+        let key = submission.idempotency_key;
+        let plan = (submission.judge)(&ctx)?;
+        let settings = ctx.settings;
+        self.write(move |c| Box::pin(async move { surveys::record(c, invitation, key, plan, &settings).await })).await
+    }
+
+    async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>> {
+        surveys::response(&self.reads, id).await
+    }
+
+    async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
+        surveys::responses(&self.reads, survey, before, limit).await
+    }
+}
