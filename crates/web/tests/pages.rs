@@ -7,7 +7,13 @@ use common::{invite, world, Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
-both_backends!(forms_need_their_csrf_token, survey_form_keeps_answers_when_refused, report_link_is_private_and_escaped, console_sessions);
+both_backends!(
+    forms_need_their_csrf_token,
+    survey_form_keeps_answers_when_refused,
+    report_link_is_private_and_escaped,
+    console_sessions,
+    console_list_pages_through_cases
+);
 
 /// `raw` appears in `html` only HTML-escaped (named or numeric entities).
 fn shows_escaped(html: &str, raw: &str) -> bool {
@@ -133,17 +139,71 @@ async fn console_sessions(b: Backend) {
         assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     }
 
-    // A new password ends the session.
+    // A new password ends the session, and the sign-in page says so once.
     let (s, _) = app.send(reqwest::Method::PUT, Some(&app.admin), &format!("/api/v1/users/{}/password", staff["id"]), Some(json!({ "password": "another long password" }))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let flash = flash_shown(&resp, &cookie).await;
+    assert!(flash.contains("Your session has ended"), "{flash}");
 
     let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "sue@example.com"), ("password", "another long password")]).await;
     let session = set_cookie(&resp, "redress_session").unwrap();
     let both = format!("{cookie}; {}", session.split(';').next().unwrap());
     let resp = post_form(&app, "/console/logout", &both, &[("csrf", &token)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(flash_shown(&resp, &cookie).await.contains("You have signed out."));
     let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &both).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "signed out");
+}
+
+/// Follows a redirect that left a flash message: the page it leads to shows
+/// the message (escaped, in `#flash`) and clears it, so a reload does not.
+async fn flash_shown(redirect: &reqwest::Response, cookie: &str) -> String {
+    let to = redirect.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let flash = set_cookie(redirect, "redress_flash").expect("a flash cookie");
+    let with_flash = format!("{cookie}; {}", flash.split(';').next().unwrap());
+    let base = redirect.url().origin().ascii_serialization();
+    let resp = client().get(format!("{base}{to}")).header(header::COOKIE, &with_flash).send().await.unwrap();
+    let cleared = set_cookie(&resp, "redress_flash").expect("the flash is cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let html = resp.text().await.unwrap();
+    let start = html.find(r#"id="flash""#).unwrap_or_else(|| panic!("no flash in {html}"));
+    html[start..].split("</p>").next().unwrap().to_string()
+}
+
+/// Signs `email` in and returns the Cookie header of that browser.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
+    let (cookie, token) = csrf(app, "/console/login").await;
+    let resp = post_form(app, "/console/login", &cookie, &[("csrf", &token), ("email", email), ("password", password)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let session = set_cookie(&resp, "redress_session").unwrap();
+    format!("{cookie}; {}", session.split(';').next().unwrap())
+}
+
+async fn console_page(app: &TestApp, browser: &str, path: &str) -> String {
+    let resp = client().get(format!("{}{path}", app.base)).header(header::COOKIE, browser).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    resp.text().await.unwrap()
+}
+
+async fn console_list_pages_through_cases(b: Backend) {
+    let app = common::spawn(b).await;
+    let w = world(&app).await;
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Sue", "email": "sue@example.com", "role": "agent", "password": "correct horse battery" })).await;
+    let mut ids = Vec::new();
+    for n in 0..101 {
+        let case = app.ok(&app.admin, "/api/v1/cases", json!({ "customer_id": w.customer, "channel": "phone", "summary": format!("Parcel {n} late") })).await;
+        ids.push(case["id"].as_i64().unwrap());
+    }
+    let browser = sign_in(&app, "sue@example.com", "correct horse battery").await;
+    let first = console_page(&app, &browser, "/console").await;
+    let older = format!("/console?before={}", ids[1]);
+    assert!(first.contains(&format!(r#"href="{older}""#)), "an Older link continues after the 100th newest");
+    assert!(first.contains("Parcel 100 late") && !first.contains("Parcel 0 late"));
+    assert!(!first.contains(r#"id="pager-first""#), "the first page needs no link to itself");
+    let second = console_page(&app, &browser, &older).await;
+    assert!(second.contains("Parcel 0 late") && !second.contains("Parcel 1 late"));
+    assert!(second.contains(r#"id="pager-first""#) && !second.contains(r#"id="pager-older""#));
+    assert!(console_page(&app, &browser, "/console?before=nonsense").await.contains("Parcel 100 late"), "an unreadable bound shows the first page");
 }

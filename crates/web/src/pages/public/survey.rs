@@ -1,18 +1,23 @@
 //! The customer's survey: enter the password you were given, answer, and be
 //! thanked. The same submission path as `POST /api/v1/responses`.
 
-use super::*;
 use crate::api::responses::{code_digest, submit};
+use crate::error::ApiError;
+use crate::pages::forms::{csrf_ok, random_hex, FormFields};
+use crate::pages::frame::Frame;
+use crate::AppState;
+use askama::Template;
 use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use redress_core::survey::{QuestionKind, Survey};
 use redress_core::DomainError;
 use std::net::SocketAddr;
 
 #[derive(Template)]
-#[template(path = "survey_code.html")]
-struct CodePage {
-    org: String,
-    csrf: String,
+#[template(path = "public/survey/code.html")]
+struct CodePage<'a> {
+    frame: &'a Frame,
     code: String,
     error: Option<String>,
 }
@@ -33,10 +38,9 @@ pub struct QuestionView {
 }
 
 #[derive(Template)]
-#[template(path = "survey_form.html")]
-struct FormPage {
-    org: String,
-    csrf: String,
+#[template(path = "public/survey/form.html")]
+struct FormPage<'a> {
+    frame: &'a Frame,
     code: String,
     idempotency_key: String,
     title: String,
@@ -46,26 +50,23 @@ struct FormPage {
 }
 
 #[derive(Template)]
-#[template(path = "survey_thanks.html")]
-struct ThanksPage {
-    org: String,
+#[template(path = "public/survey/thanks.html")]
+struct ThanksPage<'a> {
+    frame: &'a Frame,
     thank_you: String,
     next: String,
     reward_points: i64,
 }
 
-pub async fn code_page(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let (csrf, set) = csrf_token(&headers);
-    with_cookie(page(StatusCode::OK, &CodePage { org: org_name(&app).await, csrf, code: String::new(), error: None }), set)
+pub async fn code_page(frame: Frame) -> Response {
+    frame.page(StatusCode::OK, &CodePage { frame: &frame, code: String::new(), error: None })
 }
 
 /// The code page again, saying why.
-async fn refuse(app: &AppState, headers: &HeaderMap, code: &str, e: ApiError) -> Response {
-    let (csrf, set) = csrf_token(headers);
-    let status = e.status;
-    let mut resp = page(status, &CodePage { org: org_name(app).await, csrf, code: code.to_string(), error: Some(e.detail) });
+fn refuse(frame: &Frame, code: &str, e: ApiError) -> Response {
+    let mut resp = frame.page(e.status, &CodePage { frame, code: code.to_string(), error: Some(e.detail) });
     crate::error::retry_after(&mut resp, e.retry_after);
-    with_cookie(resp, set)
+    resp
 }
 
 fn questions(survey: &Survey, given: &FormFields) -> Vec<QuestionView> {
@@ -98,13 +99,13 @@ fn questions(survey: &Survey, given: &FormFields) -> Vec<QuestionView> {
         .collect()
 }
 
-async fn form_page(app: &AppState, headers: &HeaderMap, code: &str, survey: &Survey, given: &FormFields, error: Option<String>) -> Response {
-    let (csrf, set) = csrf_token(headers);
-    let idempotency_key = given.get("idempotency_key").map_or_else(|| random_hex(16), str::to_string);
+fn form_page(frame: &Frame, code: &str, survey: &Survey, given: &FormFields, error: Option<String>) -> Response {
+    // Without randomness the form goes out with no key; the submission is
+    // then simply not replay-protected.
+    let idempotency_key = given.get("idempotency_key").map(str::to_string).or_else(|| random_hex(16)).unwrap_or_default();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let form = FormPage {
-        org: org_name(app).await,
-        csrf,
+        frame,
         code: code.to_string(),
         idempotency_key,
         title: survey.title.clone(),
@@ -112,26 +113,32 @@ async fn form_page(app: &AppState, headers: &HeaderMap, code: &str, survey: &Sur
         questions: questions(survey, given),
         error,
     };
-    with_cookie(page(status, &form), set)
+    frame.page(status, &form)
 }
 
 /// Checks the code (rate-limited like the API) and shows its survey.
-pub async fn open_survey(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, form: FormFields) -> Response {
+pub async fn open_survey(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    frame: Frame,
+    form: FormFields,
+) -> Response {
     if !csrf_ok(&headers, &form) {
-        return expired_form(org_name(&app).await, "/survey");
+        return frame.expired_form("/survey");
     }
     let code = form.get("code").unwrap_or_default().trim().to_string();
     let digest = match code_digest(&app, peer.ip(), &code) {
         Ok(d) => d,
-        Err(e) => return refuse(&app, &headers, &code, e).await,
+        Err(e) => return refuse(&frame, &code, e),
     };
     match app.store().invitation_by_code(&digest).await {
         Ok(Some((inv, survey))) if inv.used_at.is_none() && inv.expires_at > app.now() => {
-            form_page(&app, &headers, &code, &survey, &FormFields(Vec::new()), None).await
+            form_page(&frame, &code, &survey, &FormFields(Vec::new()), None)
         }
         Ok(_) => {
             app.guesses().fail(peer.ip());
-            refuse(&app, &headers, &code, DomainError::AccessRefused.into()).await
+            refuse(&frame, &code, DomainError::AccessRefused.into())
         }
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -139,9 +146,15 @@ pub async fn open_survey(State(app): State<AppState>, ConnectInfo(peer): Connect
 
 /// Takes the answers; thanks the customer, or shows the form again with
 /// what needs fixing and the answers kept.
-pub async fn submit_answers(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, form: FormFields) -> Response {
+pub async fn submit_answers(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    frame: Frame,
+    form: FormFields,
+) -> Response {
     if !csrf_ok(&headers, &form) {
-        return expired_form(org_name(&app).await, "/survey");
+        return frame.expired_form("/survey");
     }
     let code = form.get("code").unwrap_or_default().to_string();
     let mut answers = serde_json::Map::new();
@@ -156,18 +169,18 @@ pub async fn submit_answers(State(app): State<AppState>, ConnectInfo(peer): Conn
     }
     let key = form.get("idempotency_key").filter(|k| !k.is_empty() && k.len() <= 200).map(str::to_string);
     match submit(&app, peer.ip(), &code, answers, key).await {
-        Ok(s) => page(
+        Ok(s) => frame.page(
             StatusCode::OK,
-            &ThanksPage { org: org_name(&app).await, thank_you: s.receipt.thank_you, next: s.receipt.next, reward_points: s.receipt.reward_points },
+            &ThanksPage { frame: &frame, thank_you: s.receipt.thank_you, next: s.receipt.next, reward_points: s.receipt.reward_points },
         ),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
             match app.store().invitation_by_code(&digest).await {
-                Ok(Some((_, survey))) => form_page(&app, &headers, &code, &survey, &form, Some(e.detail)).await,
-                _ => refuse(&app, &headers, &code, DomainError::AccessRefused.into()).await,
+                Ok(Some((_, survey))) => form_page(&frame, &code, &survey, &form, Some(e.detail)),
+                _ => refuse(&frame, &code, DomainError::AccessRefused.into()),
             }
         }
-        Err(e) if e.status.is_client_error() => refuse(&app, &headers, &code, e).await,
+        Err(e) if e.status.is_client_error() => refuse(&frame, &code, e),
         Err(e) => e.into_response(),
     }
 }

@@ -1,0 +1,51 @@
+//! The staff console: sign in with e-mail and password, the queues on the
+//! home page, and the case page. Every page but the sign-in page takes a
+//! signed-in staff member ([`Staff`]); anyone else is sent to sign in.
+
+mod case;
+mod home;
+mod session;
+
+use crate::auth::digest;
+use crate::error::ApiError;
+use crate::pages::forms::cookie;
+use crate::pages::frame::{redirect_with, Flash};
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use redress_core::user::User;
+use redress_core::UserId;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(home::home))
+        .route("/console/login", get(session::login_page).post(session::login))
+        .route("/console/logout", post(session::logout))
+        .route("/console/cases/{id}", get(case::case_page))
+}
+
+/// A signed-in staff member; anyone else is sent to the sign-in page.
+pub struct Staff(pub User);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        let to_login = || Redirect::to("/console/login").into_response();
+        let token = cookie(&parts.headers, session::SESSION_COOKIE).ok_or_else(to_login)?;
+        match app.store().user_by_session(&digest(&token), app.now()).await {
+            Ok(Some(u)) if u.active && u.role.is_staff() => Ok(Staff(u)),
+            Ok(_) => Err(redirect_with("/console/login", Flash::alert("Your session has ended. Please sign in again."))),
+            Err(e) => Err(crate::pages::frame::PageError(ApiError::from(e)).into_response()),
+        }
+    }
+}
+
+/// Every account's name by id, for showing owners and actors.
+async fn names(app: &AppState) -> Result<HashMap<UserId, String>, crate::pages::frame::PageError> {
+    Ok(app.store().users().await?.into_iter().map(|u| (u.id, u.name)).collect())
+}
