@@ -85,7 +85,7 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
     let background = background.transpose()?;
     let web = redress_web::WebConfig { public_url: String::new(), ..Default::default() };
     let running = server::start(store.clone(), "127.0.0.1:0", web, background).await?;
-    let api = Client::new(&running.base_url, &token);
+    let api = Client::new(&running.base_url, &token)?;
     let result = match args.workload.as_str() {
         "cases" => cases(&api, args).await,
         "responses" => responses(store.as_ref(), &api, args).await,

@@ -10,9 +10,9 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(base: &str, token: &str) -> Client {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap_or_default();
-        Client { http, base: base.to_string(), token: token.to_string() }
+    pub fn new(base: &str, token: &str) -> Result<Client, String> {
+        let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Client { http, base: base.to_string(), token: token.to_string() })
     }
 
     pub fn as_user(&self, token: &str) -> Client {

@@ -13,7 +13,7 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example"), Some(DEMO_PASSWORD)).await?;
     let background = server::Background { mailer: std::sync::Arc::new(redress_core::mail::NoMailer), poll: std::time::Duration::from_millis(500) };
     let running = server::start(store, bind, server::web_config(cfg), Some(background)).await?;
-    let api = Client::new(&running.base_url, &admin_token);
+    let api = Client::new(&running.base_url, &admin_token)?;
     let seeded = seed(&api).await;
     let Seeded { tokens, codes } = match seeded {
         Ok(s) => s,
@@ -54,6 +54,8 @@ fn ago(hours: i64) -> String {
     (Timestamp::now() - SignedDuration::from_hours(hours)).to_string()
 }
 
+/// The `id` of a created record. Every 2xx answer of a create carries one;
+/// were it missing, the 0 is refused by the next call that names it.
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_default()
 }

@@ -129,7 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Openapi => {
-            println!("{}", redress_web::openapi_json());
+            println!("{}", redress_web::openapi_json()?);
             Ok(())
         }
     }

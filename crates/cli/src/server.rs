@@ -54,7 +54,7 @@ pub async fn start(store: Arc<dyn Store>, bind: &str, web: WebConfig, background
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(bg) = background {
         let config = redress_jobs::WorkerConfig { poll: bg.poll, ..Default::default() };
-        let worker = redress_jobs::Worker::new(store.clone(), bg.mailer, Arc::new(SystemClock), config);
+        let worker = redress_jobs::Worker::new(store.clone(), bg.mailer, Arc::new(SystemClock), config)?;
         let mut rx = worker_stopped;
         tokio::spawn(worker.run(async move {
             let _ = rx.wait_for(|stopped| *stopped).await;

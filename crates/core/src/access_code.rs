@@ -23,6 +23,7 @@ pub fn from_random(bytes: [u8; 8]) -> String {
         *c = ALPHABET[(n & 31) as usize];
         n >>= 5;
     }
+    // The alphabet is ASCII, so these bytes are always UTF-8.
     let s = std::str::from_utf8(&chars).unwrap_or_default();
     format!("{}-{}-{}", &s[0..4], &s[4..8], &s[8..12])
 }

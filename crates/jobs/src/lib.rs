@@ -40,9 +40,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: WorkerConfig) -> Worker {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
-        Worker { store, mailer, clock, config, http }
+    /// Fails only when no HTTP client can be built for webhooks (no TLS
+    /// backend on this system).
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: WorkerConfig) -> Result<Worker, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client for webhook delivery: {e}"))?;
+        Ok(Worker { store, mailer, clock, config, http })
     }
 
     /// Runs until `shutdown` resolves, finishing the batch in hand.
@@ -121,9 +126,14 @@ impl Worker {
         if let JobOutcome::Dead { error } = &outcome {
             tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up after its last attempt");
         }
-        if let Err(e) = self.store.finish_job(job.id, outcome, notification, self.clock.now()).await {
-            // The lease runs out and the job is tried again.
-            tracing::error!(job = job.id, error = %e, "recording a job's outcome failed");
+        self.finish(&job, outcome, notification, self.clock.now()).await;
+    }
+
+    /// Records a job's outcome. Should that fail, the lease runs out and the
+    /// job is tried again; the failure is logged here, where it is handled.
+    async fn finish(&self, job: &Job, outcome: JobOutcome, notification: Option<redress_core::store::NotificationUpdate>, now: jiff::Timestamp) {
+        if let Err(e) = self.store.finish_job(job.id, outcome, notification, now).await {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, "recording a job's outcome failed");
         }
     }
 
@@ -132,17 +142,17 @@ impl Worker {
     async fn post_webhook(&self, job: &Job) {
         let now = self.clock.now();
         let Some(id) = job.payload.get("delivery_id").and_then(serde_json::Value::as_i64) else {
-            let _ = self.store.finish_job(job.id, JobOutcome::Dead { error: "payload without delivery_id".into() }, None, now).await;
+            self.finish(job, JobOutcome::Dead { error: "payload without delivery_id".into() }, None, now).await;
             return;
         };
         let pending = match self.store.webhook_delivery(id).await {
             Ok(Some(p)) => p,
             Ok(None) => {
-                let _ = self.store.finish_job(job.id, JobOutcome::Dead { error: format!("webhook delivery {id} does not exist") }, None, now).await;
+                self.finish(job, JobOutcome::Dead { error: format!("webhook delivery {id} does not exist") }, None, now).await;
                 return;
             }
             Err(e) => {
-                let _ = self.store.finish_job(job.id, after_failure(job.attempts, now, e.to_string()), None, now).await;
+                self.finish(job, after_failure(job.attempts, now, e.to_string()), None, now).await;
                 return;
             }
         };

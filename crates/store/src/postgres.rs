@@ -95,6 +95,8 @@ impl PgStore {
                 Ok(v)
             }
             Err(e) => {
+                // A failed rollback leaves nothing either: the connection
+                // drops the transaction when it returns to the pool.
                 let _ = tx.rollback().await;
                 Err(e)
             }

@@ -161,6 +161,8 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
         };
         if let Err(e) = &committed {
             tracing::error!(error = %e, writes = finishers.len(), "write batch failed and was rolled back");
+            // A failed COMMIT may already have ended the transaction; an
+            // error here then only says there was nothing left to undo.
             let _ = exec(&mut conn, "ROLLBACK").await;
         }
         for finish in finishers {

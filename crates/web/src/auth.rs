@@ -39,6 +39,7 @@ pub fn new_access_code() -> Result<(String, String), ApiError> {
         ApiError::internal()
     })?;
     let code = redress_core::access_code::from_random(bytes);
+    // A code made by `from_random` always normalises, so it always has a digest.
     let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
     Ok((code, digest))
 }

@@ -97,6 +97,7 @@ impl IntoResponse for ApiError {
         if let Some(extra) = self.extra {
             body.extend(extra);
         }
+        // A map of JSON values always serialises.
         let mut resp = (self.status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::UNAUTHORIZED {

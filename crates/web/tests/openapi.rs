@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 #[test]
 fn openapi_document_matches_the_code() {
-    let generated = redress_web::openapi_json() + "\n";
+    let generated = redress_web::openapi_json().unwrap() + "\n";
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
     if std::env::var_os("REDRESS_UPDATE_OPENAPI").is_some() {
         std::fs::write(&path, &generated).unwrap();

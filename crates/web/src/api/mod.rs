@@ -116,9 +116,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The OpenAPI 3.1 document, as served at `/api/openapi.json`.
-pub fn openapi_json() -> String {
+pub fn openapi_json() -> Result<String, String> {
     let (_, api) = documented().split_for_parts();
-    api.to_pretty_json().unwrap_or_default()
+    api.to_pretty_json().map_err(|e| format!("cannot write the OpenAPI document: {e}"))
 }
 
 /// Keyset pagination bounds shared by list endpoints.
