@@ -12,7 +12,8 @@ both_backends!(
     survey_form_keeps_answers_when_refused,
     report_link_is_private_and_escaped,
     console_sessions,
-    console_list_pages_through_cases
+    console_list_pages_through_cases,
+    pages_carry_security_headers
 );
 
 /// `raw` appears in `html` only HTML-escaped (named or numeric entities).
@@ -206,4 +207,27 @@ async fn console_list_pages_through_cases(b: Backend) {
     assert!(second.contains("Parcel 0 late") && !second.contains("Parcel 1 late"));
     assert!(second.contains(r#"id="pager-first""#) && !second.contains(r#"id="pager-older""#));
     assert!(console_page(&app, &browser, "/console?before=nonsense").await.contains("Parcel 100 late"), "an unreadable bound shows the first page");
+}
+
+async fn pages_carry_security_headers(b: Backend) {
+    let app = common::spawn(b).await;
+    for path in ["/survey", "/console/login", "/reports/unknown"] {
+        let resp = client().get(format!("{}{path}", app.base)).send().await.unwrap();
+        let h = resp.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
+        let html = resp.text().await.unwrap();
+        assert!(!html.contains("<style") && !html.contains("style=") && !html.contains("<script"), "{path}: nothing inline for the policy to block");
+        assert!(html.contains(r#"<link rel="stylesheet" href="/assets/redress.css">"#), "{path}");
+    }
+    let resp = client().get(format!("{}/assets/redress.css", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(resp.text().await.unwrap().contains("header.bar"));
+    let (status, _) = app.get(&app.admin, "/api/v1/cases").await;
+    assert_eq!(status, StatusCode::OK);
+    let resp = client().get(format!("{}/api/v1/cases", app.base)).send().await.unwrap();
+    assert_eq!(resp.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "the API too");
 }

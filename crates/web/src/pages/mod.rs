@@ -6,11 +6,13 @@
 //! shares is written once: [`frame`] (organisation, signed-in user, flash
 //! message; rendering a page, a message page, a redirect with a flash, and
 //! failures shown as pages), [`forms`] (reading a form, CSRF, cookies) and
-//! [`pager`] (keyset pagination links). Templates mirror the modules:
+//! [`pager`] (keyset pagination links); [`assets`] serves the one
+//! stylesheet from the binary. Templates mirror the modules:
 //! `templates/layout/` (the base frame, the message page and the form
 //! macros: CSRF field, form error, pager), `templates/public/`,
 //! `templates/console/`. A new page is one handler and one template.
 
+mod assets;
 mod console;
 mod forms;
 mod frame;
@@ -21,5 +23,5 @@ use crate::AppState;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    public::router().merge(console::router())
+    public::router().merge(console::router()).merge(assets::router())
 }
