@@ -43,6 +43,18 @@ impl Step {
         }
     }
 
+    /// The step's name in words, for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::FirstResponse => "First response",
+            Step::CorrectiveAction => "Corrective action",
+            Step::Apology => "Apology",
+            Step::PreventiveAction => "Preventive action",
+            Step::FollowUp => "Independent follow-up",
+            Step::FormalReport => "Formal action report",
+        }
+    }
+
     /// What a person must do to complete the step.
     pub fn what_to_do(self) -> &'static str {
         match self {

@@ -45,6 +45,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// Reads a console form, already turned into JSON, as the API request it
+/// stands for: the same rules, and a refusal naming the field.
+pub(crate) fn from_form<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." { String::new() } else { format!("{path}: ") };
+        ApiError::unprocessable(format!("the form is not filled in right: {at}{}", e.into_inner()))
+    })
+}
+
 /// Parses JSON, naming the offending field (`customer_id: invalid type…`).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);

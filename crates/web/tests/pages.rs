@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::forms::{client, csrf, post_form, set_cookie, sign_in};
 use common::{invite, world, Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::json;
@@ -21,36 +22,6 @@ fn shows_escaped(html: &str, raw: &str) -> bool {
     let named = raw.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let numeric = raw.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;");
     (html.contains(&named) || html.contains(&numeric)) && (raw == named || !html.contains(raw))
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// `name=value` of a Set-Cookie header named `name`.
-fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(str::to_string)
-}
-
-/// Fetches a page to get this browser's CSRF cookie and token.
-async fn csrf(app: &TestApp, path: &str) -> (String, String) {
-    let resp = client().get(format!("{}{path}", app.base)).send().await.unwrap();
-    let raw = set_cookie(&resp, "redress_csrf").expect("a CSRF cookie");
-    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict"), "{raw}");
-    let pair = raw.split(';').next().unwrap().to_string();
-    let token = pair.split_once('=').unwrap().1.to_string();
-    (pair, token)
-}
-
-async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    client()
-        .post(format!("{}{path}", app.base))
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(fields).unwrap())
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn forms_need_their_csrf_token(b: Backend) {
@@ -171,15 +142,6 @@ async fn flash_shown(redirect: &reqwest::Response, cookie: &str) -> String {
     let html = resp.text().await.unwrap();
     let start = html.find(r#"id="flash""#).unwrap_or_else(|| panic!("no flash in {html}"));
     html[start..].split("</p>").next().unwrap().to_string()
-}
-
-/// Signs `email` in and returns the Cookie header of that browser.
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> String {
-    let (cookie, token) = csrf(app, "/console/login").await;
-    let resp = post_form(app, "/console/login", &cookie, &[("csrf", &token), ("email", email), ("password", password)]).await;
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let session = set_cookie(&resp, "redress_session").unwrap();
-    format!("{cookie}; {}", session.split(';').next().unwrap())
 }
 
 async fn console_page(app: &TestApp, browser: &str, path: &str) -> String {

@@ -77,6 +77,17 @@ pub enum Status {
 impl Status {
     pub const ALL: [Status; 5] = [Status::Open, Status::InProgress, Status::AwaitingApproval, Status::Reopened, Status::Closed];
 
+    /// The status in words, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Open => "Open",
+            Status::InProgress => "In progress",
+            Status::AwaitingApproval => "Awaiting approval",
+            Status::Reopened => "Reopened",
+            Status::Closed => "Closed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
@@ -382,7 +393,7 @@ impl Case {
     }
 
     /// Whether `actor` is the owner or a supervisor: who may steer the case.
-    fn steers(&self, actor: &User) -> bool {
+    pub fn steers(&self, actor: &User) -> bool {
         actor.role.is_staff() && (actor.id == self.owner_id || actor.role.supervises())
     }
 

@@ -129,18 +129,9 @@ impl Case {
         Ok(out)
     }
 
-    /// The independent follow-up: never the owner; a senior for significant
-    /// cases. "Not resolved" reopens the case.
-    #[allow(clippy::too_many_arguments)]
-    pub fn follow_up(
-        &mut self,
-        actor: &User,
-        outcome: FollowUpOutcome,
-        satisfaction: u8,
-        preventive_confirmed: bool,
-        notes: Option<&str>,
-        now: Timestamp,
-    ) -> Result<Outcome, DomainError> {
+    /// Who may make the independent follow-up: staff other than the owner,
+    /// and for a significant case only senior management.
+    pub fn check_follow_up_by(&self, actor: &User) -> Result<(), DomainError> {
         Self::require_staff(actor)?;
         if actor.id == self.owner_id {
             return Err(DomainError::forbidden(
@@ -154,6 +145,22 @@ impl Case {
                 actor.role.as_str()
             )));
         }
+        Ok(())
+    }
+
+    /// The independent follow-up: never the owner; a senior for significant
+    /// cases. "Not resolved" reopens the case.
+    #[allow(clippy::too_many_arguments)]
+    pub fn follow_up(
+        &mut self,
+        actor: &User,
+        outcome: FollowUpOutcome,
+        satisfaction: u8,
+        preventive_confirmed: bool,
+        notes: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Outcome, DomainError> {
+        self.check_follow_up_by(actor)?;
         self.require_open("follow up")?;
         if !(1..=5).contains(&satisfaction) {
             return Err(DomainError::invalid(format!("satisfaction must be 1 to 5, not {satisfaction}")));

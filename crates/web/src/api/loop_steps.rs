@@ -1,7 +1,7 @@
 //! The steps of the loop on one case: respond, act, approve, prevent, verify,
 //! transfer, deviate, give, close. Each answers with the case as it now stands.
 
-use super::mutate::mutate;
+use super::mutate::{apply, Applied};
 use super::views::CaseView;
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -38,7 +38,7 @@ pub struct CommunicationRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/communications", tag = "cases", params(("id" = i64, Path)),
     request_body = CommunicationRequest, responses((status = 200, body = CaseView)))]
 pub async fn communicate(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CommunicationRequest>) -> ApiResult<Json<CaseView>> {
-    mutate(&app, id, vec![], move |case, ctx, now| case.communicate(&actor, req.direction, req.channel, &req.body, req.at, ctx, now)).await
+    StepRequest::Communication(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -59,14 +59,7 @@ pub struct ActionRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = i64, Path)),
     request_body = ActionRequest, responses((status = 200, body = CaseView)))]
 pub async fn propose_action(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ActionRequest>) -> ApiResult<Json<CaseView>> {
-    let mut users = vec![];
-    if let Some(p) = req.preventive_owner_id {
-        users.push(named_user(&app, "preventive_owner_id", p).await?.id);
-    }
-    mutate(&app, id, users, move |case, ctx, now| {
-        case.propose_action(&actor, &req.description, req.remedy_kind, req.remedy_value, req.preventive_owner_id, ctx, now)
-    })
-    .await
+    StepRequest::Action(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -91,14 +84,7 @@ pub struct ApprovalRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/approvals", tag = "cases", params(("id" = i64, Path)),
     request_body = ApprovalRequest, responses((status = 200, body = CaseView)))]
 pub async fn decide(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<ApprovalRequest>) -> ApiResult<Json<CaseView>> {
-    let decision = match (req.decision, req.amended_value) {
-        (DecisionKind::Amend, Some(v)) => Decision::Amend { amended_value: v },
-        (DecisionKind::Amend, None) => return Err(ApiError::unprocessable("amend needs amended_value: the value agreed instead")),
-        (_, Some(_)) => return Err(ApiError::unprocessable("amended_value goes only with decision amend")),
-        (DecisionKind::Approve, None) => Decision::Approve,
-        (DecisionKind::Decline, None) => Decision::Decline,
-    };
-    mutate(&app, id, vec![], move |case, ctx, now| case.decide(&actor, decision, req.note.as_deref(), ctx, now)).await
+    StepRequest::Approval(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -117,15 +103,7 @@ pub struct PreventiveRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/preventive", tag = "cases", params(("id" = i64, Path)),
     request_body = PreventiveRequest, responses((status = 200, body = CaseView)))]
 pub async fn record_preventive(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PreventiveRequest>) -> ApiResult<Json<CaseView>> {
-    let mut users = vec![];
-    if let Some(o) = req.owner_id {
-        users.push(named_user(&app, "owner_id", o).await?.id);
-    }
-    if let Some(p) = req.problem_id {
-        app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
-    }
-    let input = PreventiveInput { owner_id: req.owner_id, root_cause: req.root_cause, action: req.action, problem_id: req.problem_id };
-    mutate(&app, id, users, move |case, ctx, now| case.record_preventive(&actor, input, ctx, now)).await
+    StepRequest::Preventive(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -145,10 +123,7 @@ pub struct FollowUpRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/follow-up", tag = "cases", params(("id" = i64, Path)),
     request_body = FollowUpRequest, responses((status = 200, body = CaseView)))]
 pub async fn follow_up(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<FollowUpRequest>) -> ApiResult<Json<CaseView>> {
-    mutate(&app, id, vec![], move |case, _, now| {
-        case.follow_up(&actor, req.outcome, req.satisfaction, req.preventive_confirmed, req.notes.as_deref(), now)
-    })
-    .await
+    StepRequest::FollowUp(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -163,8 +138,7 @@ pub struct TransferRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/transfer", tag = "cases", params(("id" = i64, Path)),
     request_body = TransferRequest, responses((status = 200, body = CaseView)))]
 pub async fn transfer(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<TransferRequest>) -> ApiResult<Json<CaseView>> {
-    let to = named_user(&app, "to_user_id", req.to_user_id).await?;
-    mutate(&app, id, vec![to.id], move |case, ctx, now| case.transfer(&actor, &to, &req.reason, ctx, now)).await
+    StepRequest::Transfer(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -178,7 +152,7 @@ pub struct DeviationRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/deviations", tag = "cases", params(("id" = i64, Path)),
     request_body = DeviationRequest, responses((status = 200, body = CaseView)))]
 pub async fn deviate(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<DeviationRequest>) -> ApiResult<Json<CaseView>> {
-    mutate(&app, id, vec![], move |case, _, now| case.deviate(&actor, req.step, &req.reason, now)).await
+    StepRequest::Deviation(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,7 +166,7 @@ pub struct GiftRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/gifts", tag = "cases", params(("id" = i64, Path)),
     request_body = GiftRequest, responses((status = 200, body = CaseView)))]
 pub async fn give_gift(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<GiftRequest>) -> ApiResult<Json<CaseView>> {
-    mutate(&app, id, vec![], move |case, _, now| case.give_gift(&actor, &req.description, req.cost, now)).await
+    StepRequest::Gift(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -205,14 +179,7 @@ pub struct CloseRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = i64, Path)),
     request_body = CloseRequest, responses((status = 200, body = CaseView)))]
 pub async fn close(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CloseRequest>) -> ApiResult<Json<CaseView>> {
-    let (code, digest) = crate::auth::new_access_code()?;
-    let survey_url = app.public_link("/survey");
-    mutate(&app, id, vec![], move |case, ctx, now| {
-        let days = i64::from(ctx.settings.invitation_valid_days);
-        let invite = RecoveryInvite { code, digest, survey_url, expires_at: now + jiff::SignedDuration::from_hours(24 * days) };
-        case.close(&actor, req.note.as_deref(), Some(invite), ctx, now)
-    })
-    .await
+    StepRequest::Close(req).answer(&app, actor, id).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -241,9 +208,102 @@ pub async fn add_report(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReportRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<ReportCreated>)> {
-    let (token, digest) = crate::auth::new_token()?;
-    let report_url = app.public_link(&format!("/reports/{token}"));
-    let link = report_url.clone();
-    let Json(case) = mutate(&app, id, vec![], move |case, ctx, now| case.add_report(&actor, &req.summary, &req.actions, digest, &link, ctx, now)).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(ReportCreated { report_url, case })))
+    let applied = StepRequest::Report(req).apply(&app, actor, id).await?;
+    let report_url = applied.report_url.unwrap_or_default();
+    Ok((axum::http::StatusCode::CREATED, Json(ReportCreated { report_url, case: CaseView::new(applied.case, applied.at) })))
+}
+
+/// One step of the loop on one case, as requested over the API or from a
+/// console form: both parse into these and take the same path.
+pub(crate) enum StepRequest {
+    Communication(CommunicationRequest),
+    Action(ActionRequest),
+    Approval(ApprovalRequest),
+    Preventive(PreventiveRequest),
+    FollowUp(FollowUpRequest),
+    Transfer(TransferRequest),
+    Deviation(DeviationRequest),
+    Gift(GiftRequest),
+    Report(ReportRequest),
+    Close(CloseRequest),
+}
+
+impl StepRequest {
+    /// Checks what the request names, then applies the step to case `id` as
+    /// `actor` in one transaction.
+    pub(crate) async fn apply(self, app: &AppState, actor: User, id: i64) -> ApiResult<Applied> {
+        match self {
+            StepRequest::Communication(req) => {
+                apply(app, id, vec![], move |case, ctx, now| case.communicate(&actor, req.direction, req.channel, &req.body, req.at, ctx, now)).await
+            }
+            StepRequest::Action(req) => {
+                let mut users = vec![];
+                if let Some(p) = req.preventive_owner_id {
+                    users.push(named_user(app, "preventive_owner_id", p).await?.id);
+                }
+                apply(app, id, users, move |case, ctx, now| {
+                    case.propose_action(&actor, &req.description, req.remedy_kind, req.remedy_value, req.preventive_owner_id, ctx, now)
+                })
+                .await
+            }
+            StepRequest::Approval(req) => {
+                let decision = match (req.decision, req.amended_value) {
+                    (DecisionKind::Amend, Some(v)) => Decision::Amend { amended_value: v },
+                    (DecisionKind::Amend, None) => return Err(ApiError::unprocessable("amend needs amended_value: the value agreed instead")),
+                    (_, Some(_)) => return Err(ApiError::unprocessable("amended_value goes only with decision amend")),
+                    (DecisionKind::Approve, None) => Decision::Approve,
+                    (DecisionKind::Decline, None) => Decision::Decline,
+                };
+                apply(app, id, vec![], move |case, ctx, now| case.decide(&actor, decision, req.note.as_deref(), ctx, now)).await
+            }
+            StepRequest::Preventive(req) => {
+                let mut users = vec![];
+                if let Some(o) = req.owner_id {
+                    users.push(named_user(app, "owner_id", o).await?.id);
+                }
+                if let Some(p) = req.problem_id {
+                    app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
+                }
+                let input = PreventiveInput { owner_id: req.owner_id, root_cause: req.root_cause, action: req.action, problem_id: req.problem_id };
+                apply(app, id, users, move |case, ctx, now| case.record_preventive(&actor, input, ctx, now)).await
+            }
+            StepRequest::FollowUp(req) => {
+                apply(app, id, vec![], move |case, _, now| {
+                    case.follow_up(&actor, req.outcome, req.satisfaction, req.preventive_confirmed, req.notes.as_deref(), now)
+                })
+                .await
+            }
+            StepRequest::Transfer(req) => {
+                let to = named_user(app, "to_user_id", req.to_user_id).await?;
+                apply(app, id, vec![to.id], move |case, ctx, now| case.transfer(&actor, &to, &req.reason, ctx, now)).await
+            }
+            StepRequest::Deviation(req) => apply(app, id, vec![], move |case, _, now| case.deviate(&actor, req.step, &req.reason, now)).await,
+            StepRequest::Gift(req) => apply(app, id, vec![], move |case, _, now| case.give_gift(&actor, &req.description, req.cost, now)).await,
+            StepRequest::Report(req) => {
+                let (token, digest) = crate::auth::new_token()?;
+                let report_url = app.public_link(&format!("/reports/{token}"));
+                let link = report_url.clone();
+                let mut applied =
+                    apply(app, id, vec![], move |case, ctx, now| case.add_report(&actor, &req.summary, &req.actions, digest, &link, ctx, now)).await?;
+                applied.report_url = Some(report_url);
+                Ok(applied)
+            }
+            StepRequest::Close(req) => {
+                let (code, digest) = crate::auth::new_access_code()?;
+                let survey_url = app.public_link("/survey");
+                apply(app, id, vec![], move |case, ctx, now| {
+                    let days = i64::from(ctx.settings.invitation_valid_days);
+                    let invite = RecoveryInvite { code, digest, survey_url, expires_at: now + jiff::SignedDuration::from_hours(24 * days) };
+                    case.close(&actor, req.note.as_deref(), Some(invite), ctx, now)
+                })
+                .await
+            }
+        }
+    }
+
+    /// The step applied, answered as the API answers: the case as it now stands.
+    async fn answer(self, app: &AppState, actor: User, id: i64) -> ApiResult<Json<CaseView>> {
+        let applied = self.apply(app, actor, id).await?;
+        Ok(Json(CaseView::new(applied.case, applied.at)))
+    }
 }

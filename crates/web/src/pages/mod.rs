@@ -5,7 +5,8 @@
 //! `console/` for staff (sign-in, queues, the case page). What every page
 //! shares is written once: [`frame`] (organisation, signed-in user, flash
 //! message; rendering a page, a message page, a redirect with a flash, and
-//! failures shown as pages), [`forms`] (reading a form, CSRF, cookies) and
+//! failures shown as pages), [`forms`] (reading a form, CSRF, cookies),
+//! [`format`] (times, durations and money as people read them) and
 //! [`pager`] (keyset pagination links); [`assets`] serves the one
 //! stylesheet from the binary. Templates mirror the modules:
 //! `templates/layout/` (the base frame, the message page and the form
@@ -14,6 +15,7 @@
 
 mod assets;
 mod console;
+mod format;
 mod forms;
 mod frame;
 mod pager;

@@ -11,6 +11,8 @@ use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+pub mod forms;
+
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Sqlite,

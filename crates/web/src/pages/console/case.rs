@@ -1,35 +1,357 @@
-//! The case page: what was reported, where the loop stands, the survey
-//! answers that opened it and the timeline.
+//! The case page: who and what, where the loop stands (due times, what is
+//! still to do, in words), the timeline with the conversation inline, and a
+//! form for every step the signed-in person may take. The forms post to
+//! [`super::steps`]; a refusal comes back here with the message at its form
+//! and what was typed kept.
 
-use super::{names, Staff};
-use crate::pages::frame::{Frame, PageResult};
+use super::Staff;
+use crate::pages::format::{duration, local_input, money, when, wire, zone};
+use crate::pages::forms::FormFields;
+use crate::pages::frame::{Frame, PageError, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use redress_core::case::Case;
+use jiff::Timestamp;
+use redress_core::case::{ActionStatus, Case, Communication, FollowUpOutcome};
+use redress_core::settings::OrgSettings;
 use redress_core::survey::AnswerValue;
-use redress_core::CaseId;
+use redress_core::terms::Step;
+use redress_core::timeline::TimelineEvent;
+use redress_core::user::User;
+use redress_core::{mandate, CaseId, UserId};
+use std::collections::HashMap;
+
+/// A step's form that was refused: shown again with the message and input.
+pub(super) struct Failed {
+    pub step: &'static str,
+    pub status: StatusCode,
+    pub error: String,
+    pub kept: FormFields,
+}
+
+/// A due time and how it stands.
+pub struct Due {
+    what: &'static str,
+    when: String,
+    /// `done`, `overdue`, `due soon` or `on time`.
+    state: &'static str,
+    /// The state as a CSS class.
+    class: &'static str,
+    /// How long until, or since, in words.
+    relative: String,
+}
+
+/// One line of the timeline; `body` carries a communication's full text.
+pub struct Line {
+    at: String,
+    who: String,
+    text: String,
+    body: Option<String>,
+    /// `inbound`, `outbound` or `event`.
+    kind: &'static str,
+}
+
+pub struct ActionRow {
+    id: u32,
+    description: String,
+    kind: String,
+    value: String,
+    status: &'static str,
+    by: String,
+    decision: String,
+}
+
+pub struct Choice {
+    value: String,
+    label: String,
+}
 
 #[derive(Template)]
 #[template(path = "console/case.html")]
 struct CasePage {
     frame: Frame,
+    id: i64,
     reference: String,
     summary: String,
-    status: &'static str,
-    owner: String,
-    channel: &'static str,
-    significant: bool,
     description: String,
-    missing: Vec<&'static str>,
+    desired_resolution: Option<String>,
+    facts: Option<String>,
+    status: &'static str,
+    channel: &'static str,
+    severity: String,
+    significant: bool,
+    flagged: bool,
+    closed: bool,
+    transfers: usize,
+    customer: Vec<(&'static str, String)>,
+    lag: String,
+    owner: String,
+    assignees: Vec<(String, String)>,
+    area: Option<String>,
+    due: Vec<Due>,
+    todo: Vec<(&'static str, &'static str)>,
+    actions: Vec<ActionRow>,
+    pending: Option<ActionRow>,
+    preventive: Vec<(&'static str, String)>,
+    records: Vec<String>,
     answers: Vec<(String, String)>,
-    timeline: Vec<(String, String, String)>,
+    timeline: Vec<Line>,
+    currency: String,
+    now_local: String,
+    can_steer: bool,
+    can_approve: bool,
+    approve_refusal: Option<String>,
+    can_follow_up: bool,
+    report_needed: bool,
+    staff: Vec<Choice>,
+    problems: Vec<Choice>,
+    waivable: Vec<Choice>,
+    failed: Option<Failed>,
+}
+
+impl CasePage {
+    /// What was typed into `field` of the refused form `step`, else empty.
+    fn kept(&self, step: &str, field: &str) -> &str {
+        self.failed.as_ref().filter(|f| f.step == step).and_then(|f| f.kept.get(field)).unwrap_or_default()
+    }
+
+    /// Whether `value` was the choice of `field` in the refused form `step`.
+    fn chosen(&self, step: &str, field: &str, value: &str) -> bool {
+        self.kept(step, field) == value
+    }
+
+    /// The refusal of the form `step`, if it was the one refused.
+    fn error_for(&self, step: &str) -> Option<&str> {
+        self.failed.as_ref().filter(|f| f.step == step).map(|f| f.error.as_str())
+    }
+
+    /// Whether the page offers the form of `step` to the viewer: exactly
+    /// where the server would not refuse them outright.
+    fn shows_form(&self, step: &str) -> bool {
+        if self.closed {
+            return false;
+        }
+        match step {
+            "approvals" => self.can_approve,
+            "actions" => self.can_steer && self.pending.is_none(),
+            "follow-up" => self.can_follow_up,
+            "reports" => self.report_needed || self.can_steer,
+            "deviations" => self.can_steer && !self.waivable.is_empty(),
+            "transfer" | "close" => self.can_steer,
+            _ => true,
+        }
+    }
+
+    /// A refusal of a form this viewer is not offered (a forged or stale
+    /// post): shown at the top of the page instead.
+    fn orphan_error(&self) -> Option<&str> {
+        self.failed.as_ref().filter(|f| !self.shows_form(f.step)).map(|f| f.error.as_str())
+    }
+}
+
+pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, frame: Frame, Path(id): Path<String>) -> PageResult {
+    let frame = frame.signed_in(&user);
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(frame.message(StatusCode::NOT_FOUND, "Case not found", "That is not a case number.", "/console"));
+    };
+    render(&app, frame, &user, id, None).await
+}
+
+/// The case page for `viewer`, with `failed` shown at its form.
+pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64, failed: Option<Failed>) -> PageResult {
+    let store = app.store();
+    let Some(detail) = store.case_detail(CaseId(id)).await? else {
+        return Ok(frame.message(StatusCode::NOT_FOUND, "Case not found", &format!("There is no case {id}."), "/console"));
+    };
+    let settings = store.settings().await?;
+    let users: HashMap<UserId, User> = store.users().await?.into_iter().map(|u| (u.id, u)).collect();
+    let name = |id: UserId| users.get(&id).map_or_else(|| format!("user {id}"), |u| u.name.clone());
+    let case = detail.case;
+    let tz = zone(&settings);
+    let now = app.now();
+    let customer = store.customer(case.customer_id).await?;
+    let area = match case.service_area_id {
+        Some(a) => store.service_area(a).await?.map(|a| a.name),
+        None => None,
+    };
+    let pending = case.pending_action().map(|a| action_row(a, &settings, &name));
+    let approve_refusal = case.pending_action().and_then(|a| mandate::check_approver(viewer, a.proposed_by, a.remedy_value).err()).map(|e| e.to_string());
+    let waivable = case.missing_steps().into_iter().map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
+    let status = failed.as_ref().map_or(StatusCode::OK, |f| f.status);
+    let page = CasePage {
+        id,
+        reference: case.reference.clone(),
+        summary: case.summary.clone(),
+        description: case.description.clone(),
+        desired_resolution: case.desired_resolution.clone(),
+        facts: case.facts.clone(),
+        status: case.status.label(),
+        channel: case.channel.as_str(),
+        severity: wire(&case.severity),
+        significant: case.significant,
+        flagged: case.flagged,
+        closed: case.is_closed(),
+        transfers: case.transfers.len(),
+        customer: customer
+            .map(|c| {
+                [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone))]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k, v)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        lag: duration(case.identification_lag()),
+        owner: name(case.owner_id),
+        assignees: case.assignees.iter().map(|a| (name(a.user_id), a.role.replace('_', " "))).collect(),
+        area,
+        due: due_times(&case, now, &tz),
+        todo: case.missing_steps().into_iter().map(|s| (s.title(), s.what_to_do())).collect(),
+        actions: case.actions.iter().filter(|a| a.status != ActionStatus::PendingApproval).map(|a| action_row(a, &settings, &name)).collect(),
+        pending,
+        preventive: case
+            .preventive
+            .as_ref()
+            .map(|p| {
+                let mut rows = vec![("Owner", name(p.owner_id))];
+                rows.extend(p.root_cause.clone().map(|r| ("Root cause", r)));
+                rows.extend(p.action.clone().map(|a| ("Preventive action", a)));
+                rows.extend(p.problem_id.map(|p| ("Problem", format!("problem {p}"))));
+                rows
+            })
+            .unwrap_or_default(),
+        records: records(&case, &settings, &tz, &name),
+        answers: answers(app, &case).await?,
+        timeline: timeline(&detail.timeline, &detail.communications, &tz, &name),
+        currency: settings.currency.clone(),
+        now_local: local_input(now, &tz),
+        can_steer: case.steers(viewer),
+        can_approve: case.pending_action().is_some() && approve_refusal.is_none(),
+        approve_refusal,
+        can_follow_up: !case.is_closed() && case.check_follow_up_by(viewer).is_ok(),
+        report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
+        staff: staff_choices(&users),
+        problems: store.problems().await?.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.title }).collect(),
+        waivable,
+        frame,
+        failed,
+    };
+    Ok(page.frame.page(status, &page))
+}
+
+/// Active staff by name, for owner and transfer choices.
+fn staff_choices(users: &HashMap<UserId, User>) -> Vec<Choice> {
+    let mut staff: Vec<Choice> = users
+        .values()
+        .filter(|u| u.active && u.role.is_staff())
+        .map(|u| Choice { value: u.id.to_string(), label: format!("{} ({})", u.name, u.role.as_str()) })
+        .collect();
+    staff.sort_by(|a, b| a.label.cmp(&b.label));
+    staff
+}
+
+fn action_row(a: &redress_core::case::CorrectiveAction, settings: &OrgSettings, name: &impl Fn(UserId) -> String) -> ActionRow {
+    ActionRow {
+        id: a.id,
+        description: a.description.clone(),
+        kind: wire(&a.remedy_kind),
+        value: money(a.remedy_value, settings),
+        status: match a.status {
+            ActionStatus::Agreed => "agreed",
+            ActionStatus::PendingApproval => "awaiting approval",
+            ActionStatus::Declined => "declined",
+        },
+        by: name(a.proposed_by),
+        decision: match (a.decided_by, &a.decision_note) {
+            (Some(by), Some(note)) => format!("decided by {}: {note}", name(by)),
+            (Some(by), None) => format!("decided by {}", name(by)),
+            _ => String::new(),
+        },
+    }
+}
+
+/// Each target's due time and how it stands now.
+fn due_times(case: &Case, now: Timestamp, tz: &jiff::tz::TimeZone) -> Vec<Due> {
+    let soon = jiff::SignedDuration::from_hours(24);
+    let rows = [
+        ("First response", Some(case.first_response_due_at), case.responded_at.is_some()),
+        ("Next update to the customer", case.update_due_at, case.is_closed()),
+        ("Independent follow-up", case.follow_up_due_at, case.is_done(Step::FollowUp) || case.is_waived(Step::FollowUp)),
+        ("Resolution", Some(case.resolution_due_at), case.is_closed()),
+    ];
+    rows.into_iter()
+        .filter_map(|(what, at, done)| {
+            let at = at?;
+            let left = at.duration_since(now);
+            let (state, relative) = if done {
+                ("done", String::new())
+            } else if left.is_negative() {
+                ("overdue", format!("{} overdue", duration(left)))
+            } else if left < soon {
+                ("due soon", format!("in {}", duration(left)))
+            } else {
+                ("on time", format!("in {}", duration(left)))
+            };
+            let class = match state {
+                "done" => "done",
+                "overdue" => "overdue",
+                "due soon" => "due-soon",
+                _ => "on-time",
+            };
+            Some(Due { what, when: when(at, tz), state, class, relative })
+        })
+        .collect()
+}
+
+/// Follow-ups, deviations, gifts and reports, one line each.
+fn records(case: &Case, settings: &OrgSettings, tz: &jiff::tz::TimeZone, name: &impl Fn(UserId) -> String) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &case.follow_ups {
+        let verdict = if f.outcome == FollowUpOutcome::Resolved { "resolved" } else { "not resolved" };
+        out.push(format!("Follow-up by {} on {}: {verdict}, satisfaction {}/5", name(f.by), when(f.at, tz), f.satisfaction));
+    }
+    for d in &case.deviations {
+        out.push(format!("{} waived by {} on {}: {}", d.step.title(), name(d.by), when(d.at, tz), d.reason));
+    }
+    for g in &case.gifts {
+        out.push(format!("Gift by {}: {} ({})", name(g.by), g.description, money(g.cost, settings)));
+    }
+    for r in &case.reports {
+        out.push(format!("Formal action report sent by {} on {}", name(r.by), when(r.at, tz)));
+    }
+    out
+}
+
+/// The timeline, with each communication's full text at its event.
+fn timeline(events: &[TimelineEvent], comms: &[Communication], tz: &jiff::tz::TimeZone, name: &impl Fn(UserId) -> String) -> Vec<Line> {
+    let mut unused: Vec<&Communication> = comms.iter().collect();
+    let mut lines: Vec<Line> = events
+        .iter()
+        .map(|e| {
+            let who = e.actor_id.map_or_else(|| "Redress".to_string(), name);
+            let mut line = Line { at: when(e.at, tz), who, text: e.summary.clone(), body: None, kind: "event" };
+            if e.kind == "communication" {
+                let at = e.detail.get("at").and_then(|v| v.as_str()).and_then(|s| s.parse::<Timestamp>().ok());
+                if let Some(pos) = unused.iter().position(|c| Some(c.at) == at) {
+                    let c = unused.remove(pos);
+                    line.body = Some(c.body.clone());
+                    line.kind = if wire(&c.direction) == "inbound" { "inbound" } else { "outbound" };
+                }
+            }
+            line
+        })
+        .collect();
+    for c in unused {
+        let who = c.actor_id.map_or_else(|| "Customer".to_string(), name);
+        let kind = if wire(&c.direction) == "inbound" { "inbound" } else { "outbound" };
+        lines.push(Line { at: when(c.at, tz), who, text: format!("{} {}", if kind == "inbound" { "From the customer by" } else { "To the customer by" }, c.channel.as_str()), body: Some(c.body.clone()), kind });
+    }
+    lines
 }
 
 /// The survey answers that opened a case, as (question, answer) in the
 /// survey's order.
-async fn answers(app: &AppState, case: &Case) -> Result<Vec<(String, String)>, crate::pages::frame::PageError> {
+async fn answers(app: &AppState, case: &Case) -> Result<Vec<(String, String)>, PageError> {
     let Some(rid) = case.survey_response_id else { return Ok(Vec::new()) };
     let Some(response) = app.store().response(rid).await? else { return Ok(Vec::new()) };
     let Some(survey) = app.store().survey(response.survey_id).await? else { return Ok(Vec::new()) };
@@ -44,39 +366,4 @@ async fn answers(app: &AppState, case: &Case) -> Result<Vec<(String, String)>, c
             Some((q.prompt.clone(), text))
         })
         .collect())
-}
-
-pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, frame: Frame, Path(id): Path<String>) -> PageResult {
-    let frame = frame.signed_in(&user);
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(frame.message(StatusCode::NOT_FOUND, "Case not found", "That is not a case number.", "/console"));
-    };
-    let Some(detail) = app.store().case_detail(CaseId(id)).await? else {
-        return Ok(frame.message(StatusCode::NOT_FOUND, "Case not found", &format!("There is no case {id}."), "/console"));
-    };
-    let names = names(&app).await?;
-    let case = detail.case;
-    let answers = answers(&app, &case).await?;
-    let timeline = detail
-        .timeline
-        .iter()
-        .map(|e| {
-            let who = e.actor_id.and_then(|a| names.get(&a).cloned()).unwrap_or_else(|| "Redress".into());
-            (e.at.strftime("%Y-%m-%d %H:%M").to_string(), who, e.summary.clone())
-        })
-        .collect();
-    let page = CasePage {
-        frame,
-        reference: case.reference.clone(),
-        summary: case.summary.clone(),
-        status: case.status.as_str(),
-        owner: names.get(&case.owner_id).cloned().unwrap_or_default(),
-        channel: case.channel.as_str(),
-        significant: case.significant,
-        description: case.description.clone(),
-        missing: case.missing_steps().into_iter().map(|s| s.as_str()).collect(),
-        answers,
-        timeline,
-    };
-    Ok(page.frame.page(StatusCode::OK, &page))
 }

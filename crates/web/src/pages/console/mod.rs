@@ -5,11 +5,12 @@
 mod case;
 mod home;
 mod session;
+mod steps;
 
 use crate::auth::digest;
 use crate::error::ApiError;
 use crate::pages::forms::cookie;
-use crate::pages::frame::{redirect_with, Flash};
+use crate::pages::frame::{redirect_with, Flash, PageError};
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/login", get(session::login_page).post(session::login))
         .route("/console/logout", post(session::logout))
         .route("/console/cases/{id}", get(case::case_page))
+        .route("/console/cases/{id}/{step}", post(steps::post_step))
 }
 
 /// A signed-in staff member; anyone else is sent to the sign-in page.
@@ -40,12 +42,12 @@ impl FromRequestParts<AppState> for Staff {
         match app.store().user_by_session(&digest(&token), app.now()).await {
             Ok(Some(u)) if u.active && u.role.is_staff() => Ok(Staff(u)),
             Ok(_) => Err(redirect_with("/console/login", Flash::alert("Your session has ended. Please sign in again."))),
-            Err(e) => Err(crate::pages::frame::PageError(ApiError::from(e)).into_response()),
+            Err(e) => Err(PageError(ApiError::from(e)).into_response()),
         }
     }
 }
 
 /// Every account's name by id, for showing owners and actors.
-async fn names(app: &AppState) -> Result<HashMap<UserId, String>, crate::pages::frame::PageError> {
+async fn names(app: &AppState) -> Result<HashMap<UserId, String>, PageError> {
     Ok(app.store().users().await?.into_iter().map(|u| (u.id, u.name)).collect())
 }

@@ -1,0 +1,144 @@
+//! The staff console over plain HTTP: the whole loop run through the case
+//! page's forms, and every refusal shown on the page with the input kept.
+//! On both backends.
+
+mod common;
+
+use common::forms::{Browser, client};
+use common::{Backend, TestApp};
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+
+both_backends!(the_loop_runs_through_the_case_page, refusals_show_on_the_page_with_input_kept);
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn staff(app: &TestApp, name: &str, role: &str, mandate: &str, manager: Option<i64>) -> (i64, Browser) {
+    let email = format!("{}@example.com", name.to_lowercase());
+    let u = app.ok(&app.admin, "/api/v1/users", json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager, "password": PASSWORD })).await;
+    (u["id"].as_i64().unwrap(), Browser::sign_in(app, &email, PASSWORD).await)
+}
+
+/// `text` as the pages escape it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;").replace('"', "&#34;").replace('\'', "&#39;")
+}
+
+async fn token_of(app: &TestApp, user: i64) -> String {
+    app.ok(&app.admin, &format!("/api/v1/users/{user}/tokens"), json!({})).await["token"].as_str().unwrap().to_string()
+}
+
+/// Posts a step's form and expects the redirect back to the case page.
+async fn step(b: &Browser, case: i64, step: &str, fields: &[(&str, &str)]) {
+    let resp = b.post(&format!("/console/cases/{case}/{step}"), fields).await;
+    let status = resp.status();
+    let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(status, StatusCode::SEE_OTHER, "{step}: {}", resp.text().await.unwrap());
+    assert_eq!(location.as_deref(), Some(format!("/console/cases/{case}").as_str()), "{step}");
+}
+
+async fn case_json(app: &TestApp, case: i64) -> Value {
+    app.get(&app.admin, &format!("/api/v1/cases/{case}")).await.1
+}
+
+async fn the_loop_runs_through_the_case_page(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (big, big_manager) = staff(&app, "Max", "manager", "500", None).await;
+    let (_, small_manager) = staff(&app, "Mia", "manager", "100", None).await;
+    let (alice, agent) = staff(&app, "Alice", "agent", "50", Some(big)).await;
+    let (_, colleague) = staff(&app, "Bob", "agent", "50", Some(big)).await;
+    let customer = app.customer().await;
+    let problem = app.ok(&app.admin, "/api/v1/problems", json!({ "title": "Thin packaging" })).await["id"].as_i64().unwrap();
+    let token = token_of(&app, alice).await;
+    let case = app.case(&token, customer, false).await;
+    let page = format!("/console/cases/{case}");
+
+    let (status, html) = agent.get(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Still to do") && html.contains("First response"), "plain words, not step names");
+    step(&agent, case, "communications", &[("direction", "outbound"), ("channel", "phone"), ("body", "Called: <b>so sorry</b>, we will put it right.")]).await;
+    let (_, html) = agent.get(&page).await;
+    assert!(html.contains(r#"id="flash">Contact recorded."#), "the redirect's notice is shown");
+    assert!(!agent.get(&page).await.1.contains(r#"id="flash""#), "once");
+    assert!(html.contains(&escaped("Called: <b>so sorry</b>")), "typed HTML is shown as text");
+
+    step(&agent, case, "actions", &[("description", "Refund the delivery charge"), ("remedy_kind", "refund"), ("remedy_value", "200"), ("preventive_owner_id", &big.to_string())]).await;
+    assert_eq!(case_json(&app, case).await["status"], "awaiting_approval", "above the agent's mandate");
+
+    // A manager whose mandate is too small sees why, and a forged post is refused.
+    let (_, html) = small_manager.get(&page).await;
+    assert!(!html.contains(r#"id="form-approvals""#) && html.contains("exceeds your mandate"), "{html}");
+    let resp = small_manager.post(&format!("{page}/approvals"), &[("decision", "approve")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.text().await.unwrap().contains("exceeds your mandate"));
+
+    let (_, html) = big_manager.get(&page).await;
+    assert!(html.contains(r#"id="form-approvals""#));
+    step(&big_manager, case, "approvals", &[("decision", "approve"), ("note", "Fair")]).await;
+    step(&big_manager, case, "preventive", &[("root_cause", "Thin boxes"), ("action", "Double-walled boxes"), ("problem_id", &problem.to_string())]).await;
+
+    // The owner is not offered the follow-up, and may not forge one.
+    let (_, html) = agent.get(&page).await;
+    assert!(!html.contains(r#"id="form-follow-up""#), "no follow-up form for the owner");
+    let resp = agent.post(&format!("{page}/follow-up"), &[("outcome", "resolved"), ("satisfaction", "5")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.text().await.unwrap().contains("someone other than the case owner"));
+
+    let (_, html) = colleague.get(&page).await;
+    assert!(html.contains(r#"id="form-follow-up""#));
+    step(&colleague, case, "follow-up", &[("outcome", "resolved"), ("satisfaction", "5"), ("preventive_confirmed", "on"), ("notes", "Happy")]).await;
+    step(&agent, case, "close", &[("note", "All done")]).await;
+
+    let c = case_json(&app, case).await;
+    assert_eq!(c["status"], "closed");
+    assert_eq!(c["follow_ups"][0]["preventive_confirmed"], true);
+    assert_eq!(c["preventive"]["problem_id"], problem);
+    let (_, html) = agent.get(&page).await;
+    assert!(!html.contains(r#"id="steps""#), "a closed case offers no steps");
+    let timeline = &html[html.find(r#"id="timeline""#).unwrap()..];
+    for (who, what) in [("Alice", "Outbound contact"), ("Alice", "exceeds the proposer"), ("Max", "approved"), ("Max", "Preventive"), ("Bob", "Independent follow-up"), ("Alice", "closed")] {
+        assert!(timeline.lines().any(|l| l.contains(who) && l.to_lowercase().contains(&what.to_lowercase())), "{who} / {what} in\n{timeline}");
+    }
+}
+
+async fn refusals_show_on_the_page_with_input_kept(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (alice, agent) = staff(&app, "Alice", "agent", "50", None).await;
+    let customer = app.customer().await;
+    let token = token_of(&app, alice).await;
+    let case = app.case(&token, customer, false).await;
+    let page = format!("/console/cases/{case}");
+    let before = app.timeline_len(case).await;
+
+    // A value that is not money: the API's words, the typed text kept.
+    let resp = agent.post(&format!("{page}/gifts"), &[("description", "Flowers <script>alert(1)</script>"), ("cost", "lots")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"id="error""#) && html.contains("cost"), "{html}");
+    assert!(html.contains(r#"value="lots""#), "the input is kept");
+    assert!(!html.contains("<script>alert(1)</script>") && html.contains(&escaped("Flowers <script>")), "kept input is escaped");
+    assert!(html.contains(r#"<details id="step-gifts" open>"#), "the refused form is open");
+
+    // Above the mandate for a gift: the domain's refusal, word for word.
+    let (_, api_refusal) = app.post(&token, &format!("/api/v1/cases/{case}/gifts"), json!({ "description": "Hamper", "cost": "80" })).await;
+    let resp = agent.post(&format!("{page}/gifts"), &[("description", "Hamper"), ("cost", "80")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let detail = api_refusal["detail"].as_str().unwrap();
+    assert!(resp.text().await.unwrap().contains(&escaped(detail)), "the same message as the API: {detail}");
+
+    // Closing too early names what is missing.
+    let resp = agent.post(&format!("{page}/close"), &[]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(resp.text().await.unwrap().contains("first_response"));
+
+    // No CSRF token, an unknown step, another's session: refused, nothing stored.
+    let resp = agent.post_raw(&format!("{page}/communications"), &[("direction", "outbound"), ("channel", "phone"), ("body", "x")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = agent.post(&format!("{page}/teleport"), &[]).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = client().post(format!("{}{page}/communications", app.base)).form(&[("direction", "outbound")]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "signed out: sent to sign in");
+    assert_eq!(app.timeline_len(case).await, before, "nothing was stored");
+}
