@@ -99,6 +99,16 @@ pub struct NotificationUpdate {
     pub body: Option<String>,
 }
 
+/// The order of a case list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Earliest unmet due time first; cases with none last.
+    DueSoonest,
+}
+
 /// Which cases to list. Every field narrows the result.
 #[derive(Clone, Debug, Default)]
 pub struct CaseFilter {
@@ -111,10 +121,22 @@ pub struct CaseFilter {
     pub flagged: Option<bool>,
     /// Open cases with a first response, update or resolution due before this instant.
     pub due_before: Option<Timestamp>,
-    /// Words matched against reference, summary and description.
+    /// Words matched against summary, description and the customer's name, or a reference.
     pub q: Option<String>,
+    /// `true`: not closed; `false`: closed.
+    pub open: Option<bool>,
+    /// Cases someone else owns.
+    pub not_owner_id: Option<UserId>,
+    /// Cases whose escalated action this user may decide: its value within
+    /// the mandate given, proposed by someone else.
+    pub approvable_by: Option<(UserId, crate::Money)>,
+    /// Cases ready for the independent follow-up ([`Case::awaits_follow_up`]).
+    pub awaits_follow_up: Option<bool>,
     /// Keyset pagination: only ids below this one (newest first).
     pub before_id: Option<CaseId>,
+    pub sort: CaseSort,
+    /// Rows to skip (pages of a list not sorted newest first).
+    pub offset: u32,
     pub limit: u32,
 }
 
@@ -195,6 +217,10 @@ pub trait Store: Send + Sync + 'static {
     async fn case_with_context(&self, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>>;
     async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>>;
     async fn cases(&self, filter: &CaseFilter) -> StoreResult<Vec<Case>>;
+    /// How many cases match `filter` (its order and page ignored).
+    async fn count_cases(&self, filter: &CaseFilter) -> StoreResult<i64>;
+    /// Customers' names by id, for lists.
+    async fn customer_names(&self, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
     /// Cases with a target reminder, breach or update due at or before `now`.
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>>;

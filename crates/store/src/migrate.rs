@@ -9,6 +9,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_targets.sql")),
     (6, include_str!("../migrations/sqlite/0006_attachments.sql")),
     (7, include_str!("../migrations/sqlite/0007_webhooks.sql")),
+    (8, include_str!("../migrations/sqlite/0008_queues.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -18,6 +19,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_targets.sql")),
     (6, include_str!("../migrations/postgres/0006_attachments.sql")),
     (7, include_str!("../migrations/postgres/0007_webhooks.sql")),
+    (8, include_str!("../migrations/postgres/0008_queues.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

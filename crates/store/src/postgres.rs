@@ -79,7 +79,9 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(PgStore { reads })
+        let store = PgStore { reads };
+        repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(store)
     }
 
     /// Runs `f` in its own transaction; commits on success, rolls back otherwise.

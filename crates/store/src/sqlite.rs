@@ -93,7 +93,9 @@ impl SqliteStore {
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(write_loop(writer, rx));
-        Ok(SqliteStore { writer: tx, reads })
+        let store = SqliteStore { writer: tx, reads };
+        repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(store)
     }
 
     /// Runs `f` in the next batch; resolves once the batch is committed.

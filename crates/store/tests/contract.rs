@@ -119,6 +119,32 @@ async fn migrations_run_once(backend: Backend) {
     again.ping().await.unwrap();
 }
 
+/// Runs `sql` on the database at `url` directly, beside the store.
+async fn raw(backend: Backend, url: &str, sql: &str) -> Vec<(i64, Option<i64>)> {
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+    }
+}
+
+async fn older_rows_are_reprojected_on_open(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    let (_, case) = seed(store.as_ref()).await;
+    let projected = raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await;
+    assert_eq!(projected, vec![(1, case.next_due().map(|(t, _)| t.as_microsecond()))], "written with its queue columns");
+    // As if written by a version before the queues existed.
+    raw(backend, &db.url, "UPDATE cases SET projection = 0, next_due_at = NULL RETURNING id, next_due_at").await;
+    drop(store);
+    let _reopened = redress_store::open(&db.url).await.unwrap();
+    assert_eq!(raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await, projected);
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -126,4 +152,4 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once);
+both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open);

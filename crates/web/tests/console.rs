@@ -9,7 +9,7 @@ use common::{Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
-both_backends!(the_loop_runs_through_the_case_page, refusals_show_on_the_page_with_input_kept);
+both_backends!(the_loop_runs_through_the_case_page, refusals_show_on_the_page_with_input_kept, queues_count_filter_sort_and_page);
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -141,4 +141,88 @@ async fn refusals_show_on_the_page_with_input_kept(b: Backend) {
     let resp = client().post(format!("{}{page}/communications", app.base)).form(&[("direction", "outbound")]).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "signed out: sent to sign in");
     assert_eq!(app.timeline_len(case).await, before, "nothing was stored");
+}
+
+/// The count on a queue's tab of the home page.
+fn tab_count(html: &str, queue: &str) -> Option<i64> {
+    let at = html.find(&format!(r#"id="queue-{queue}""#))?;
+    let rest = &html[at..];
+    let count = rest.split(r#"<span class="count">"#).nth(1)?.split('<').next()?;
+    count.trim().parse().ok()
+}
+
+/// The case references a list page shows, in order.
+fn listed(html: &str) -> Vec<String> {
+    html.split(r#"<a href="/console/cases/"#).skip(1).filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_string)).collect()
+}
+
+async fn queues_count_filter_sort_and_page(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (max_id, max) = staff(&app, "Max", "manager", "500", None).await;
+    let (_, mia) = staff(&app, "Mia", "manager", "100", None).await;
+    let (_, sam) = staff(&app, "Sam", "senior", "1000", None).await;
+    let (alice_id, alice) = staff(&app, "Alice", "agent", "50", Some(max_id)).await;
+    let (_, bob) = staff(&app, "Bob", "agent", "50", Some(max_id)).await;
+    let alice_token = token_of(&app, alice_id).await;
+    let customer = app.customer().await;
+    let other = app.ok(&app.admin, "/api/v1/customers", json!({ "name": "Zebedee Quill", "timezone": "Europe/London" })).await["id"].as_i64().unwrap();
+    for n in 0..52 {
+        app.ok(&app.admin, "/api/v1/cases", json!({ "customer_id": customer, "channel": if n % 2 == 0 { "phone" } else { "email" }, "summary": format!("Parcel {n} late") })).await;
+    }
+    let quill = app.ok(&app.admin, "/api/v1/cases", json!({ "customer_id": other, "channel": "social", "summary": "Rude courier" })).await["id"].as_i64().unwrap();
+    // Alice's own: one escalated above her mandate, one ready for follow-up, one significant and ready.
+    let escalated = app.case(&alice_token, customer, false).await;
+    app.ok(&alice_token, &format!("/api/v1/cases/{escalated}/actions"), json!({ "description": "Refund", "remedy_value": "200" })).await;
+    let mut ready = Vec::new();
+    for significant in [false, true] {
+        let c = app.case(&alice_token, customer, significant).await;
+        app.ok(&alice_token, &format!("/api/v1/cases/{c}/actions"), json!({ "description": "Voucher", "remedy_value": "10", "preventive_owner_id": alice_id })).await;
+        app.ok(&alice_token, &format!("/api/v1/cases/{c}/preventive"), json!({ "root_cause": "Thin boxes", "action": "Better boxes" })).await;
+        ready.push(c);
+    }
+
+    let (_, home) = alice.get("/console").await;
+    assert_eq!(tab_count(&home, "mine"), Some(3), "{home}");
+    assert_eq!(tab_count(&home, "approvals"), None, "agents decide no escalations");
+    assert_eq!(tab_count(&home, "follow-ups"), Some(0), "never one's own cases");
+    assert_eq!(tab_count(&home, "open"), Some(56));
+    assert_eq!(listed(&home).len(), 3, "the default queue is one's own");
+
+    let (_, home) = max.get("/console?queue=approvals").await;
+    assert_eq!(tab_count(&home, "approvals"), Some(1));
+    assert_eq!(listed(&home), vec![format!("RD-{escalated}")]);
+    assert_eq!(tab_count(&mia.get("/console").await.1, "approvals"), Some(0), "beyond Mia's mandate");
+    let (_, home) = bob.get("/console?queue=follow-ups").await;
+    assert_eq!(listed(&home), vec![format!("RD-{}", ready[0])], "significant follow-ups are for seniors");
+    let (_, home) = sam.get("/console?queue=follow-ups").await;
+    assert_eq!(listed(&home).len(), 2);
+
+    // Search by customer name or reference; filter by channel; sort; page.
+    let (_, found) = bob.get("/console?queue=open&q=zebedee").await;
+    assert_eq!(listed(&found), vec![format!("RD-{quill}")]);
+    let (_, found) = bob.get(&format!("/console?queue=open&q=RD-{quill}")).await;
+    assert_eq!(listed(&found), vec![format!("RD-{quill}")]);
+    let (_, email) = bob.get("/console?queue=open&channel=email").await;
+    assert_eq!(listed(&email).len(), 26);
+    let (_, first) = bob.get("/console?queue=open").await;
+    assert_eq!(listed(&first).len(), 50);
+    assert!(first.contains(r#"href="/console?queue=open&amp;page=2""#) || first.contains(r#"href="/console?queue=open&#38;page=2""#), "a next page");
+    let (_, second) = bob.get("/console?queue=open&page=2").await;
+    assert_eq!(listed(&second).len(), 6);
+    assert!(!second.contains(r#"id="pager-older""#) && second.contains(r#"id="pager-newer""#));
+    let (_, oldest) = bob.get("/console?queue=open&sort=oldest").await;
+    assert_eq!(listed(&oldest)[0], "RD-1");
+    assert_eq!(listed(&bob.get("/console?queue=bogus&page=-1&sort=sideways").await.1).len(), 0, "unreadable asks fall back to one's own, page 1");
+
+    // A week later (signed in afresh: sessions last 12 hours) everything
+    // open is overdue, with how long.
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 7));
+    assert_eq!(max.get("/console").await.0, StatusCode::SEE_OTHER, "the session has ended");
+    let max = Browser::sign_in(&app, "max@example.com", PASSWORD).await;
+    let alice = Browser::sign_in(&app, "alice@example.com", PASSWORD).await;
+    let (_, overdue) = max.get("/console?queue=overdue&sort=due").await;
+    assert_eq!(tab_count(&overdue, "overdue"), Some(56));
+    assert!(overdue.contains("overdue by"), "{overdue}");
+    assert_eq!(tab_count(&alice.get("/console").await.1, "overdue"), Some(3), "an agent's overdue queue is their own");
 }

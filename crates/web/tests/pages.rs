@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::forms::{client, csrf, post_form, set_cookie, sign_in};
-use common::{invite, world, Backend, TestApp};
+use common::forms::{client, csrf, post_form, set_cookie};
+use common::{invite, world, Backend};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
@@ -13,7 +13,6 @@ both_backends!(
     survey_form_keeps_answers_when_refused,
     report_link_is_private_and_escaped,
     console_sessions,
-    console_list_pages_through_cases,
     pages_carry_security_headers
 );
 
@@ -142,33 +141,6 @@ async fn flash_shown(redirect: &reqwest::Response, cookie: &str) -> String {
     let html = resp.text().await.unwrap();
     let start = html.find(r#"id="flash""#).unwrap_or_else(|| panic!("no flash in {html}"));
     html[start..].split("</p>").next().unwrap().to_string()
-}
-
-async fn console_page(app: &TestApp, browser: &str, path: &str) -> String {
-    let resp = client().get(format!("{}{path}", app.base)).header(header::COOKIE, browser).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK, "{path}");
-    resp.text().await.unwrap()
-}
-
-async fn console_list_pages_through_cases(b: Backend) {
-    let app = common::spawn(b).await;
-    let w = world(&app).await;
-    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Sue", "email": "sue@example.com", "role": "agent", "password": "correct horse battery" })).await;
-    let mut ids = Vec::new();
-    for n in 0..101 {
-        let case = app.ok(&app.admin, "/api/v1/cases", json!({ "customer_id": w.customer, "channel": "phone", "summary": format!("Parcel {n} late") })).await;
-        ids.push(case["id"].as_i64().unwrap());
-    }
-    let browser = sign_in(&app, "sue@example.com", "correct horse battery").await;
-    let first = console_page(&app, &browser, "/console").await;
-    let older = format!("/console?before={}", ids[1]);
-    assert!(first.contains(&format!(r#"href="{older}""#)), "an Older link continues after the 100th newest");
-    assert!(first.contains("Parcel 100 late") && !first.contains("Parcel 0 late"));
-    assert!(!first.contains(r#"id="pager-first""#), "the first page needs no link to itself");
-    let second = console_page(&app, &browser, &older).await;
-    assert!(second.contains("Parcel 0 late") && !second.contains("Parcel 1 late"));
-    assert!(second.contains(r#"id="pager-first""#) && !second.contains(r#"id="pager-older""#));
-    assert!(console_page(&app, &browser, "/console?before=nonsense").await.contains("Parcel 100 late"), "an unreadable bound shows the first page");
 }
 
 async fn pages_carry_security_headers(b: Backend) {

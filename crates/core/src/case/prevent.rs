@@ -129,6 +129,18 @@ impl Case {
         Ok(out)
     }
 
+    /// Ready for the independent follow-up: open, nothing awaiting approval,
+    /// the corrective and preventive action each done or waived, and no
+    /// follow-up has yet found the matter resolved (nor was it waived).
+    pub fn awaits_follow_up(&self) -> bool {
+        let settled = |s: Step| self.is_done(s) || self.is_waived(s);
+        !self.is_closed()
+            && self.pending_action().is_none()
+            && settled(Step::CorrectiveAction)
+            && settled(Step::PreventiveAction)
+            && !settled(Step::FollowUp)
+    }
+
     /// Who may make the independent follow-up: staff other than the owner,
     /// and for a significant case only senior management.
     pub fn check_follow_up_by(&self, actor: &User) -> Result<(), DomainError> {

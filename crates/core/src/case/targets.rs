@@ -55,6 +55,13 @@ impl Case {
         }
     }
 
+    /// The earliest due time still to be met (first response, the next
+    /// update, the follow-up or resolution) and what it is for.
+    pub fn next_due(&self) -> Option<(Timestamp, &'static str)> {
+        let update = self.update_due_at.filter(|_| !self.is_closed()).map(|u| (u, "update to the customer"));
+        TargetName::ALL.into_iter().filter_map(|t| self.target_due(t).map(|d| (d, t.words()))).chain(update).min_by_key(|(d, _)| *d)
+    }
+
     /// Targets whose due time has passed while still unmet.
     pub fn breached_targets(&self, now: Timestamp) -> Vec<TargetName> {
         TargetName::ALL.into_iter().filter(|t| self.target_due(*t).is_some_and(|d| d <= now)).collect()

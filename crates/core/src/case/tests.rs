@@ -189,6 +189,36 @@ fn ready_for_follow_up(w: &World, significant: bool) -> Case {
 }
 
 #[test]
+fn a_case_awaits_follow_up_once_action_and_prevention_are_settled() {
+    let w = world();
+    let now = t(NOW);
+    let mut case = opened(&w, false);
+    assert!(!case.awaits_follow_up(), "nothing to verify yet");
+    case.propose_action(&w.agent, "Refund", RemedyKind::Refund, Money::parse("300").unwrap(), None, &w.ctx, now).unwrap();
+    case.deviate(&w.big_manager, Step::PreventiveAction, "one-off", now).unwrap();
+    assert!(!case.awaits_follow_up(), "the escalated action is still undecided");
+    case.decide(&w.big_manager, Decision::Approve, None, &w.ctx, now).unwrap();
+    assert!(case.awaits_follow_up(), "agreed, and prevention waived");
+    case.follow_up(&w.colleague, FollowUpOutcome::NotResolved, 2, false, None, now).unwrap();
+    assert!(case.awaits_follow_up(), "reopened: it needs a new follow-up");
+    case.follow_up(&w.colleague, FollowUpOutcome::Resolved, 5, true, None, now).unwrap();
+    assert!(!case.awaits_follow_up());
+    assert!(case.check_follow_up_by(&w.agent).is_err() && case.check_follow_up_by(&w.colleague).is_ok());
+}
+
+#[test]
+fn next_due_is_the_earliest_unmet_target() {
+    let w = world();
+    let mut case = opened(&w, false);
+    assert_eq!(case.next_due(), case.update_due_at.map(|u| (u, "update to the customer")), "the first update comes before the first response is due");
+    case.communicate(&w.agent, Direction::Outbound, Channel::Phone, "Hello", None, &w.ctx, t(NOW)).unwrap();
+    let (due, _) = case.next_due().unwrap();
+    assert!(due > t(NOW) && due <= case.resolution_due_at);
+    case.closed_at = Some(t(NOW));
+    assert_eq!(case.next_due(), None, "a closed case owes nothing");
+}
+
+#[test]
 fn follow_up_must_be_independent_and_senior_when_significant() {
     let w = world();
     let now = t(NOW);

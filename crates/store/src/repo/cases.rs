@@ -7,7 +7,7 @@ use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
 use redress_core::settings::OrgSettings;
-use redress_core::store::{CaseDetail, CaseFilter, CaseMutation};
+use redress_core::store::{CaseDetail, CaseMutation};
 use redress_core::terms::Reward;
 use std::collections::HashMap;
 
@@ -19,13 +19,39 @@ pub(super) fn case_from((id, data): (i64, String)) -> StoreResult<Case> {
     Ok(case)
 }
 
+/// The version of the derived columns this code writes; rows carrying an
+/// older one are re-derived when the store opens ([`reproject`]).
+pub(super) const PROJECTION: i64 = 1;
+
+/// What the queues select on, derived from the case's state.
+struct Queues {
+    next_due_at: Option<i64>,
+    pending_value_minor: Option<i64>,
+    pending_proposer_id: Option<i64>,
+    awaits_follow_up: bool,
+}
+
+impl Queues {
+    fn of(case: &Case) -> Queues {
+        let pending = case.pending_action();
+        Queues {
+            next_due_at: case.next_due().map(|(t, _)| micros(t)),
+            pending_value_minor: pending.map(|a| a.remedy_value.minor()),
+            pending_proposer_id: pending.map(|a| a.proposed_by.0),
+            awaits_follow_up: case.awaits_follow_up(),
+        }
+    }
+}
+
 /// Writes the case's projection columns and its full state; `settings`
 /// gives the calendar its next target check is reckoned on.
 pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings) -> StoreResult<()> {
+    let q = Queues::of(case);
     sqlx::query(
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
-         reopen_count = $13, data = $14, target_check_at = $15 WHERE id = $1",
+         reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_minor = $17, \
+         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20 WHERE id = $1",
     )
     .bind(case.id.0)
     .bind(case.status.as_str())
@@ -42,20 +68,41 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(i64::from(case.reopen_count))
     .bind(to_json(case)?)
     .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .bind(q.next_due_at)
+    .bind(q.pending_value_minor)
+    .bind(q.pending_proposer_id)
+    .bind(q.awaits_follow_up)
+    .bind(PROJECTION)
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
     Ok(())
 }
 
+/// Re-derives the columns of up to `limit` cases written by older code;
+/// answers how many it did (0: none are left).
+pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, data FROM cases WHERE projection < $1 ORDER BY id LIMIT $2").bind(PROJECTION).bind(limit).fetch_all(&mut *c).await.map_err(db_error)?;
+    let settings = load_settings(c).await?;
+    let n = rows.len();
+    for row in rows {
+        save_case(c, &case_from(row)?, &settings).await?;
+    }
+    Ok(n)
+}
+
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
 pub(super) async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+    let queues = Queues::of(&case);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
-         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19) RETURNING id",
+         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
+         pending_proposer_id, awaits_follow_up, projection) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24) \
+         RETURNING id",
     )
     .bind(case.customer_id.0)
     .bind(case.channel.as_str())
@@ -76,6 +123,11 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, 
     .bind(micros(case.resolution_due_at))
     .bind(to_json(&case)?)
     .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .bind(queues.next_due_at)
+    .bind(queues.pending_value_minor)
+    .bind(queues.pending_proposer_id)
+    .bind(queues.awaits_follow_up)
+    .bind(PROJECTION)
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -192,59 +244,6 @@ pub(super) async fn case_detail(pool: &Pool, id: CaseId) -> StoreResult<Option<C
     let communications = timeline::communications_of(&mut c, id).await?;
     Ok(Some(CaseDetail { case, timeline, communications }))
 }
-
-/// Cases matching every field of `f`, newest first.
-pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
-    let mut sql = String::from("SELECT id, data FROM cases WHERE 1 = 1");
-    let mut args = Vec::new();
-    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
-        args.push(arg);
-        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
-    };
-    if let Some(s) = f.status {
-        push(&mut sql, " AND status = ?", Arg::S(s.as_str().into()));
-    }
-    if let Some(o) = f.owner_id {
-        push(&mut sql, " AND owner_id = ?", Arg::I(o.0));
-    }
-    if let Some(cu) = f.customer_id {
-        push(&mut sql, " AND customer_id = ?", Arg::I(cu.0));
-    }
-    if let Some(cb) = f.created_by {
-        push(&mut sql, " AND created_by = ?", Arg::I(cb.0));
-    }
-    if let Some(ch) = f.channel {
-        push(&mut sql, " AND channel = ?", Arg::S(ch.as_str().into()));
-    }
-    if let Some(s) = f.significant {
-        push(&mut sql, " AND significant = ?", Arg::B(s));
-    }
-    if let Some(fl) = f.flagged {
-        push(&mut sql, " AND flagged = ?", Arg::B(fl));
-    }
-    if let Some(t) = f.due_before {
-        let t = micros(t);
-        push(&mut sql, " AND closed_at IS NULL AND ((responded_at IS NULL AND first_response_due_at < ?)", Arg::I(t));
-        push(&mut sql, " OR update_due_at < ?", Arg::I(t));
-        push(&mut sql, " OR resolution_due_at < ?)", Arg::I(t));
-    }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        if let Some(id) = CaseId::parse_reference(q) {
-            push(&mut sql, " AND id = ?", Arg::I(id.0));
-        } else {
-            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            push(&mut sql, &format!(" AND (summary {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
-            push(&mut sql, &format!(" OR description {ILIKE} ? ESCAPE '\\')"), Arg::S(pattern));
-        }
-    }
-    if let Some(b) = f.before_id {
-        push(&mut sql, " AND id < ?", Arg::I(b.0));
-    }
-    push(&mut sql, " ORDER BY id DESC LIMIT ?", Arg::I(i64::from(f.limit.max(1))));
-    let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
-    rows.into_iter().map(case_from).collect()
-}
-
 
 pub(super) async fn due_for_target_check(pool: &Pool, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE target_check_at <= $1 ORDER BY target_check_at LIMIT $2")

@@ -23,6 +23,8 @@ type Pool = sqlx::Pool<Db>;
 
 #[path = "attachments.rs"]
 mod attachments;
+#[path = "case_search.rs"]
+mod case_search;
 #[path = "cases.rs"]
 mod cases;
 #[path = "jobs.rs"]
@@ -43,6 +45,13 @@ mod surveys;
 mod timeline;
 #[path = "webhooks.rs"]
 mod webhooks;
+
+/// Brings the derived columns of rows written by older versions up to date,
+/// in batches, before the store serves anything.
+pub(super) async fn reproject(store: &This) -> StoreResult<()> {
+    while store.write(|c| Box::pin(cases::reproject(c, 500))).await? > 0 {}
+    Ok(())
+}
 
 // ---- conversions ------------------------------------------------------------
 
@@ -87,10 +96,10 @@ enum Arg {
     B(bool),
 }
 
-fn bind_all<'q>(
-    mut q: sqlx::query::QueryAs<'q, Db, (i64, String), <Db as sqlx::Database>::Arguments<'q>>,
+fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>>,
     args: Vec<Arg>,
-) -> sqlx::query::QueryAs<'q, Db, (i64, String), <Db as sqlx::Database>::Arguments<'q>> {
+) -> sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>> {
     for a in args {
         q = match a {
             Arg::I(v) => q.bind(v),

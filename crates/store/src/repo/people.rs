@@ -228,6 +228,22 @@ pub(super) async fn customers(pool: &Pool, before_id: Option<CustomerId>, limit:
     rows.into_iter().map(customer_from).collect()
 }
 
+/// Names of the customers with these ids (unknown ids left out).
+pub(super) async fn customer_names(pool: &Pool, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>> {
+    let mut ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("SELECT id, name FROM customers WHERE id IN ({})", (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "));
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(pool).await.map_err(db_error)?.into_iter().map(|(id, name)| (CustomerId(id), name)).collect())
+}
+
 type RewardRow = (i64, i64, String, Option<i64>, Option<i64>, i64);
 
 pub(super) async fn rewards(pool: &Pool, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {

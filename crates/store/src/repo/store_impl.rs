@@ -154,7 +154,15 @@ impl Store for This {
     }
 
     async fn cases(&self, f: &CaseFilter) -> StoreResult<Vec<Case>> {
-        cases::search(&self.reads, f).await
+        case_search::search(&self.reads, f).await
+    }
+
+    async fn count_cases(&self, f: &CaseFilter) -> StoreResult<i64> {
+        case_search::count(&self.reads, f).await
+    }
+
+    async fn customer_names(&self, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>> {
+        people::customer_names(&self.reads, ids).await
     }
 
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {

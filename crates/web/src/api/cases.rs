@@ -120,7 +120,7 @@ pub struct CaseQuery {
     due_before: Option<Timestamp>,
     /// `true`: open cases whose first response, update or resolution is overdue now.
     breached: Option<bool>,
-    /// Words in the summary or description, or a reference such as RD-42.
+    /// Words in the summary, description or customer's name, or a reference such as RD-42.
     q: Option<String>,
     /// Only cases with an id below this (the previous page's `next_before`).
     before: Option<i64>,
@@ -161,6 +161,7 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
         q: q.q,
         before_id: q.before.map(CaseId),
         limit,
+        ..CaseFilter::default()
     };
     let cases = app.store().cases(&filter).await?;
     let next_before = (cases.len() == limit as usize).then(|| cases.last().map(|c| c.id.0)).flatten();

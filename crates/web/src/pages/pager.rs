@@ -1,30 +1,23 @@
-//! Keyset pagination for newest-first lists: a link to the first page and
-//! one to the next (older) page, keeping the list's filters.
+//! Numbered pages for lists: links to the first, the newer and the older
+//! page, keeping the list's filters.
 
-/// The links under a list; either may be absent.
+/// The links under a list; each is absent where it would lead nowhere.
 pub struct Pager {
-    /// Back to the newest entries, when this is not the first page.
+    /// Back to page 1, from page 3 on.
     pub first: Option<String>,
-    /// The next page of older entries, when this page was full.
+    /// The page before this one.
+    pub newer: Option<String>,
+    /// The page after this one, when this page was full.
     pub older: Option<String>,
 }
 
 impl Pager {
-    /// `base` is the list's address with its filters (`/console?status=open`),
-    /// `before` the bound this page was read with, and `next_before` the id
-    /// to continue from when the page was full.
-    pub fn new(base: &str, before: Option<i64>, next_before: Option<i64>) -> Pager {
+    /// `base` is the list's address with its filters (`/console?queue=mine`),
+    /// `page` this page's number (from 1), `more` whether a next page exists.
+    pub fn numbered(base: &str, page: u32, more: bool) -> Pager {
         let sep = if base.contains('?') { '&' } else { '?' };
-        Pager { first: before.map(|_| base.to_string()), older: next_before.map(|id| format!("{base}{sep}before={id}")) }
-    }
-
-    /// The bound to continue from after a page of `ids` read with `limit`.
-    pub fn next_before(ids: impl DoubleEndedIterator<Item = i64> + ExactSizeIterator, limit: usize) -> Option<i64> {
-        if ids.len() == limit {
-            ids.last()
-        } else {
-            None
-        }
+        let at = |n: u32| if n <= 1 { base.to_string() } else { format!("{base}{sep}page={n}") };
+        Pager { first: (page > 2).then(|| at(1)), newer: (page > 1).then(|| at(page - 1)), older: more.then(|| at(page + 1)) }
     }
 }
 
@@ -34,17 +27,14 @@ mod tests {
 
     #[test]
     fn links_keep_filters_and_appear_only_when_useful() {
-        let p = Pager::new("/console?q=vase", Some(40), Some(20));
+        let p = Pager::numbered("/console?q=vase", 3, true);
         assert_eq!(p.first.as_deref(), Some("/console?q=vase"));
-        assert_eq!(p.older.as_deref(), Some("/console?q=vase&before=20"));
-        let p = Pager::new("/console", None, None);
-        assert!(p.first.is_none() && p.older.is_none());
-        assert_eq!(Pager::new("/console", None, Some(7)).older.as_deref(), Some("/console?before=7"));
-    }
-
-    #[test]
-    fn a_full_page_continues_from_its_last_id() {
-        assert_eq!(Pager::next_before([9, 8, 7].into_iter(), 3), Some(7));
-        assert_eq!(Pager::next_before([9, 8].into_iter(), 3), None);
+        assert_eq!(p.newer.as_deref(), Some("/console?q=vase&page=2"));
+        assert_eq!(p.older.as_deref(), Some("/console?q=vase&page=4"));
+        let p = Pager::numbered("/console", 1, false);
+        assert!(p.first.is_none() && p.newer.is_none() && p.older.is_none());
+        let p = Pager::numbered("/console", 2, false);
+        assert_eq!(p.newer.as_deref(), Some("/console"), "page 1 is the list itself");
+        assert!(p.first.is_none());
     }
 }

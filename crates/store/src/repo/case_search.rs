@@ -1,0 +1,96 @@
+//! Finding cases: the filters of the API's case list and of the console's
+//! queues, their order and pages, and how many match.
+
+use super::cases::case_from;
+use super::*;
+use redress_core::case::Case;
+use redress_core::store::{CaseFilter, CaseSort};
+
+/// The `WHERE` clause of `f` (after `WHERE 1 = 1`) with its bind values.
+fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(s) = f.status {
+        push(&mut sql, " AND status = ?", Arg::S(s.as_str().into()));
+    }
+    if let Some(o) = f.owner_id {
+        push(&mut sql, " AND owner_id = ?", Arg::I(o.0));
+    }
+    if let Some(o) = f.not_owner_id {
+        push(&mut sql, " AND owner_id <> ?", Arg::I(o.0));
+    }
+    if let Some(cu) = f.customer_id {
+        push(&mut sql, " AND customer_id = ?", Arg::I(cu.0));
+    }
+    if let Some(cb) = f.created_by {
+        push(&mut sql, " AND created_by = ?", Arg::I(cb.0));
+    }
+    if let Some(ch) = f.channel {
+        push(&mut sql, " AND channel = ?", Arg::S(ch.as_str().into()));
+    }
+    if let Some(s) = f.significant {
+        push(&mut sql, " AND significant = ?", Arg::B(s));
+    }
+    if let Some(fl) = f.flagged {
+        push(&mut sql, " AND flagged = ?", Arg::B(fl));
+    }
+    match f.open {
+        Some(true) => sql.push_str(" AND closed_at IS NULL"),
+        Some(false) => sql.push_str(" AND closed_at IS NOT NULL"),
+        None => {}
+    }
+    if let Some((user, mandate)) = f.approvable_by {
+        push(&mut sql, " AND pending_value_minor IS NOT NULL AND pending_value_minor <= ?", Arg::I(mandate.minor()));
+        push(&mut sql, " AND pending_proposer_id <> ?", Arg::I(user.0));
+    }
+    if let Some(ready) = f.awaits_follow_up {
+        push(&mut sql, " AND awaits_follow_up = ?", Arg::B(ready));
+    }
+    if let Some(t) = f.due_before {
+        let t = micros(t);
+        push(&mut sql, " AND closed_at IS NULL AND ((responded_at IS NULL AND first_response_due_at < ?)", Arg::I(t));
+        push(&mut sql, " OR update_due_at < ?", Arg::I(t));
+        push(&mut sql, " OR resolution_due_at < ?)", Arg::I(t));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Some(id) = CaseId::parse_reference(q) {
+            push(&mut sql, " AND id = ?", Arg::I(id.0));
+        } else {
+            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            push(&mut sql, &format!(" AND (summary {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
+            push(&mut sql, &format!(" OR description {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
+            push(&mut sql, &format!(" OR customer_id IN (SELECT id FROM customers WHERE name {ILIKE} ? ESCAPE '\\'))"), Arg::S(pattern));
+        }
+    }
+    (sql, args)
+}
+
+/// Cases matching every field of `f`, in its order, one page.
+pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
+    let (mut sql, mut args) = conditions(f);
+    if let Some(b) = f.before_id {
+        args.push(Arg::I(b.0));
+        sql.push_str(&format!(" AND id < ${}", args.len()));
+    }
+    let order = match f.sort {
+        CaseSort::Newest => "id DESC",
+        CaseSort::Oldest => "id ASC",
+        CaseSort::DueSoonest => "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, id",
+    };
+    args.push(Arg::I(i64::from(f.limit.max(1))));
+    args.push(Arg::I(i64::from(f.offset)));
+    let sql = format!("SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
+    let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(case_from).collect()
+}
+
+/// How many cases match `f`, whatever its order and page.
+pub(super) async fn count(pool: &Pool, f: &CaseFilter) -> StoreResult<i64> {
+    let (sql, args) = conditions(f);
+    let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM cases WHERE 1 = 1{sql}")), args).fetch_one(pool).await.map_err(db_error)?;
+    Ok(n)
+}
