@@ -9,7 +9,12 @@ use common::{Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
-both_backends!(the_loop_runs_through_the_case_page, refusals_show_on_the_page_with_input_kept, queues_count_filter_sort_and_page);
+both_backends!(
+    the_loop_runs_through_the_case_page,
+    refusals_show_on_the_page_with_input_kept,
+    queues_count_filter_sort_and_page,
+    a_complaint_is_logged_with_its_customer_or_not_at_all
+);
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -225,4 +230,61 @@ async fn queues_count_filter_sort_and_page(b: Backend) {
     assert_eq!(tab_count(&overdue, "overdue"), Some(56));
     assert!(overdue.contains("overdue by"), "{overdue}");
     assert_eq!(tab_count(&alice.get("/console").await.1, "overdue"), Some(3), "an agent's overdue queue is their own");
+}
+
+async fn customers(app: &TestApp) -> usize {
+    app.get(&app.admin, "/api/v1/customers").await.1.as_array().unwrap().len()
+}
+
+async fn a_complaint_is_logged_with_its_customer_or_not_at_all(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (alice_id, alice) = staff(&app, "Alice", "agent", "50", None).await;
+    let (_, home) = alice.get("/console").await;
+    assert!(home.contains(r#"href="/console/cases/new""#));
+    let (status, form) = alice.get("/console/cases/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(r#"for="case-summary""#) && form.contains(r#"for="customer-email""#), "labelled fields");
+
+    // Refused: nothing stored, the input kept.
+    let bad = [("customer.email", "new@example.com"), ("customer.name", "Nia <New>"), ("case.channel", "phone"), ("case.summary", "  ")];
+    let resp = alice.post("/console/cases/new", &bad).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"id="error""#) && html.contains("summary"), "{html}");
+    assert!(html.contains(&escaped("Nia <New>")), "kept, escaped");
+    let future = [("customer.email", "new@example.com"), ("customer.name", "Nia"), ("case.channel", "phone"), ("case.summary", "Late"), ("case.occurred_at", "2027-01-01T10:00")];
+    assert_eq!(alice.post("/console/cases/new", &future).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(customers(&app).await, 0, "no customer without a case");
+    assert_eq!(app.case_count().await, 0);
+
+    // A new customer and the case; times are read in the organisation's zone (UTC in November, BST in July).
+    let good = [
+        ("customer.email", "new@example.com"),
+        ("customer.name", "Nia"),
+        ("customer.phone", "+44 20 7946 0000"),
+        ("case.channel", "social"),
+        ("case.summary", "Rude courier"),
+        ("case.desired_resolution", "An apology"),
+        ("case.occurred_at", "2026-07-01T10:00"),
+        ("case.reported_at", "2026-07-02T10:00"),
+        ("case.significant", "on"),
+    ];
+    let resp = alice.post("/console/cases/new", &good).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let c = case_json(&app, id).await;
+    assert_eq!((c["channel"].as_str(), c["significant"].as_bool(), c["owner_id"].as_i64()), (Some("social"), Some(true), Some(alice_id)));
+    assert_eq!(c["occurred_at"], "2026-07-01T09:00:00Z");
+    assert_eq!(c["identification_lag_seconds"], 86_400);
+    let (_, page) = alice.get(&location).await;
+    assert!(page.contains("opened. First response due"), "{page}");
+    assert!(page.contains("Nia") && page.contains("+44 20 7946 0000"));
+
+    // The same e-mail finds the same customer.
+    let again = [("customer.email", "NEW@example.com"), ("case.channel", "phone"), ("case.summary", "Second problem")];
+    assert_eq!(alice.post("/console/cases/new", &again).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(customers(&app).await, 1);
+    assert_eq!(app.case_count().await, 2);
 }

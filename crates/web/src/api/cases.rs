@@ -14,6 +14,7 @@ use axum::Json;
 use jiff::Timestamp;
 use redress_core::case::{Case, CasePatch, Channel, NewCase, Outcome, Status};
 use redress_core::terms::Severity;
+use redress_core::customer::Customer;
 use redress_core::store::CaseFilter;
 use redress_core::user::{Role, User};
 use redress_core::{CaseId, CustomerId, ServiceAreaId, UserId};
@@ -51,11 +52,38 @@ pub struct CreateCase {
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CreateCase,
     responses((status = 201, body = CaseView, headers(("location" = String)))))]
 pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJson(req): ApiJson<CreateCase>) -> ApiResult<impl IntoResponse> {
-    let store = app.store();
-    let customer = store
+    let customer = app
+        .store()
         .customer(req.customer_id)
         .await?
         .ok_or_else(|| ApiError::unprocessable(format!("customer_id {} does not exist", req.customer_id)))?;
+    let now = app.now();
+    let case = prepare_case(&app, &actor, req, &customer, now).await?.open(&app).await?;
+    let location = format!("/api/v1/cases/{}", case.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
+}
+
+/// A case checked and ready to store, with what storing it needs.
+pub(crate) struct PreparedCase {
+    case: Case,
+    events: Vec<redress_core::timeline::NewEvent>,
+    reward: Option<redress_core::terms::Reward>,
+    settings: redress_core::settings::OrgSettings,
+}
+
+impl PreparedCase {
+    /// Stores the case with its first timeline events (and any fast-report reward).
+    pub(crate) async fn open(self, app: &AppState) -> ApiResult<Case> {
+        let opening = Outcome { events: self.events, ..Default::default() };
+        Ok(app.store().create_case(self.case, opening, self.reward, &self.settings).await?)
+    }
+}
+
+/// Checks a request to open a case for `customer` as `actor` and decides
+/// everything about it (owner, targets, due times, reward) without storing
+/// anything. `req.customer_id` is not looked up: `customer` is the one.
+pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, customer: &Customer, now: Timestamp) -> ApiResult<PreparedCase> {
+    let store = app.store();
     let settings = store.settings().await?;
     let area = match req.service_area_id {
         Some(id) => Some(store.service_area(id).await?.ok_or_else(|| ApiError::unprocessable(format!("service_area_id {id} does not exist")))?),
@@ -65,7 +93,7 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
         Some(_) if actor.role == Role::Partner => return Err(ApiError::forbidden("a partner account cannot choose the owner of a case")),
         Some(id) => store.user(id).await?.ok_or_else(|| ApiError::unprocessable(format!("owner_id {id} does not exist")))?,
         None if actor.role.is_staff() => actor.clone(),
-        None => intake_owner(&app, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id).await?,
+        None => intake_owner(app, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id).await?,
     };
     let targets = settings.targets_for(area.as_ref(), req.severity);
     let input = NewCase {
@@ -79,12 +107,9 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
         occurred_at: req.occurred_at,
         reported_at: req.reported_at,
     };
-    let now = app.now();
-    let (case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
+    let (case, events) = Case::open(input, customer, actor, &owner, &settings, targets, now)?;
     let reward = settings.fast_report_reward(case.identification_lag());
-    let case = store.create_case(case, Outcome { events, ..Default::default() }, reward, &settings).await?;
-    let location = format!("/api/v1/cases/{}", case.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
+    Ok(PreparedCase { case, events, reward, settings })
 }
 
 /// The owner of a case a partner submits: the first active staff member among

@@ -32,18 +32,24 @@ pub struct CreateCustomer {
     responses((status = 201, body = Customer)))]
 pub async fn create_customer(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateCustomer>) -> ApiResult<(StatusCode, Json<Customer>)> {
     actor.staff()?;
+    let customer = new_customer(&app, req).await?;
+    Ok((StatusCode::CREATED, Json(app.store().create_customer(customer, app.now()).await?)))
+}
+
+/// A customer as requested, checked: name, e-mail, phone and zone (the
+/// organisation's when none is given).
+pub(crate) async fn new_customer(app: &AppState, req: CreateCustomer) -> ApiResult<NewCustomer> {
     let timezone = match req.timezone {
         Some(tz) => parse_time_zone(&tz)?,
         None => app.store().settings().await?.timezone,
     };
-    let customer = NewCustomer {
+    Ok(NewCustomer {
         name: required_text("name", &req.name, 200)?,
         email: parse_email(req.email.as_deref())?,
         phone: optional_text("phone", req.phone.as_deref(), 50)?,
         timezone,
         client_manager_id: req.client_manager_id,
-    };
-    Ok((StatusCode::CREATED, Json(app.store().create_customer(customer, app.now()).await?)))
+    })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -1,7 +1,7 @@
 //! The v1 JSON API, one file per resource, every handler described for OpenAPI.
 
-mod cases;
-mod customers;
+pub(crate) mod cases;
+pub(crate) mod customers;
 mod directory;
 mod inbound;
 mod jobs;

@@ -4,6 +4,7 @@
 
 mod case;
 mod home;
+mod new_case;
 mod session;
 mod steps;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(home::home))
         .route("/console/login", get(session::login_page).post(session::login))
         .route("/console/logout", post(session::logout))
+        .route("/console/cases/new", get(new_case::new_case_page).post(new_case::create))
         .route("/console/cases/{id}", get(case::case_page))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
 }

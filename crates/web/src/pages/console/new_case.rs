@@ -1,0 +1,153 @@
+//! Logging a complaint from the console (a phone call, a social-media post,
+//! a retailer's report): the customer found by e-mail or created on the
+//! spot, then the case opened exactly as the API opens one. Nothing is
+//! stored unless both the customer and the case are acceptable.
+
+use super::Staff;
+use crate::api::cases::{prepare_case, CreateCase};
+use crate::api::customers::{new_customer, CreateCustomer};
+use crate::error::ApiError;
+use crate::extract::from_form;
+use crate::pages::format::{local_input, when, zone};
+use crate::pages::forms::{csrf_ok, FormFields};
+use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use redress_core::customer::Customer;
+use redress_core::user::User;
+use redress_core::CustomerId;
+use serde_json::{Map, Value};
+
+pub struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/new_case.html")]
+struct NewCasePage {
+    frame: Frame,
+    areas: Vec<Choice>,
+    staff: Vec<Choice>,
+    me: String,
+    timezone: String,
+    now_local: String,
+    error: Option<String>,
+    kept: FormFields,
+}
+
+impl NewCasePage {
+    fn kept(&self, field: &str) -> &str {
+        self.kept.get(field).unwrap_or_default()
+    }
+
+    fn chosen(&self, field: &str, value: &str) -> bool {
+        self.kept(field) == value
+    }
+}
+
+async fn form_page(app: &AppState, frame: Frame, user: &User, status: StatusCode, error: Option<String>, kept: FormFields) -> PageResult {
+    let store = app.store();
+    let settings = store.settings().await?;
+    let areas = store.service_areas().await?.into_iter().map(|a| Choice { value: a.id.to_string(), label: a.name }).collect();
+    let mut staff: Vec<Choice> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.role.is_staff())
+        .map(|u| Choice { value: u.id.to_string(), label: format!("{} ({})", u.name, u.role.as_str()) })
+        .collect();
+    staff.sort_by(|a, b| a.label.cmp(&b.label));
+    let page = NewCasePage {
+        frame: frame.signed_in(user),
+        areas,
+        staff,
+        me: user.id.to_string(),
+        now_local: local_input(app.now(), &zone(&settings)),
+        timezone: settings.timezone,
+        error,
+        kept,
+    };
+    Ok(page.frame.page(status, &page))
+}
+
+pub async fn new_case_page(State(app): State<AppState>, Staff(user): Staff, frame: Frame) -> PageResult {
+    form_page(&app, frame, &user, StatusCode::OK, None, FormFields(Vec::new())).await
+}
+
+/// The form's fields that start with `prefix`, without it, as JSON: empty
+/// ones left out, local times read in the organisation's zone.
+fn fields(form: &FormFields, prefix: &str, tz: &jiff::tz::TimeZone) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, value) in &form.0 {
+        let (Some(name), v) = (name.strip_prefix(prefix), value.trim()) else { continue };
+        if v.is_empty() {
+            continue;
+        }
+        let json = match name {
+            "significant" => Value::Bool(true),
+            "service_area_id" | "owner_id" => v.parse::<i64>().map_or_else(|_| Value::from(v), Value::from),
+            "occurred_at" | "reported_at" => v
+                .parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+                .map_or_else(|| Value::from(v), |z| Value::from(z.timestamp().to_string())),
+            _ => Value::from(v),
+        };
+        out.insert(name.to_string(), json);
+    }
+    out
+}
+
+pub async fn create(State(app): State<AppState>, Staff(user): Staff, headers: HeaderMap, frame: Frame, form: FormFields) -> PageResult {
+    if !csrf_ok(&headers, &form) {
+        return Ok(frame.expired_form("/console/cases/new"));
+    }
+    let tz = zone(&app.store().settings().await?);
+    match open(&app, &user, &form, &tz).await {
+        Ok((reference, id, due)) => Ok(redirect_with(&format!("/console/cases/{id}"), Flash::notice(format!("{reference} opened. First response due {due}.")))),
+        Err(e) if e.status.is_client_error() => form_page(&app, frame, &user, e.status, Some(e.detail), form).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Finds or checks the customer, checks the case, and only then stores
+/// them: the customer (when new) and the case.
+async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::TimeZone) -> Result<(String, i64, String), ApiError> {
+    let store = app.store();
+    let now = app.now();
+    let email = form.text("customer.email");
+    let existing = if email.is_empty() { None } else { store.customer_by_email(&email).await? };
+    let (customer, new) = match existing {
+        Some(c) => (c, None),
+        None => {
+            let req: CreateCustomer = from_form(Value::Object(fields(form, "customer.", tz)))?;
+            let n = new_customer(app, req).await?;
+            let placeholder = Customer {
+                id: CustomerId(0),
+                name: n.name.clone(),
+                email: n.email.clone(),
+                phone: n.phone.clone(),
+                timezone: n.timezone.clone(),
+                client_manager_id: n.client_manager_id,
+                created_at: now,
+            };
+            (placeholder, Some(n))
+        }
+    };
+    let case_json = |customer: CustomerId| {
+        let mut c = fields(form, "case.", tz);
+        c.insert("customer_id".into(), Value::from(customer.0));
+        Value::Object(c)
+    };
+    let req: CreateCase = from_form(case_json(customer.id))?;
+    let mut prepared = prepare_case(app, user, req, &customer, now).await?;
+    if let Some(n) = new {
+        let customer = store.create_customer(n, now).await?;
+        prepared = prepare_case(app, user, from_form(case_json(customer.id))?, &customer, now).await?;
+    }
+    let case = prepared.open(app).await?;
+    Ok((case.reference.clone(), case.id.0, when(case.first_response_due_at, tz)))
+}
