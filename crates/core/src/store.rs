@@ -178,8 +178,11 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()>;
     /// Stores a console session by the digest of its cookie token.
     async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()>;
-    /// The signed-in user of an unexpired session.
-    async fn user_by_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>>;
+    /// The signed-in user of a session that has not expired and has been
+    /// used since `idle_since`, with when it was last used.
+    async fn user_by_session(&self, token_sha256: &str, now: Timestamp, idle_since: Timestamp) -> StoreResult<Option<(User, Timestamp)>>;
+    /// Records that a session was used at `now`.
+    async fn touch_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<()>;
     async fn delete_session(&self, token_sha256: &str) -> StoreResult<()>;
 
     /// Creates a customer; `client_manager_id` must exist.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::forms::{client, csrf, post_form, set_cookie};
+use common::forms::{client, csrf, post_form, set_cookie, Browser};
 use common::{invite, world, Backend};
 use reqwest::{header, StatusCode};
 use serde_json::json;
@@ -13,6 +13,7 @@ both_backends!(
     survey_form_keeps_answers_when_refused,
     report_link_is_private_and_escaped,
     console_sessions,
+    sessions_end_when_idle_rotate_and_return_you_where_you_were,
     pages_carry_security_headers
 );
 
@@ -164,4 +165,43 @@ async fn pages_carry_security_headers(b: Backend) {
     assert_eq!(status, StatusCode::OK);
     let resp = client().get(format!("{}/api/v1/cases", app.base)).send().await.unwrap();
     assert_eq!(resp.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "the API too");
+}
+
+async fn sessions_end_when_idle_rotate_and_return_you_where_you_were(b: Backend) {
+    let app = common::spawn(b).await;
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Sue", "email": "sue@example.com", "role": "agent", "password": "correct horse battery" })).await;
+    // Signed out: to the sign-in page, remembering where to.
+    let resp = client().get(format!("{}/console/cases/new", app.base)).send().await.unwrap();
+    assert_eq!(resp.headers()[header::LOCATION], "/console/login?next=%2Fconsole%2Fcases%2Fnew");
+    let (status, html) = Browser::anonymous(&app).get("/console/login?next=%2Fconsole%2Fcases%2Fnew").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"name="next" value="/console/cases/new""#), "{html}");
+    let (cookie, token) = csrf(&app, "/console/login").await;
+    let form = [("csrf", token.as_str()), ("email", "sue@example.com"), ("password", "correct horse battery"), ("next", "/console/cases/new")];
+    let resp = post_form(&app, "/console/login", &cookie, &form).await;
+    assert_eq!(resp.headers()[header::LOCATION], "/console/cases/new");
+    for elsewhere in ["//evil.example/console", "https://evil.example", "/console/../reports/x\\y", "/survey"] {
+        let form = [("csrf", token.as_str()), ("email", "sue@example.com"), ("password", "correct horse battery"), ("next", elsewhere)];
+        let resp = post_form(&app, "/console/login", &cookie, &form).await;
+        let to = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+        assert!(to == "/console" || to == elsewhere && elsewhere.starts_with("/console/"), "{elsewhere} led to {to}");
+    }
+
+    // Signing in again from the same browser ends the session it held.
+    let first = Browser::sign_in(&app, "sue@example.com", "correct horse battery").await;
+    let old = first.cookie();
+    let resp = client().post(format!("{}/console/login", app.base)).header(header::COOKIE, &old)
+        .form(&[("csrf", first.csrf.as_str()), ("email", "sue@example.com"), ("password", "correct horse battery")]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = client().get(format!("{}/console", app.base)).header(header::COOKIE, &old).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the old session no longer works");
+
+    // Use keeps a session alive; two idle hours end it.
+    let sue = Browser::sign_in(&app, "sue@example.com", "correct horse battery").await;
+    for _ in 0..3 {
+        app.clock.advance(jiff::SignedDuration::from_mins(90));
+        assert_eq!(sue.get("/console").await.0, StatusCode::OK, "used within the idle limit");
+    }
+    app.clock.advance(jiff::SignedDuration::from_mins(121));
+    assert_eq!(sue.get("/console").await.0, StatusCode::SEE_OTHER, "idle too long");
 }

@@ -165,6 +165,11 @@ pub(super) async fn insert_session(c: &mut Conn, token_sha256: String, user: Use
     Ok(())
 }
 
+pub(super) async fn touch_session(c: &mut Conn, token_sha256: String, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_sha256 = $1").bind(token_sha256).bind(micros(now)).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
 pub(super) async fn delete_session(c: &mut Conn, token_sha256: String) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1").bind(token_sha256).execute(&mut *c).await.map_err(db_error)?;
     Ok(())
@@ -205,10 +210,16 @@ pub(super) async fn user_for_login(pool: &Pool, email: &str) -> StoreResult<Opti
     row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8))).transpose()
 }
 
-pub(super) async fn user_by_session(pool: &Pool, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>> {
-    let sql = format!("SELECT {} FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_sha256 = $1 AND s.expires_at > $2", user_cols_of_u());
-    let row: Option<UserRow> = sqlx::query_as(&sql).bind(token_sha256).bind(micros(now)).fetch_optional(pool).await.map_err(db_error)?;
-    row.map(user_from).transpose()
+#[allow(clippy::type_complexity)] // one row: the user's columns and when the session was last used
+pub(super) async fn user_by_session(pool: &Pool, token_sha256: &str, now: Timestamp, idle_since: Timestamp) -> StoreResult<Option<(User, Timestamp)>> {
+    let sql = format!(
+        "SELECT {}, COALESCE(s.last_seen_at, s.created_at) FROM users u JOIN sessions s ON s.user_id = u.id \
+         WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND COALESCE(s.last_seen_at, s.created_at) > $3",
+        user_cols_of_u()
+    );
+    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i64)> =
+        sqlx::query_as(&sql).bind(token_sha256).bind(micros(now)).bind(micros(idle_since)).fetch_optional(pool).await.map_err(db_error)?;
+    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, ts(r.8)?))).transpose()
 }
 
 pub(super) async fn customer_by_email(pool: &Pool, email: &str) -> StoreResult<Option<Customer>> {

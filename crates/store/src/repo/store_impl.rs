@@ -86,8 +86,13 @@ impl Store for This {
         self.write(move |c| Box::pin(people::insert_session(c, token_sha256, user, expires_at, now))).await
     }
 
-    async fn user_by_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<Option<User>> {
-        people::user_by_session(&self.reads, token_sha256, now).await
+    async fn user_by_session(&self, token_sha256: &str, now: Timestamp, idle_since: Timestamp) -> StoreResult<Option<(User, Timestamp)>> {
+        people::user_by_session(&self.reads, token_sha256, now, idle_since).await
+    }
+
+    async fn touch_session(&self, token_sha256: &str, now: Timestamp) -> StoreResult<()> {
+        let digest = token_sha256.to_string();
+        self.write(move |c| Box::pin(people::touch_session(c, digest, now))).await
     }
 
     async fn delete_session(&self, token_sha256: &str) -> StoreResult<()> {

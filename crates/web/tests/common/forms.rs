@@ -61,6 +61,11 @@ impl Browser {
         Browser { base: app.base.clone(), csrf, cookies: std::sync::Mutex::new(jar) }
     }
 
+    /// A browser with no cookies yet.
+    pub fn anonymous(app: &TestApp) -> Browser {
+        Browser { base: app.base.clone(), csrf: String::new(), cookies: Default::default() }
+    }
+
     pub fn cookie(&self) -> String {
         self.cookies.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }

@@ -15,6 +15,7 @@ use crate::pages::frame::{redirect_with, Flash, PageError};
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,18 +33,28 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}/{step}", post(steps::post_step))
 }
 
-/// A signed-in staff member; anyone else is sent to the sign-in page.
+/// A signed-in staff member; anyone else is sent to the sign-in page, and
+/// from there back to the page they asked for.
 pub struct Staff(pub User);
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
-        let to_login = || Redirect::to("/console/login").into_response();
-        let token = cookie(&parts.headers, session::SESSION_COOKIE).ok_or_else(to_login)?;
-        match app.store().user_by_session(&digest(&token), app.now()).await {
-            Ok(Some(u)) if u.active && u.role.is_staff() => Ok(Staff(u)),
-            Ok(_) => Err(redirect_with("/console/login", Flash::alert("Your session has ended. Please sign in again."))),
+        let login = match parts.uri.path_and_query().filter(|_| parts.method == Method::GET) {
+            Some(pq) if pq.as_str() != "/console" => format!("/console/login?{}", serde_urlencoded::to_string([("next", pq.as_str())]).unwrap_or_default()),
+            _ => "/console/login".to_string(),
+        };
+        let Some(token) = cookie(&parts.headers, session::SESSION_COOKIE) else { return Err(Redirect::to(&login).into_response()) };
+        let (digest, now) = (digest(&token), app.now());
+        match app.store().user_by_session(&digest, now, now - session::IDLE).await {
+            Ok(Some((u, seen))) if u.active && u.role.is_staff() => {
+                if now.duration_since(seen) > session::TOUCH_AFTER {
+                    app.store().touch_session(&digest, now).await.map_err(|e| PageError(ApiError::from(e)).into_response())?;
+                }
+                Ok(Staff(u))
+            }
+            Ok(_) => Err(redirect_with(&login, Flash::alert("Your session has ended. Please sign in again."))),
             Err(e) => Err(PageError(ApiError::from(e)).into_response()),
         }
     }

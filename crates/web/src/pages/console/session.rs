@@ -8,24 +8,37 @@ use crate::pages::forms::{cookie, csrf_ok, random_hex, FormFields};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
 pub(super) const SESSION_COOKIE: &str = "redress_session";
+/// A session ends this long after signing in, however busy.
 const SESSION_HOURS: i64 = 12;
+/// A session unused for this long ends.
+pub(super) const IDLE: jiff::SignedDuration = jiff::SignedDuration::from_hours(2);
+/// How stale a session's last use may get before it is written again.
+pub(super) const TOUCH_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+/// Where to go after signing in: a console page, never another site.
+fn next_page(next: Option<&str>) -> &str {
+    next.filter(|n| n.starts_with("/console") && !n.starts_with("/console/login") && !n.contains("//") && !n.contains('\\')).unwrap_or("/console")
+}
 
 #[derive(Template)]
 #[template(path = "console/login.html")]
 struct LoginPage<'a> {
     frame: &'a Frame,
     email: String,
+    next: String,
     error: Option<String>,
 }
 
-pub async fn login_page(frame: Frame) -> Response {
-    frame.page(StatusCode::OK, &LoginPage { frame: &frame, email: String::new(), error: None })
+pub async fn login_page(frame: Frame, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = query.and_then(|q| serde_urlencoded::from_str(&q).ok()).unwrap_or_default();
+    let next = next_page(pairs.iter().find(|(k, _)| k == "next").map(|(_, v)| v.as_str())).to_string();
+    frame.page(StatusCode::OK, &LoginPage { frame: &frame, email: String::new(), next, error: None })
 }
 
 pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, frame: Frame, form: FormFields) -> PageResult {
@@ -33,7 +46,8 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
         return Ok(frame.expired_form("/console/login"));
     }
     let email = form.text("email");
-    let again = |status, error: String| frame.page(status, &LoginPage { frame: &frame, email: email.clone(), error: Some(error) });
+    let next = next_page(form.get("next")).to_string();
+    let again = |status, error: String| frame.page(status, &LoginPage { frame: &frame, email: email.clone(), next: next.clone(), error: Some(error) });
     if let Err(wait) = app.logins().check(peer.ip()) {
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, format!("Too many failed sign-ins. Try again in {wait} seconds.")));
     }
@@ -51,13 +65,17 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
         app.logins().fail(peer.ip());
         return Ok(again(StatusCode::UNAUTHORIZED, "The e-mail or password is wrong.".into()));
     }
+    // Signing in rotates the session: the one this browser held ends.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        app.store().delete_session(&digest(&old)).await?;
+    }
     let token = random_hex(32).ok_or_else(ApiError::internal)?;
     let now = app.now();
     let expires = now + jiff::SignedDuration::from_hours(SESSION_HOURS);
     app.store().create_session(digest(&token), user.id, expires, now).await?;
     let secure = if app.config().public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600);
-    let mut resp = Redirect::to("/console").into_response();
+    let mut resp = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
