@@ -92,6 +92,11 @@ async fn the_loop_runs_through_the_case_page(b: Backend) {
 
     let (_, html) = colleague.get(&page).await;
     assert!(html.contains(r#"id="form-follow-up""#));
+    for form in ["form-transfer", "form-close", "form-preventive", "form-deviations", "form-reports", "form-actions"] {
+        assert!(!html.contains(&format!(r#"id="{form}""#)), "a colleague who does not steer the case is not offered {form}");
+    }
+    let resp = colleague.post(&format!("{page}/transfer"), &[("to_user_id", "1"), ("reason", "mine now")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "nor may forge it");
     step(&colleague, case, "follow-up", &[("outcome", "resolved"), ("satisfaction", "5"), ("preventive_confirmed", "on"), ("notes", "Happy")]).await;
     step(&agent, case, "close", &[("note", "All done")]).await;
 

@@ -81,12 +81,17 @@ impl Case {
         )])
     }
 
+    /// Whether `actor` may record preventive action: the owner, the
+    /// preventive-action owner or a supervisor.
+    pub fn may_record_preventive(&self, actor: &User) -> bool {
+        actor.role.is_staff() && (self.steers(actor) || self.preventive.as_ref().is_some_and(|p| p.owner_id == actor.id))
+    }
+
     /// Records root cause, preventive action, owner and problem link. The
     /// owner, the preventive owner or a supervisor may write it.
     pub fn record_preventive(&mut self, actor: &User, input: PreventiveInput, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
         Self::require_staff(actor)?;
-        let is_preventive_owner = self.preventive.as_ref().is_some_and(|p| p.owner_id == actor.id);
-        if !self.steers(actor) && !is_preventive_owner {
+        if !self.may_record_preventive(actor) {
             return Err(DomainError::forbidden(format!(
                 "only the case owner (user {}), the preventive-action owner or a manager, senior or admin may record preventive action",
                 self.owner_id

@@ -11,6 +11,7 @@ use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+pub mod chromium;
 pub mod forms;
 
 #[derive(Clone, Copy, Debug)]

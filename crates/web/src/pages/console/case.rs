@@ -103,6 +103,7 @@ struct CasePage {
     can_approve: bool,
     approve_refusal: Option<String>,
     can_follow_up: bool,
+    can_prevent: bool,
     report_needed: bool,
     staff: Vec<Choice>,
     problems: Vec<Choice>,
@@ -136,7 +137,8 @@ impl CasePage {
             "approvals" => self.can_approve,
             "actions" => self.can_steer && self.pending.is_none(),
             "follow-up" => self.can_follow_up,
-            "reports" => self.report_needed || self.can_steer,
+            "reports" => self.can_steer,
+            "preventive" => self.can_prevent,
             "deviations" => self.can_steer && !self.waivable.is_empty(),
             "transfer" | "close" => self.can_steer,
             _ => true,
@@ -177,7 +179,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
     };
     let pending = case.pending_action().map(|a| action_row(a, &settings, &name));
     let approve_refusal = case.pending_action().and_then(|a| mandate::check_approver(viewer, a.proposed_by, a.remedy_value).err()).map(|e| e.to_string());
-    let waivable = case.missing_steps().into_iter().map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
+    let problems: Vec<Choice> = store.problems().await?.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.title }).collect();
+    let problem_title = |id: redress_core::ProblemId| problems.iter().find(|p| p.value == id.to_string()).map_or_else(|| format!("problem {id}"), |p| p.label.clone());
+    // Waiving the follow-up takes a supervisor; other steps, whoever steers.
+    let waivable = case.missing_steps().into_iter().filter(|s| *s != Step::FollowUp || viewer.role.supervises()).map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
     let status = failed.as_ref().map_or(StatusCode::OK, |f| f.status);
     let page = CasePage {
         id,
@@ -216,7 +221,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
                 let mut rows = vec![("Owner", name(p.owner_id))];
                 rows.extend(p.root_cause.clone().map(|r| ("Root cause", r)));
                 rows.extend(p.action.clone().map(|a| ("Preventive action", a)));
-                rows.extend(p.problem_id.map(|p| ("Problem", format!("problem {p}"))));
+                rows.extend(p.problem_id.map(|p| ("Problem", problem_title(p))));
                 rows
             })
             .unwrap_or_default(),
@@ -229,9 +234,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         can_approve: case.pending_action().is_some() && approve_refusal.is_none(),
         approve_refusal,
         can_follow_up: !case.is_closed() && case.check_follow_up_by(viewer).is_ok(),
+        can_prevent: case.may_record_preventive(viewer),
         report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
         staff: staff_choices(&users),
-        problems: store.problems().await?.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.title }).collect(),
+        problems,
         waivable,
         frame,
         failed,
