@@ -173,6 +173,12 @@ pub trait Store: Send + Sync + 'static {
     /// Stores an API token's SHA-256 digest (never the token).
     async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64>;
     async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
+    /// Changes an account; a new `manager_id` must name another existing
+    /// account, an e-mail must be free. Deactivating ends its console sessions.
+    async fn update_user(&self, id: UserId, change: crate::user::UserChange) -> StoreResult<User>;
+    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<crate::user::ApiToken>>;
+    /// Revokes one of the user's tokens; `false` when it has no such token.
+    async fn revoke_token(&self, user: UserId, token_id: i64) -> StoreResult<bool>;
     /// The account with this e-mail (any case) and its password hash, if any.
     async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>>;
     async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()>;

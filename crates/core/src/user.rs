@@ -66,6 +66,28 @@ pub struct User {
     pub created_at: Timestamp,
 }
 
+/// A validated change to an account: each field given replaces the current
+/// value (`Some(None)` clears an optional one).
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub mandate: Option<Money>,
+    pub manager_id: Option<Option<UserId>>,
+    /// `false` deactivates: the account can no longer sign in or use its tokens.
+    pub active: Option<bool>,
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub label: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
 /// A validated request to create an account.
 #[derive(Clone, Debug)]
 pub struct NewUser {

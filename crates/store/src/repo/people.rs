@@ -5,7 +5,7 @@ use super::*;
 use redress_core::customer::{Customer, NewCustomer};
 use redress_core::store::RewardEntry;
 use redress_core::terms::Reward;
-use redress_core::user::{NewUser, Role, User};
+use redress_core::user::{ApiToken, NewUser, Role, User, UserChange};
 use redress_core::{Money, ResponseId};
 
 pub(super) const USER_COLS: &str = "id, name, email, role, mandate_minor, manager_id, active, created_at";
@@ -129,6 +129,66 @@ pub(super) async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward
     Ok(())
 }
 
+/// Applies `change` to account `id`, checking what the database knows.
+pub(super) async fn update_user(c: &mut Conn, id: UserId, change: UserChange) -> StoreResult<User> {
+    let mut user = load_user(c, id).await?.ok_or_else(|| DomainError::not_found(format!("user {id} does not exist")))?;
+    if let Some(Some(m)) = change.manager_id {
+        if m == id {
+            return Err(DomainError::invalid("manager_id cannot be the user themself").into());
+        }
+        require_user(c, "manager_id", m).await?;
+    }
+    if let Some(Some(email)) = &change.email {
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1) AND id <> $2")
+            .bind(email)
+            .bind(id.0)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?;
+        if taken.is_some() {
+            return Err(DomainError::conflict(format!("a user with email {email} already exists")).into());
+        }
+    }
+    if let Some(v) = change.name {
+        user.name = v;
+    }
+    if let Some(v) = change.email {
+        user.email = v;
+    }
+    if let Some(v) = change.role {
+        user.role = v;
+    }
+    if let Some(v) = change.mandate {
+        user.mandate = v;
+    }
+    if let Some(v) = change.manager_id {
+        user.manager_id = v;
+    }
+    if let Some(v) = change.active {
+        user.active = v;
+    }
+    sqlx::query("UPDATE users SET name = $2, email = $3, role = $4, mandate_minor = $5, manager_id = $6, active = $7 WHERE id = $1")
+        .bind(id.0)
+        .bind(&user.name)
+        .bind(&user.email)
+        .bind(user.role.as_str())
+        .bind(user.mandate.minor())
+        .bind(user.manager_id.map(|m| m.0))
+        .bind(user.active)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    if !user.active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *c).await.map_err(db_error)?;
+    }
+    Ok(user)
+}
+
+pub(super) async fn revoke_token(c: &mut Conn, user: UserId, token_id: i64) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2").bind(token_id).bind(user.0).execute(&mut *c).await.map_err(db_error)?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Stores an API token's digest for an existing user.
 pub(super) async fn insert_token(c: &mut Conn, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64> {
     require_user(c, "user", user).await?;
@@ -188,6 +248,12 @@ pub(super) async fn first_active_with_role(c: &mut Conn, roles: &[Role]) -> Stor
 /// `USER_COLS` qualified with the alias `u`, for joins.
 fn user_cols_of_u() -> String {
     USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) async fn api_tokens(pool: &Pool, user: UserId) -> StoreResult<Vec<ApiToken>> {
+    let rows: Vec<(i64, Option<String>, i64)> =
+        sqlx::query_as("SELECT id, label, created_at FROM api_tokens WHERE user_id = $1 ORDER BY id").bind(user.0).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(|(id, label, at)| Ok(ApiToken { id, label, created_at: ts(at)? })).collect()
 }
 
 pub(super) async fn users(pool: &Pool) -> StoreResult<Vec<User>> {

@@ -16,7 +16,7 @@ use redress_core::store::{
 };
 use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
 use redress_core::terms::Reward;
-use redress_core::user::{NewUser, User};
+use redress_core::user::{ApiToken, NewUser, User, UserChange};
 use redress_core::webhook::{NewWebhook, Webhook, WebhookDelivery};
 use redress_core::{NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId};
 
@@ -72,6 +72,18 @@ impl Store for This {
 
     async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
         people::user_by_token(&self.reads, token_sha256).await
+    }
+
+    async fn update_user(&self, id: UserId, change: UserChange) -> StoreResult<User> {
+        self.write(move |c| Box::pin(people::update_user(c, id, change))).await
+    }
+
+    async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
+        people::api_tokens(&self.reads, user).await
+    }
+
+    async fn revoke_token(&self, user: UserId, token_id: i64) -> StoreResult<bool> {
+        self.write(move |c| Box::pin(people::revoke_token(c, user, token_id))).await
     }
 
     async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>> {

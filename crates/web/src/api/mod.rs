@@ -13,7 +13,7 @@ pub(crate) mod responses;
 mod service_areas;
 mod settings;
 mod surveys;
-mod users;
+pub(crate) mod users;
 mod views;
 mod webhooks;
 
@@ -70,8 +70,9 @@ impl Modify for Conventions {
 fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::create_user, users::list_users))
-        .routes(routes!(users::get_user))
-        .routes(routes!(users::create_token))
+        .routes(routes!(users::get_user, users::patch_user))
+        .routes(routes!(users::create_token, users::list_tokens))
+        .routes(routes!(users::revoke_token))
         .routes(routes!(users::set_password))
         .routes(routes!(users::me))
         .routes(routes!(customers::create_customer, customers::list_customers))

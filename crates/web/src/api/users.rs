@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use redress_core::user::{parse_email, required_text, NewUser, Role, User};
+use redress_core::user::{parse_email, required_text, ApiToken, NewUser, Role, User, UserChange};
 use redress_core::{Money, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -127,4 +127,92 @@ pub async fn set_password(State(app): State<AppState>, actor: Actor, ApiPath(id)
     let hash = hash_password(req.password).await?;
     app.store().set_password(UserId(id), hash).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A field that may be sent as `null` to clear it: absent is `None`,
+/// `null` is `Some(None)`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    name: Option<String>,
+    /// `null` removes the address (and with it console sign-in).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    role: Option<Role>,
+    mandate: Option<Money>,
+    /// `null` removes the manager.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    manager_id: Option<Option<UserId>>,
+    /// `false` deactivates the account: no sign-in, no tokens, no new cases.
+    active: Option<bool>,
+}
+
+/// Changes an account (admin only). An admin cannot change their own role or
+/// deactivate themselves, so an organisation always keeps an admin.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "directory", params(("id" = i64, Path)), request_body = PatchUser,
+    responses((status = 200, body = User)))]
+pub async fn patch_user(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PatchUser>) -> ApiResult<Json<User>> {
+    let admin = actor.admin()?;
+    Ok(Json(change_user(&app, &admin, UserId(id), req).await?))
+}
+
+/// Checks and applies a change to an account on behalf of `admin`.
+pub(crate) async fn change_user(app: &AppState, admin: &User, id: UserId, req: PatchUser) -> ApiResult<User> {
+    if admin.id == id && (req.role.is_some_and(|r| r != Role::Admin) || req.active == Some(false)) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "you cannot demote or deactivate your own account; ask another admin"));
+    }
+    let change = UserChange {
+        name: req.name.as_deref().map(|n| required_text("name", n, 200)).transpose()?,
+        email: match req.email {
+            Some(e) => Some(parse_email(e.as_deref())?),
+            None => None,
+        },
+        role: req.role,
+        mandate: req.mandate,
+        manager_id: req.manager_id,
+        active: req.active,
+    };
+    let user = app.store().update_user(id, change).await?;
+    // Cached tokens carry the old account; changes take effect at once here
+    // and within the cache's ten seconds in other processes.
+    app.tokens().clear();
+    Ok(user)
+}
+
+/// Lists a user's API tokens, without the tokens themselves: an admin for
+/// anyone, a user for itself.
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "directory", params(("id" = i64, Path)), responses((status = 200, body = Vec<ApiToken>)))]
+pub async fn list_tokens(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<ApiToken>>> {
+    if actor.0.id != UserId(id) && actor.0.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may list another user's tokens"));
+    }
+    found(app.store().user(UserId(id)).await?, "user", id)?;
+    Ok(Json(app.store().api_tokens(UserId(id)).await?))
+}
+
+/// Revokes an API token: an admin for anyone, a user for itself.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/tokens/{token_id}", tag = "directory", params(("id" = i64, Path), ("token_id" = i64, Path)),
+    responses((status = 204)))]
+pub async fn revoke_token(State(app): State<AppState>, actor: Actor, ApiPath((id, token_id)): ApiPath<(i64, i64)>) -> ApiResult<StatusCode> {
+    if actor.0.id != UserId(id) && actor.0.role != Role::Admin {
+        return Err(ApiError::forbidden("only an admin may revoke another user's token"));
+    }
+    revoke(&app, UserId(id), token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a token at once in this process (other processes within the
+/// token cache's ten seconds).
+pub(crate) async fn revoke(app: &AppState, user: UserId, token_id: i64) -> ApiResult<()> {
+    if !app.store().revoke_token(user, token_id).await? {
+        return Err(ApiError::not_found(format!("user {} has no token {token_id}", user.0)));
+    }
+    app.tokens().clear();
+    Ok(())
 }

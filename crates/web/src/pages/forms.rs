@@ -13,7 +13,62 @@ pub const CSRF_COOKIE: &str = "redress_csrf";
 /// An urlencoded form as ordered name/value pairs, within the body limit.
 pub struct FormFields(pub Vec<(String, String)>);
 
+/// How a form's fields become the JSON request they stand for. Fields not
+/// named here are strings; empty fields are left out; `csrf` never goes.
+#[derive(Default)]
+pub struct Shape<'a> {
+    /// Only fields starting with this, which it is stripped from.
+    pub prefix: &'a str,
+    /// Whole numbers (ids, scores).
+    pub numbers: &'a [&'a str],
+    /// Tick boxes: present means `true`.
+    pub ticks: &'a [&'a str],
+    /// `true` or `false` chosen from a list.
+    pub booleans: &'a [&'a str],
+    /// One item a line, as a list.
+    pub lines: &'a [&'a str],
+    /// `datetime-local` values, read in the organisation's zone.
+    pub local_times: &'a [&'a str],
+    /// Choices whose value `none` means `null` (clear it).
+    pub nullable: &'a [&'a str],
+}
+
 impl FormFields {
+    /// The JSON request this form stands for, shaped by `shape`. A value
+    /// that does not read as its kind is passed on as typed, so the refusal
+    /// names the field.
+    pub fn to_json(&self, shape: &Shape, tz: &jiff::tz::TimeZone) -> serde_json::Value {
+        use serde_json::Value;
+        let mut out = serde_json::Map::new();
+        for (name, value) in &self.0 {
+            let (Some(name), v) = (name.strip_prefix(shape.prefix), value.trim()) else { continue };
+            if name == "csrf" || v.is_empty() {
+                continue;
+            }
+            let is = |list: &[&str]| list.contains(&name);
+            let json = if is(shape.nullable) && v == "none" {
+                Value::Null
+            } else if is(shape.numbers) || is(shape.nullable) {
+                v.parse::<i64>().map_or_else(|_| Value::from(v), Value::from)
+            } else if is(shape.ticks) {
+                Value::Bool(true)
+            } else if is(shape.booleans) {
+                v.parse::<bool>().map_or_else(|_| Value::from(v), Value::Bool)
+            } else if is(shape.lines) {
+                Value::from(v.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>())
+            } else if is(shape.local_times) {
+                v.parse::<jiff::civil::DateTime>()
+                    .ok()
+                    .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+                    .map_or_else(|| Value::from(v), |z| Value::from(z.timestamp().to_string()))
+            } else {
+                Value::from(v)
+            };
+            out.insert(name.to_string(), json);
+        }
+        Value::Object(out)
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
@@ -82,5 +137,45 @@ pub fn csrf_ok(headers: &HeaderMap, form: &FormFields) -> bool {
     match (cookie(headers, CSRF_COOKIE), form.get("csrf")) {
         (Some(c), Some(f)) => !c.is_empty() && c == f,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> FormFields {
+        FormFields(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn forms_read_as_the_api_request() {
+        let tz = jiff::tz::TimeZone::get("Europe/London").unwrap();
+        let f = form(&[
+            ("csrf", "abc"),
+            ("x.satisfaction", "4"),
+            ("x.confirmed", "on"),
+            ("x.active", "false"),
+            ("x.notes", "  "),
+            ("x.actions", "Retrain\n\n  Re-route \n"),
+            ("x.at", "2026-07-01T09:30"),
+            ("x.to_user_id", "x"),
+            ("x.manager_id", "none"),
+            ("y.other", "left out"),
+        ]);
+        let shape = Shape {
+            prefix: "x.",
+            numbers: &["satisfaction", "to_user_id"],
+            ticks: &["confirmed"],
+            booleans: &["active"],
+            lines: &["actions"],
+            local_times: &["at"],
+            nullable: &["manager_id"],
+        };
+        assert_eq!(
+            f.to_json(&shape, &tz),
+            serde_json::json!({ "satisfaction": 4, "confirmed": true, "active": false, "actions": ["Retrain", "Re-route"],
+                                "at": "2026-07-01T08:30:00Z", "to_user_id": "x", "manager_id": null })
+        );
     }
 }

@@ -9,7 +9,7 @@ use crate::api::customers::{new_customer, CreateCustomer};
 use crate::error::ApiError;
 use crate::extract::from_form;
 use crate::pages::format::{local_input, when, zone};
-use crate::pages::forms::{csrf_ok, FormFields};
+use crate::pages::forms::{csrf_ok, FormFields, Shape};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use redress_core::customer::Customer;
 use redress_core::user::User;
 use redress_core::CustomerId;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub struct Choice {
     value: String,
@@ -77,29 +77,17 @@ pub async fn new_case_page(State(app): State<AppState>, Staff(user): Staff, fram
     form_page(&app, frame, &user, StatusCode::OK, None, FormFields(Vec::new())).await
 }
 
-/// The form's fields that start with `prefix`, without it, as JSON: empty
-/// ones left out, local times read in the organisation's zone.
-fn fields(form: &FormFields, prefix: &str, tz: &jiff::tz::TimeZone) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, value) in &form.0 {
-        let (Some(name), v) = (name.strip_prefix(prefix), value.trim()) else { continue };
-        if v.is_empty() {
-            continue;
-        }
-        let json = match name {
-            "significant" => Value::Bool(true),
-            "service_area_id" | "owner_id" => v.parse::<i64>().map_or_else(|_| Value::from(v), Value::from),
-            "occurred_at" | "reported_at" => v
-                .parse::<jiff::civil::DateTime>()
-                .ok()
-                .and_then(|dt| dt.to_zoned(tz.clone()).ok())
-                .map_or_else(|| Value::from(v), |z| Value::from(z.timestamp().to_string())),
-            _ => Value::from(v),
-        };
-        out.insert(name.to_string(), json);
-    }
-    out
-}
+/// How the customer's and the case's fields read as JSON.
+const CUSTOMER: Shape = Shape { prefix: "customer.", numbers: &[], ticks: &[], booleans: &[], lines: &[], local_times: &[], nullable: &[] };
+const CASE: Shape = Shape {
+    prefix: "case.",
+    numbers: &["service_area_id", "owner_id"],
+    ticks: &["significant"],
+    booleans: &[],
+    lines: &[],
+    local_times: &["occurred_at", "reported_at"],
+    nullable: &[],
+};
 
 pub async fn create(State(app): State<AppState>, Staff(user): Staff, headers: HeaderMap, frame: Frame, form: FormFields) -> PageResult {
     if !csrf_ok(&headers, &form) {
@@ -123,7 +111,7 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
     let (customer, new) = match existing {
         Some(c) => (c, None),
         None => {
-            let req: CreateCustomer = from_form(Value::Object(fields(form, "customer.", tz)))?;
+            let req: CreateCustomer = from_form(form.to_json(&CUSTOMER, tz))?;
             let n = new_customer(app, req).await?;
             let placeholder = Customer {
                 id: CustomerId(0),
@@ -138,9 +126,9 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
         }
     };
     let case_json = |customer: CustomerId| {
-        let mut c = fields(form, "case.", tz);
-        c.insert("customer_id".into(), Value::from(customer.0));
-        Value::Object(c)
+        let mut c = form.to_json(&CASE, tz);
+        c["customer_id"] = Value::from(customer.0);
+        c
     };
     let req: CreateCase = from_form(case_json(customer.id))?;
     let mut prepared = prepare_case(app, user, req, &customer, now).await?;
