@@ -13,7 +13,8 @@ both_backends!(
     the_loop_runs_through_the_case_page,
     refusals_show_on_the_page_with_input_kept,
     queues_count_filter_sort_and_page,
-    a_complaint_is_logged_with_its_customer_or_not_at_all
+    a_complaint_is_logged_with_its_customer_or_not_at_all,
+    admins_manage_staff_and_others_may_not
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -163,7 +164,8 @@ fn tab_count(html: &str, queue: &str) -> Option<i64> {
 
 /// The case references a list page shows, in order.
 fn listed(html: &str) -> Vec<String> {
-    html.split(r#"<a href="/console/cases/"#).skip(1).filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_string)).collect()
+    let Some(at) = html.find(r#"id="cases""#) else { return Vec::new() };
+    html[at..].split(r#"<a href="/console/cases/"#).skip(1).filter_map(|s| s.split('>').nth(1)?.split('<').next().map(str::to_string)).collect()
 }
 
 async fn queues_count_filter_sort_and_page(b: Backend) {
@@ -292,4 +294,67 @@ async fn a_complaint_is_logged_with_its_customer_or_not_at_all(b: Backend) {
     assert_eq!(alice.post("/console/cases/new", &again).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(customers(&app).await, 1);
     assert_eq!(app.case_count().await, 2);
+}
+
+async fn admins_manage_staff_and_others_may_not(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (_, agent) = staff(&app, "Alice", "agent", "50", None).await;
+    let (admin_id, admin) = staff(&app, "Ada", "admin", "1000", None).await;
+    for path in ["/console/admin/staff", &format!("/console/admin/staff/{admin_id}")] {
+        let (status, html) = agent.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(html.contains("Only an admin"), "{html}");
+    }
+    assert_eq!(agent.post("/console/admin/staff", &[("name", "Mallory"), ("role", "admin")]).await.status(), StatusCode::FORBIDDEN);
+    assert!(!agent.get("/console").await.1.contains(r#"href="/console/admin/staff""#), "no Staff link for agents");
+    assert!(admin.get("/console").await.1.contains(r#"href="/console/admin/staff""#));
+
+    // A new colleague: refused with the reason and the input kept, then added.
+    let resp = admin.post("/console/admin/staff", &[("name", "Bob <Builder>"), ("email", "bob@example.com"), ("role", "agent"), ("mandate", "lots")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"id="error""#) && html.contains("mandate") && html.contains(&escaped("Bob <Builder>")), "{html}");
+    let resp = admin.post("/console/admin/staff", &[("name", "Bob"), ("email", "bob@example.com"), ("role", "agent"), ("mandate", "40"), ("password", PASSWORD)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let page = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let bob_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let bob = Browser::sign_in(&app, "bob@example.com", PASSWORD).await;
+    assert_eq!(bob.get("/console").await.0, StatusCode::OK);
+
+    // Promoted, given a manager and a mandate.
+    let resp = admin.post(&page, &[("name", "Bob Builder"), ("role", "manager"), ("mandate", "300"), ("manager_id", &admin_id.to_string()), ("active", "true")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, u) = app.get(&app.admin, &format!("/api/v1/users/{bob_id}")).await;
+    assert_eq!((u["role"].as_str(), u["mandate"].as_str(), u["manager_id"].as_i64()), (Some("manager"), Some("300.00"), Some(admin_id)));
+    assert!(admin.get(&page).await.1.contains("Bob Builder saved."));
+
+    // A token, shown once, that works until revoked.
+    let resp = admin.post(&format!("{page}/tokens"), &[("label", "till")]).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let html = resp.text().await.unwrap();
+    let token = html.split(r#"<code id="token">"#).nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert_eq!(app.get(&token, "/api/v1/me").await.1["name"], "Bob Builder");
+    assert!(!admin.get(&page).await.1.contains(&token), "never shown again");
+    let (_, tokens) = app.get(&app.admin, &format!("/api/v1/users/{bob_id}/tokens")).await;
+    let token_id = tokens[0]["id"].as_i64().unwrap();
+    assert_eq!(admin.post(&format!("{page}/tokens/{token_id}/revoke"), &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+
+    // A new password ends Bob's sessions; deactivating keeps him out.
+    let resp = admin.post(&format!("{page}/password"), &[("password", "short")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(admin.post(&format!("{page}/password"), &[("password", "another long password")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(bob.get("/console").await.0, StatusCode::SEE_OTHER);
+    let bob = Browser::sign_in(&app, "bob@example.com", "another long password").await;
+    assert_eq!(admin.post(&page, &[("name", "Bob Builder"), ("role", "manager"), ("mandate", "300"), ("manager_id", "none"), ("active", "false")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(bob.get("/console").await.0, StatusCode::SEE_OTHER, "deactivated: signed out");
+    let (_, u) = app.get(&app.admin, &format!("/api/v1/users/{bob_id}")).await;
+    assert_eq!((u["active"].as_bool(), u["manager_id"].is_null()), (Some(false), true));
+
+    // Nobody locks themselves out; nonsense addresses are plain 404 pages.
+    let resp = admin.post(&format!("/console/admin/staff/{admin_id}"), &[("name", "Ada"), ("role", "agent")]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(admin.get("/console/admin/staff/abc").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get("/console/admin/staff/999").await.0, StatusCode::NOT_FOUND);
 }

@@ -2,7 +2,7 @@
 
 pub(crate) mod cases;
 pub(crate) mod customers;
-mod directory;
+pub(crate) mod directory;
 mod inbound;
 mod jobs;
 pub(crate) mod loop_steps;

@@ -33,6 +33,11 @@ pub struct CreateUser {
     responses((status = 201, body = User)))]
 pub async fn create_user(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
     actor.admin()?;
+    Ok((StatusCode::CREATED, Json(create(&app, req).await?)))
+}
+
+/// Checks and stores a new account (the caller is an admin).
+pub(crate) async fn create(app: &AppState, req: CreateUser) -> ApiResult<User> {
     let password_hash = match req.password {
         Some(p) => {
             check_password_rules(&p)?;
@@ -48,8 +53,7 @@ pub async fn create_user(State(app): State<AppState>, actor: Actor, ApiJson(req)
         mandate: req.mandate,
         manager_id: req.manager_id,
     };
-    let created = app.store().create_user(user, app.now()).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(app.store().create_user(user, app.now()).await?)
 }
 
 /// Lists every account (staff only).

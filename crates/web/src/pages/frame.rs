@@ -66,6 +66,8 @@ pub struct Frame {
     pub org: String,
     /// The signed-in staff member's name, on console pages.
     pub user: Option<String>,
+    /// The console's sections this person may open: (address, name).
+    pub nav: Vec<(&'static str, &'static str)>,
     /// This browser's CSRF token, for every form on the page.
     pub csrf: String,
     pub flash: Option<Flash>,
@@ -83,18 +85,22 @@ impl FromRequestParts<AppState> for Frame {
             cookies.push(HeaderValue::from_static("redress_flash=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
             Flash::decode(&v)
         });
-        Ok(Frame { org: org_name(app).await, user: None, csrf, flash: flash.flatten(), cookies })
+        Ok(Frame { org: org_name(app).await, user: None, nav: Vec::new(), csrf, flash: flash.flatten(), cookies })
     }
 }
 
 impl Frame {
     /// The frame of a page that could not learn more (a failure page).
     fn bare() -> Frame {
-        Frame { org: "Redress".into(), user: None, csrf: String::new(), flash: None, cookies: Vec::new() }
+        Frame { org: "Redress".into(), user: None, nav: Vec::new(), csrf: String::new(), flash: None, cookies: Vec::new() }
     }
 
     pub fn signed_in(mut self, user: &User) -> Frame {
         self.user = Some(user.name.clone());
+        self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint")];
+        if user.role == redress_core::user::Role::Admin {
+            self.nav.push(("/console/admin/staff", "Staff"));
+        }
         self
     }
 
@@ -175,6 +181,21 @@ impl IntoResponse for PageError {
 }
 
 pub type PageResult = Result<Response, PageError>;
+
+/// Path parameters of a page; one that does not read (`/staff/abc`) is a
+/// 404 page, as a missing record is.
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, PageError> {
+        axum::extract::Path::<T>::from_request_parts(parts, app)
+            .await
+            .map(|p| PagePath(p.0))
+            .map_err(|_| PageError(ApiError::not_found("There is no such page.")))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! home page, and the case page. Every page but the sign-in page takes a
 //! signed-in staff member ([`Staff`]); anyone else is sent to sign in.
 
+mod admin;
 mod case;
 mod home;
 mod new_case;
@@ -24,7 +25,7 @@ use redress_core::UserId;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    admin::router()
         .route("/console", get(home::home))
         .route("/console/login", get(session::login_page).post(session::login))
         .route("/console/logout", post(session::logout))

@@ -1,0 +1,42 @@
+//! The console's administration: staff accounts now; customers, service
+//! areas, settings, rules, surveys, problems and the outbox belong here
+//! too. Every page takes an [`Admin`]; other staff are refused with a 403.
+
+mod staff;
+
+use super::Staff;
+use crate::error::ApiError;
+use crate::pages::frame::PageError;
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use redress_core::user::{Role, User};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/admin/staff", get(staff::list).post(staff::create))
+        .route("/console/admin/staff/{id}", get(staff::show).post(staff::change))
+        .route("/console/admin/staff/{id}/password", post(staff::password))
+        .route("/console/admin/staff/{id}/tokens", post(staff::issue_token))
+        .route("/console/admin/staff/{id}/tokens/{token}/revoke", post(staff::revoke_token))
+}
+
+/// A signed-in admin. Other staff get a 403 page; anyone else is sent to
+/// sign in.
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        let Staff(user) = Staff::from_request_parts(parts, app).await?;
+        if user.role == Role::Admin {
+            Ok(Admin(user))
+        } else {
+            Err(PageError(ApiError::forbidden(format!("Only an admin may open this page; you are signed in as {}.", user.role.as_str()))).into_response())
+        }
+    }
+}
