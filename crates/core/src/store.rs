@@ -125,6 +125,8 @@ pub struct CaseFilter {
     pub q: Option<String>,
     /// `true`: not closed; `false`: closed.
     pub open: Option<bool>,
+    /// Cases linked to this problem by their preventive action.
+    pub problem_id: Option<crate::ProblemId>,
     /// Cases someone else owns.
     pub not_owner_id: Option<UserId>,
     /// Cases whose escalated action this user may decide: its value within

@@ -14,7 +14,8 @@ both_backends!(
     refusals_show_on_the_page_with_input_kept,
     queues_count_filter_sort_and_page,
     a_complaint_is_logged_with_its_customer_or_not_at_all,
-    admins_manage_staff_and_others_may_not
+    admins_manage_staff_and_others_may_not,
+    problems_gather_their_cases_and_what_they_cost
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -357,4 +358,35 @@ async fn admins_manage_staff_and_others_may_not(b: Backend) {
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert_eq!(admin.get("/console/admin/staff/abc").await.0, StatusCode::NOT_FOUND);
     assert_eq!(admin.get("/console/admin/staff/999").await.0, StatusCode::NOT_FOUND);
+}
+
+async fn problems_gather_their_cases_and_what_they_cost(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (alice_id, alice) = staff(&app, "Alice", "agent", "50", None).await;
+    let token = token_of(&app, alice_id).await;
+    let resp = alice.post("/console/problems", &[("title", " "), ("description", "Boxes <crush>")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains(&escaped("Boxes <crush>")), "kept");
+    let resp = alice.post("/console/problems", &[("title", "Thin packaging"), ("root_cause", "Single-walled boxes")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let page = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let problem: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let customer = app.customer().await;
+    for (value, gift) in [("30", Some("5")), ("12.50", None)] {
+        let c = app.case(&token, customer, false).await;
+        app.ok(&token, &format!("/api/v1/cases/{c}/actions"), json!({ "description": "Refund", "remedy_value": value })).await;
+        app.ok(&token, &format!("/api/v1/cases/{c}/preventive"), json!({ "owner_id": alice_id, "problem_id": problem })).await;
+        if let Some(cost) = gift {
+            app.ok(&token, &format!("/api/v1/cases/{c}/gifts"), json!({ "description": "Flowers", "cost": cost })).await;
+        }
+    }
+    app.case(&token, customer, false).await;
+    let (status, html) = alice.get(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed(&html).len(), 2, "only the linked cases");
+    assert!(html.contains(r#"<td id="total-remedies">GBP 42.50</td>"#) && html.contains(r#"<td id="total-gifts">GBP 5.00</td>"#), "{html}");
+    let (_, list) = alice.get("/console/problems").await;
+    assert!(list.contains("Thin packaging") && list.contains("<td>2</td>"), "{list}");
+    assert_eq!(alice.get("/console/problems/999").await.0, StatusCode::NOT_FOUND);
 }

@@ -20,6 +20,9 @@ fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
     if let Some(o) = f.owner_id {
         push(&mut sql, " AND owner_id = ?", Arg::I(o.0));
     }
+    if let Some(p) = f.problem_id {
+        push(&mut sql, " AND problem_id = ?", Arg::I(p.0));
+    }
     if let Some(o) = f.not_owner_id {
         push(&mut sql, " AND owner_id <> ?", Arg::I(o.0));
     }

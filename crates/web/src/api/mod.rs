@@ -8,7 +8,7 @@ mod jobs;
 pub(crate) mod loop_steps;
 pub(crate) mod mutate;
 mod notifications;
-mod problems;
+pub(crate) mod problems;
 pub(crate) mod responses;
 mod service_areas;
 mod settings;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_core::problem::{NewProblem, Problem};
-use redress_core::user::{optional_text, required_text};
+use redress_core::user::{optional_text, required_text, User};
 use redress_core::ProblemId;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -28,6 +28,11 @@ pub struct CreateProblem {
     responses((status = 201, body = Problem)))]
 pub async fn create_problem(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateProblem>) -> ApiResult<(StatusCode, Json<Problem>)> {
     let actor = actor.staff()?;
+    Ok((StatusCode::CREATED, Json(create(&app, &actor, req).await?)))
+}
+
+/// Checks and stores a problem recorded by `actor`.
+pub(crate) async fn create(app: &AppState, actor: &User, req: CreateProblem) -> ApiResult<Problem> {
     let problem = NewProblem {
         title: required_text("title", &req.title, 300)?,
         description: optional_text("description", req.description.as_deref(), 20_000)?,
@@ -35,7 +40,7 @@ pub async fn create_problem(State(app): State<AppState>, actor: Actor, ApiJson(r
         permanent_solution: optional_text("permanent_solution", req.permanent_solution.as_deref(), 20_000)?,
         created_by: actor.id,
     };
-    Ok((StatusCode::CREATED, Json(app.store().create_problem(problem, app.now()).await?)))
+    Ok(app.store().create_problem(problem, app.now()).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/problems", tag = "directory", responses((status = 200, body = Vec<Problem>)))]

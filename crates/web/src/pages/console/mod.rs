@@ -6,6 +6,7 @@ mod admin;
 mod case;
 mod home;
 mod new_case;
+mod problems;
 mod session;
 mod steps;
 
@@ -32,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/new", get(new_case::new_case_page).post(new_case::create))
         .route("/console/cases/{id}", get(case::case_page))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
+        .route("/console/problems", get(problems::list).post(problems::create))
+        .route("/console/problems/{id}", get(problems::show))
 }
 
 /// A signed-in staff member; anyone else is sent to the sign-in page, and
