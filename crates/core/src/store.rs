@@ -238,6 +238,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn notifications(&self, filter: &NotificationFilter) -> StoreResult<Vec<Notification>>;
     async fn notification(&self, id: crate::NotificationId) -> StoreResult<Option<Notification>>;
+    /// Sends a failed message again: pending from `now`, with a new delivery
+    /// job. Refused (conflict) unless it failed.
+    async fn retry_notification(&self, id: crate::NotificationId, now: Timestamp) -> StoreResult<Notification>;
 
     /// Claims up to `limit` jobs that are due (or whose lease ran out) for
     /// `lease`; no other claimer gets them meanwhile.

@@ -67,6 +67,11 @@ impl SmtpSink {
         self.shared.rejected.lock().unwrap_or_else(|e| e.into_inner()).push(address.to_lowercase());
     }
 
+    /// Accepts mail to `address` again.
+    pub fn accept(&self, address: &str) {
+        self.shared.rejected.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != address.to_lowercase());
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.shared.messages.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

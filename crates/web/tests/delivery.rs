@@ -5,6 +5,7 @@
 mod common;
 
 use common::{eventually, invite, smtp, world, Backend, TestApp};
+use common::forms::Browser;
 use redress_mail::sink::SmtpSink;
 use serde_json::{json, Value};
 
@@ -117,6 +118,23 @@ async fn a_refused_address_becomes_a_dead_letter(b: Backend) {
     assert!(dead[0]["last_error"].as_str().unwrap().contains("550"), "{dead}");
     let (_, agent) = app.user("agent", "0").await;
     assert_eq!(app.get(&agent, "/api/v1/jobs").await.0, reqwest::StatusCode::FORBIDDEN);
+
+    // Once the address works again, a manager sends it again from the outbox.
+    let failed = notes(&app, &format!("case_id={case}")).await[0]["id"].as_i64().unwrap();
+    let retry = format!("/api/v1/notifications/{failed}/retry");
+    assert_eq!(app.post(&agent, &retry, json!({})).await.0, reqwest::StatusCode::FORBIDDEN, "agents may not");
+    sink.accept("ada@customer.example");
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Max", "email": "max@example.com", "role": "manager", "mandate": "100", "password": "correct horse battery" })).await;
+    let max = Browser::sign_in(&app, "max@example.com", "correct horse battery").await;
+    let (_, outbox) = max.get("/console/outbox?status=failed").await;
+    assert!(outbox.contains(&format!(r#"id="retry-{failed}""#)) && outbox.contains("550"), "{outbox}");
+    let resp = max.post(&format!("/console/outbox/{failed}/retry"), &[]).await;
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER);
+    eventually("sent the second time", || async { notes(&app, &format!("case_id={case}")).await.first().is_some_and(|n| n["status"] == "sent") }).await;
+    assert_eq!(sink.messages().len(), 1);
+    assert_eq!(app.post(&app.admin, &retry, json!({})).await.0, reqwest::StatusCode::CONFLICT, "a sent message is not sent again");
+    let (_, outbox) = max.get("/console/outbox?status=sent").await;
+    assert!(outbox.contains(&format!("case {case}")), "{outbox}");
 }
 
 async fn apology_reflects_the_case_at_send_time_or_is_cancelled(b: Backend) {

@@ -59,6 +59,28 @@ pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &
     jobs::enqueue(c, redress_core::jobs::DELIVER_NOTIFICATION, &serde_json::json!({ "notification_id": id }), n.scheduled_for, now).await
 }
 
+/// Makes a failed message pending again from `now` with a new delivery job.
+pub(super) async fn retry(c: &mut Conn, id: NotificationId, now: Timestamp) -> StoreResult<Notification> {
+    let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications WHERE id = $1{LOCK_FOR_UPDATE}");
+    let row: Option<NotificationRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let mut n = row.map(notification_from).transpose()?.ok_or_else(|| DomainError::not_found(format!("notification {id} does not exist")))?;
+    if n.status != NotificationStatus::Failed {
+        return Err(DomainError::conflict(format!("notification {id} is {}; only a failed one is sent again", n.status.as_str())).into());
+    }
+    sqlx::query("UPDATE notifications SET status = $2, scheduled_for = $3, last_error = NULL WHERE id = $1")
+        .bind(id.0)
+        .bind(NotificationStatus::Pending.as_str())
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    jobs::enqueue(c, redress_core::jobs::DELIVER_NOTIFICATION, &serde_json::json!({ "notification_id": id.0 }), now, now).await?;
+    n.status = NotificationStatus::Pending;
+    n.scheduled_for = now;
+    n.last_error = None;
+    Ok(n)
+}
+
 // ---- reads ------------------------------------------------------------------
 
 pub(super) async fn list(pool: &Pool, f: &NotificationFilter) -> StoreResult<Vec<Notification>> {

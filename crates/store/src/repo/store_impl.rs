@@ -212,6 +212,10 @@ impl Store for This {
         notifications::get(&self.reads, id).await
     }
 
+    async fn retry_notification(&self, id: NotificationId, now: Timestamp) -> StoreResult<Notification> {
+        self.write(move |c| Box::pin(notifications::retry(c, id, now))).await
+    }
+
     async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
         self.write(move |c| Box::pin(jobs::claim(c, now, lease, limit))).await
     }

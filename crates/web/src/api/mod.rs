@@ -7,7 +7,7 @@ mod inbound;
 mod jobs;
 pub(crate) mod loop_steps;
 pub(crate) mod mutate;
-mod notifications;
+pub(crate) mod notifications;
 pub(crate) mod problems;
 pub(crate) mod responses;
 mod service_areas;
@@ -102,6 +102,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::get_rules, settings::put_rules))
         .routes(routes!(customers::rewards))
         .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::retry_notification))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(webhooks::deliveries))

@@ -3,13 +3,13 @@
 use super::page_limit;
 use crate::auth::Actor;
 use crate::error::ApiResult;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use redress_core::notification::{Notification, NotificationKind, NotificationStatus};
 use redress_core::store::NotificationFilter;
-use redress_core::CaseId;
+use redress_core::{CaseId, NotificationId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -34,4 +34,20 @@ pub async fn list_notifications(State(app): State<AppState>, actor: Actor, ApiQu
     actor.staff()?;
     let filter = NotificationFilter { case_id: q.case_id.map(CaseId), kind: q.kind, status: q.status, before_id: q.before, limit: page_limit(q.limit)? };
     Ok(Json(app.store().notifications(&filter).await?))
+}
+
+/// Sends a failed message again, from now (managers, seniors and admins).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "notifications", params(("id" = i64, Path)),
+    responses((status = 200, body = Notification)))]
+pub async fn retry_notification(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Notification>> {
+    let actor = actor.staff()?;
+    Ok(Json(retry(&app, &actor, NotificationId(id)).await?))
+}
+
+/// Sends a failed message again on behalf of `actor`, a supervisor.
+pub(crate) async fn retry(app: &AppState, actor: &redress_core::user::User, id: NotificationId) -> ApiResult<Notification> {
+    if !actor.role.supervises() {
+        return Err(crate::error::ApiError::forbidden("only a manager, senior or admin may send a failed message again"));
+    }
+    Ok(app.store().retry_notification(id, app.now()).await?)
 }

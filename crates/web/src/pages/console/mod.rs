@@ -6,6 +6,7 @@ mod admin;
 mod case;
 mod home;
 mod new_case;
+mod outbox;
 mod problems;
 mod session;
 mod steps;
@@ -34,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}", get(case::case_page))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
         .route("/console/problems", get(problems::list).post(problems::create))
+        .route("/console/outbox", get(outbox::outbox))
+        .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
 }
 
