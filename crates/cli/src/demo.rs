@@ -158,6 +158,8 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
     // 10. Submitted by a retailer's system.
     as_partner.post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store", "service_area_id": id(&deliveries) })).await?;
 
+    history(api, &[&as_alice, &as_bob], &as_max, id(&deliveries), id(&maya), id(&problem)).await?;
+
     // The Demo Survey, with an access code per customer.
     let survey = api
         .post("/api/v1/surveys", json!({
@@ -175,6 +177,7 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
             ],
         }))
         .await?;
+    answered(api, id(&survey), id(&maya)).await?;
     let invited = api.post(&format!("/api/v1/surveys/{}/invitations", id(&survey)), json!({ "customer_ids": customers })).await?;
     let names = ["Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra"];
     let codes = invited
@@ -182,4 +185,77 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
         .map(|a| a.iter().zip(names).map(|(i, n)| (n.to_string(), i["code"].as_str().unwrap_or_default().to_string())).collect())
         .unwrap_or_default();
     Ok(Seeded { tokens, codes })
+}
+
+/// Six weeks of history, so every queue and page has something in it:
+/// cases reported on different days at every stage — most closed, some
+/// overdue or breached, some awaiting approval or the follow-up — and a
+/// second problem shared by several of them.
+async fn history(api: &Client, agents: &[&Client; 2], manager: &Client, area: i64, maya: i64, problem: i64) -> Result<(), String> {
+    let late = api.post("/api/v1/problems", json!({ "title": "Evening deliveries arrive the next morning", "description": "Couriers finish their rounds before the last slot" })).await?;
+    let names = ["Ada Lovelace", "Claude Shannon", "Barbara Liskov", "Donald Knuth", "Frances Allen", "John Backus"];
+    let mut customers = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let email = format!("{}@customer.example", name.split(' ').next().unwrap_or("someone").to_lowercase());
+        customers.push(id(&api.post("/api/v1/customers", json!({ "name": name, "email": email, "timezone": "Europe/London", "client_manager_id": maya, "phone": format!("+44 20 7946 01{i:02}") })).await?));
+    }
+    let summaries = [
+        "Parcel left with the wrong neighbour",
+        "Evening delivery arrived next morning",
+        "Refund not received after return",
+        "Mug arrived chipped",
+        "Delivery slot missed twice",
+        "Charged for express, arrived late",
+    ];
+    let reply = json!({ "direction": "outbound", "channel": "phone", "body": "Called back, listened, apologised and agreed the next step." });
+    for i in 0..24_i64 {
+        let (owner, colleague) = (agents[(i % 2) as usize], agents[((i + 1) % 2) as usize]);
+        let hours_ago = 48 + i * 40;
+        let summary = summaries[(i % 6) as usize];
+        let channel = ["phone", "email", "web", "social"][(i % 4) as usize];
+        let c = owner
+            .post("/api/v1/cases", json!({ "customer_id": customers[(i % 6) as usize], "channel": channel,
+                "summary": summary, "description": format!("{summary}. The customer called us about it."), "desired_resolution": "Put it right and make sure it stops",
+                "occurred_at": ago(hours_ago + 20), "reported_at": ago(hours_ago), "service_area_id": area }))
+            .await?;
+        let path = |step: &str| format!("/api/v1/cases/{}/{step}", id(&c));
+        let shared = if summary.contains("Evening") { id(&late) } else { problem };
+        let stage = i % 6;
+        if stage == 2 {
+            continue; // never answered: overdue, and breached for the older ones
+        }
+        owner.post(&path("communications"), reply.clone()).await?;
+        let value = if stage == 4 { "150" } else { "25" };
+        owner.post(&path("actions"), json!({ "description": "Refund the delivery charge", "remedy_kind": "refund", "remedy_value": value, "preventive_owner_id": maya })).await?;
+        if stage == 3 || stage == 4 {
+            continue; // in progress, or waiting for a manager's approval
+        }
+        manager.post(&path("preventive"), json!({ "root_cause": "Rounds planned without the last slot", "action": "Plan rounds to the last slot", "problem_id": shared })).await?;
+        if stage == 5 {
+            continue; // ready for the independent follow-up
+        }
+        colleague.post(&path("follow-up"), json!({ "outcome": "resolved", "satisfaction": 4 + (i % 2), "preventive_confirmed": true })).await?;
+        owner.post(&path("close"), json!({ "note": "Resolved" })).await?;
+    }
+    Ok(())
+}
+
+/// Survey responses across the scale from customers invited earlier: the
+/// low scores open follow-up cases, as the rules say.
+async fn answered(api: &Client, survey: i64, maya: i64) -> Result<(), String> {
+    let scores: [(u8, u8); 12] = [(5, 10), (5, 9), (4, 9), (4, 8), (3, 7), (2, 4), (1, 0), (5, 10), (4, 8), (3, 6), (5, 9), (4, 7)];
+    let mut customers = Vec::new();
+    for n in 0..scores.len() {
+        customers.push(id(&api.post("/api/v1/customers", json!({ "name": format!("Survey respondent {}", n + 1), "email": format!("respondent{}@customer.example", n + 1), "timezone": "Europe/London", "client_manager_id": maya })).await?));
+    }
+    let invited = api.post(&format!("/api/v1/surveys/{survey}/invitations"), json!({ "customer_ids": customers })).await?;
+    for (invitation, (rating, nps)) in invited.as_array().into_iter().flatten().zip(scores) {
+        let code = invitation["code"].as_str().unwrap_or_default();
+        let mut answers = json!({ "punctuality": rating, "condition": rating.max(2), "courtesy": (rating + 1).min(5), "recommend": nps });
+        if rating < 4 {
+            answers["comment"] = json!("The driver was in a hurry and the box was dented.");
+        }
+        api.post_public("/api/v1/responses", json!({ "code": code, "answers": answers })).await?;
+    }
+    Ok(())
 }

@@ -27,7 +27,7 @@ pub struct Row {
     to: String,
     subject: String,
     body: String,
-    status: &'static str,
+    status: String,
     attempts: u32,
     error: String,
     case: Option<i64>,
@@ -39,13 +39,14 @@ pub struct Row {
 struct OutboxPage {
     frame: Frame,
     rows: Vec<Row>,
-    statuses: Vec<(&'static str, bool)>,
+    /// Each state: (its name in the address, in words, whether it is the one shown).
+    statuses: Vec<(&'static str, String, bool)>,
     pager: Pager,
 }
 
 impl OutboxPage {
     fn any_chosen(&self) -> bool {
-        self.statuses.iter().any(|(_, chosen)| *chosen)
+        self.statuses.iter().any(|(_, _, chosen)| *chosen)
     }
 }
 
@@ -79,14 +80,14 @@ pub async fn outbox(State(app): State<AppState>, Staff(user): Staff, frame: Fram
             }),
             subject: n.subject,
             body: n.body,
-            status: n.status.as_str(),
+            status: n.status.as_str().replace('_', " "),
             attempts: n.attempts,
             error: n.last_error.unwrap_or_default(),
             case: n.case_id.map(|c| c.0),
             retry: n.status == NotificationStatus::Failed && user.role.supervises(),
         })
         .collect();
-    let statuses = STATUSES.into_iter().map(|s| (s, status.map(|x| x.as_str()) == Some(s))).collect();
+    let statuses = STATUSES.into_iter().map(|s| (s, s.replace('_', " "), status.map(|x| x.as_str()) == Some(s))).collect();
     let page = OutboxPage { frame: frame.signed_in(&user), rows, statuses, pager };
     Ok(page.frame.page(StatusCode::OK, &page))
 }
