@@ -3,7 +3,9 @@
 //! (`--workload responses`: 80% good scores, 20% low scores that open
 //! follow-up cases, against a pool of invitations), or notification delivery
 //! (`--workload delivery`: acknowledgements sent by the job worker to a local
-//! SMTP server while responses arrive). Prints throughput and latency
+//! SMTP server while responses arrive), or the console's pages
+//! (`--workload console`: the home page's queues and a case page with 200
+//! timeline events, over `--cases` cases). Prints throughput and latency
 //! percentiles. Every 2xx counted is durable: the store commits before answering.
 
 use crate::client::Client;
@@ -32,6 +34,9 @@ pub struct Args {
     /// Invitations in the database before the run (workload `responses`).
     #[arg(long, default_value_t = 100_000)]
     invitations: usize,
+    /// Page views of each console page timed (workload `console`).
+    #[arg(long, default_value_t = 200)]
+    views: usize,
     /// Notifications to deliver (workload `delivery`).
     #[arg(long, default_value_t = 5_000)]
     notifications: usize,
@@ -90,7 +95,8 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
         "cases" => cases(&api, args).await,
         "responses" => responses(store.as_ref(), &api, args).await,
         "delivery" => delivery(store.as_ref(), &api, &sink, args).await,
-        other => Err(format!("unknown workload '{other}': use cases, responses or delivery")),
+        "console" => console(store.as_ref(), &api, &running.base_url, args).await,
+        other => Err(format!("unknown workload '{other}': use cases, responses, delivery or console")),
     };
     running.stop().await;
     result
@@ -236,6 +242,59 @@ async fn delivery(store: &dyn Store, api: &Client, sink: &redress_mail::sink::Sm
     println!("elapsed      {:.2} s (first response to last delivery)", elapsed.as_secs_f64());
     println!("throughput   {:.0} messages/s", args.notifications as f64 / elapsed.as_secs_f64());
     println!("delay        scheduled_for to sent: p50 {:.0} ms   p99 {:.0} ms   max {:.0} ms", pct(0.5), pct(0.99), pct(1.0));
+    Ok(())
+}
+
+/// The console's two busiest pages over a full database: `--cases` cases
+/// (created over HTTP, not timed), then the home page (seven queue counts
+/// and a page of the signed-in person's cases) and a case page with 200
+/// timeline events, each viewed `--views` times one after another.
+async fn console(store: &dyn Store, api: &Client, base: &str, args: &Args) -> Result<(), String> {
+    let customers = Arc::new(customers(api, 100).await?);
+    let seeding = api.clone();
+    let seeded = drive(args.cases, args.concurrency, move |i| {
+        let (api, customers) = (seeding.clone(), customers.clone());
+        async move {
+            let body = json!({ "customer_id": customers[i % customers.len()], "channel": "phone", "summary": format!("Benchmark complaint {i}"), "description": "Parcel arrived damaged" });
+            api.post("/api/v1/cases", body).await.map(|_| ())
+        }
+    })
+    .await;
+    seeded.ok()?;
+    let busy = api.post("/api/v1/cases", json!({ "customer_id": 1, "channel": "phone", "summary": "A long conversation" })).await?;
+    let busy = busy["id"].as_i64().unwrap_or(1);
+    for i in 0..198 {
+        let body = json!({ "direction": if i % 2 == 0 { "inbound" } else { "outbound" }, "channel": "phone", "body": format!("Call {i}: the customer explained again what happened, and we said what comes next.") });
+        api.post(&format!("/api/v1/cases/{busy}/communications"), body).await?;
+    }
+    // A console session for the bench's admin, who owns every case.
+    let me = api.get("/api/v1/me").await?;
+    let user = redress_core::UserId(me["id"].as_i64().unwrap_or(1));
+    let (token, digest) = redress_web::auth::new_token().map_err(|e| e.detail)?;
+    let now = jiff::Timestamp::now();
+    store.create_session(digest, user, now + jiff::SignedDuration::from_hours(12), now).await.map_err(|e| e.to_string())?;
+    let http = reqwest::Client::new();
+    let cookie = format!("redress_session={token}");
+    for (what, path) in [("home page", "/console".to_string()), ("case page", format!("/console/cases/{busy}"))] {
+        let (http, cookie, url) = (http.clone(), cookie.clone(), format!("{base}{path}"));
+        let report = drive(args.views, 1, move |_| {
+            let (http, cookie, url) = (http.clone(), cookie.clone(), url.clone());
+            async move {
+                let resp = http.get(&url).header(reqwest::header::COOKIE, cookie).send().await.map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let body = resp.bytes().await.map_err(|e| e.to_string())?;
+                if status.is_success() && !body.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{url} answered {status}"))
+                }
+            }
+        })
+        .await;
+        report.ok()?;
+        println!("{what:<12} {} views over {} cases: p50 {:.2} ms   p90 {:.2} ms   p99 {:.2} ms", report.latencies.len(), args.cases + 1, report.pct(0.5), report.pct(0.9), report.pct(0.99));
+    }
+    println!("backend      {}", args.backend);
     Ok(())
 }
 

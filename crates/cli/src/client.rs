@@ -49,6 +49,10 @@ impl Client {
         self.send(reqwest::Method::POST, path, Some(body), false).await
     }
 
+    pub async fn get(&self, path: &str) -> Result<Value, String> {
+        self.send(reqwest::Method::GET, path, None, true).await
+    }
+
     pub async fn put(&self, path: &str, body: Value) -> Result<Value, String> {
         self.send(reqwest::Method::PUT, path, Some(body), true).await
     }

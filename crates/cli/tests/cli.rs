@@ -364,3 +364,18 @@ fn sqlite_bench_delivery_runs() {
 fn postgres_bench_delivery_runs() {
     bench_delivery_runs("postgres");
 }
+
+fn bench_console_runs(backend: &str) {
+    let (ok, out, err) = run(&["bench", "--workload", "console", "--cases", "100", "--views", "5", "--concurrency", "4", "--backend", backend, "--postgres-url", &test_postgres_server()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("home page    5 views over 101 cases") && out.contains("case page    5 views over 101 cases"), "{out}");
+}
+
+#[test]
+fn sqlite_bench_console_runs() {
+    bench_console_runs("sqlite");
+}
+#[test]
+fn postgres_bench_console_runs() {
+    bench_console_runs("postgres");
+}
