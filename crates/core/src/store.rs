@@ -121,6 +121,8 @@ pub struct CaseFilter {
     pub flagged: Option<bool>,
     /// Open cases with a first response, update or resolution due before this instant.
     pub due_before: Option<Timestamp>,
+    /// Open cases whose earliest unmet due time ([`Case::next_due`]) has passed by then.
+    pub overdue_at: Option<Timestamp>,
     /// Words matched against summary, description and the customer's name, or a reference.
     pub q: Option<String>,
     /// `true`: not closed; `false`: closed.
@@ -228,8 +230,10 @@ pub trait Store: Send + Sync + 'static {
     async fn case_with_context(&self, id: CaseId) -> StoreResult<Option<(Case, CaseContext)>>;
     async fn case_detail(&self, id: CaseId) -> StoreResult<Option<CaseDetail>>;
     async fn cases(&self, filter: &CaseFilter) -> StoreResult<Vec<Case>>;
-    /// How many cases match `filter` (its order and page ignored).
-    async fn count_cases(&self, filter: &CaseFilter) -> StoreResult<i64>;
+    /// How many cases match `filter` (its order and page ignored), counting
+    /// no further than `at_most`: a queue's size is read at a glance, and
+    /// counting stays fast however many cases there are.
+    async fn count_cases(&self, filter: &CaseFilter, at_most: i64) -> StoreResult<i64>;
     /// Customers' names by id, for lists.
     async fn customer_names(&self, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;

@@ -10,5 +10,6 @@ CREATE INDEX cases_open_owner ON cases (owner_id, id) WHERE closed_at IS NULL;
 CREATE INDEX cases_next_due ON cases (next_due_at) WHERE closed_at IS NULL;
 CREATE INDEX cases_pending ON cases (pending_value_minor) WHERE pending_value_minor IS NOT NULL;
 CREATE INDEX cases_awaiting_follow_up ON cases (id) WHERE awaits_follow_up;
+CREATE INDEX cases_flagged ON cases (id) WHERE flagged;
 CREATE INDEX cases_projection ON cases (projection);
 CREATE INDEX customers_name ON customers (lower(name));

@@ -35,12 +35,16 @@ fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
     if let Some(ch) = f.channel {
         push(&mut sql, " AND channel = ?", Arg::S(ch.as_str().into()));
     }
-    if let Some(s) = f.significant {
-        push(&mut sql, " AND significant = ?", Arg::B(s));
-    }
-    if let Some(fl) = f.flagged {
-        push(&mut sql, " AND flagged = ?", Arg::B(fl));
-    }
+    // Flags are written as literals so that partial indexes (`WHERE flagged`)
+    // serve them.
+    let flag = |sql: &mut String, column: &str, v: Option<bool>| match v {
+        Some(true) => sql.push_str(&format!(" AND {column}")),
+        Some(false) => sql.push_str(&format!(" AND NOT {column}")),
+        None => {}
+    };
+    flag(&mut sql, "significant", f.significant);
+    flag(&mut sql, "flagged", f.flagged);
+    flag(&mut sql, "awaits_follow_up", f.awaits_follow_up);
     match f.open {
         Some(true) => sql.push_str(" AND closed_at IS NULL"),
         Some(false) => sql.push_str(" AND closed_at IS NOT NULL"),
@@ -50,8 +54,8 @@ fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
         push(&mut sql, " AND pending_value_minor IS NOT NULL AND pending_value_minor <= ?", Arg::I(mandate.minor()));
         push(&mut sql, " AND pending_proposer_id <> ?", Arg::I(user.0));
     }
-    if let Some(ready) = f.awaits_follow_up {
-        push(&mut sql, " AND awaits_follow_up = ?", Arg::B(ready));
+    if let Some(t) = f.overdue_at {
+        push(&mut sql, " AND closed_at IS NULL AND next_due_at < ?", Arg::I(micros(t)));
     }
     if let Some(t) = f.due_before {
         let t = micros(t);
@@ -91,9 +95,11 @@ pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>
     rows.into_iter().map(case_from).collect()
 }
 
-/// How many cases match `f`, whatever its order and page.
-pub(super) async fn count(pool: &Pool, f: &CaseFilter) -> StoreResult<i64> {
-    let (sql, args) = conditions(f);
-    let (n,): (i64,) = bind_all(sqlx::query_as(&format!("SELECT COUNT(*) FROM cases WHERE 1 = 1{sql}")), args).fetch_one(pool).await.map_err(db_error)?;
+/// How many cases match `f`, whatever its order and page, up to `at_most`.
+pub(super) async fn count(pool: &Pool, f: &CaseFilter, at_most: i64) -> StoreResult<i64> {
+    let (sql, mut args) = conditions(f);
+    args.push(Arg::I(at_most.max(0)));
+    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE 1 = 1{sql} LIMIT ${}) AS matching", args.len());
+    let (n,): (i64,) = bind_all(sqlx::query_as(&sql), args).fetch_one(pool).await.map_err(db_error)?;
     Ok(n)
 }

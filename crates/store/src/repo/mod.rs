@@ -93,7 +93,6 @@ fn parse_name<T: DeserializeOwned>(s: String) -> StoreResult<T> {
 enum Arg {
     I(i64),
     S(String),
-    B(bool),
 }
 
 fn bind_all<'q, O>(
@@ -104,7 +103,6 @@ fn bind_all<'q, O>(
         q = match a {
             Arg::I(v) => q.bind(v),
             Arg::S(v) => q.bind(v),
-            Arg::B(v) => q.bind(v),
         };
     }
     q

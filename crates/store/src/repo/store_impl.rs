@@ -174,8 +174,8 @@ impl Store for This {
         case_search::search(&self.reads, f).await
     }
 
-    async fn count_cases(&self, f: &CaseFilter) -> StoreResult<i64> {
-        case_search::count(&self.reads, f).await
+    async fn count_cases(&self, f: &CaseFilter, at_most: i64) -> StoreResult<i64> {
+        case_search::count(&self.reads, f, at_most).await
     }
 
     async fn customer_names(&self, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>> {

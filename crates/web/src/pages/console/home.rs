@@ -15,6 +15,8 @@ use redress_core::store::{CaseFilter, CaseSort};
 use redress_core::user::{Role, User};
 
 const PAGE_SIZE: u32 = 50;
+/// Queue sizes are counted this far; beyond it the tab says "1000+".
+const COUNT_TO: i64 = 1000;
 
 /// The queues, in the order the home page shows them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,7 +64,7 @@ impl Queue {
         let open = CaseFilter { open: Some(true), ..CaseFilter::default() };
         Some(match self {
             Queue::Mine => CaseFilter { owner_id: Some(user.id), ..open },
-            Queue::Overdue => CaseFilter { due_before: Some(now), owner_id: (!user.role.supervises()).then_some(user.id), ..open },
+            Queue::Overdue => CaseFilter { overdue_at: Some(now), owner_id: (!user.role.supervises()).then_some(user.id), ..open },
             Queue::Approvals if user.role.supervises() => CaseFilter { approvable_by: Some((user.id, user.mandate)), ..open },
             Queue::Approvals => return None,
             Queue::FollowUps => CaseFilter {
@@ -131,7 +133,8 @@ impl Ask {
 pub struct Tab {
     key: &'static str,
     title: &'static str,
-    count: i64,
+    /// The queue's size, `1000+` beyond [`COUNT_TO`].
+    count: String,
     current: bool,
 }
 
@@ -184,7 +187,9 @@ pub async fn home(State(app): State<AppState>, Staff(user): Staff, frame: Frame,
     let mut tabs = Vec::new();
     for queue in Queue::ALL {
         if let Some(f) = queue.filter(&user, now) {
-            tabs.push(Tab { key: queue.key(), title: queue.title(&user), count: store.count_cases(&f).await?, current: queue == ask.queue });
+            let n = store.count_cases(&f, COUNT_TO).await?;
+            let count = if n >= COUNT_TO { format!("{COUNT_TO}+") } else { n.to_string() };
+            tabs.push(Tab { key: queue.key(), title: queue.title(&user), count, current: queue == ask.queue });
         }
     }
     let queue = if ask.queue.filter(&user, now).is_some() { ask.queue } else { Queue::Mine };
