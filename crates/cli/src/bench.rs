@@ -95,7 +95,7 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
         "cases" => cases(&api, args).await,
         "responses" => responses(store.as_ref(), &api, args).await,
         "delivery" => delivery(store.as_ref(), &api, &sink, args).await,
-        "console" => console(store.as_ref(), &api, &running.base_url, args).await,
+        "console" => console(store.as_ref(), &api, &running.base_url, url, args).await,
         other => Err(format!("unknown workload '{other}': use cases, responses, delivery or console")),
     };
     running.stop().await;
@@ -246,10 +246,11 @@ async fn delivery(store: &dyn Store, api: &Client, sink: &redress_mail::sink::Sm
 }
 
 /// The console's two busiest pages over a full database: `--cases` cases
-/// (created over HTTP, not timed), then the home page (seven queue counts
+/// (created over HTTP, not timed; then the planner's statistics refreshed,
+/// as autovacuum would), then the home page (seven queue counts
 /// and a page of the signed-in person's cases) and a case page with 200
 /// timeline events, each viewed `--views` times one after another.
-async fn console(store: &dyn Store, api: &Client, base: &str, args: &Args) -> Result<(), String> {
+async fn console(store: &dyn Store, api: &Client, base: &str, url: &str, args: &Args) -> Result<(), String> {
     let customers = Arc::new(customers(api, 100).await?);
     let seeding = api.clone();
     let seeded = drive(args.cases, args.concurrency, move |i| {
@@ -267,6 +268,7 @@ async fn console(store: &dyn Store, api: &Client, base: &str, args: &Args) -> Re
         let body = json!({ "direction": if i % 2 == 0 { "inbound" } else { "outbound" }, "channel": "phone", "body": format!("Call {i}: the customer explained again what happened, and we said what comes next.") });
         api.post(&format!("/api/v1/cases/{busy}/communications"), body).await?;
     }
+    redress_store::refresh_statistics(url).await.map_err(|e| e.to_string())?;
     // A console session for the bench's admin, who owns every case.
     let me = api.get("/api/v1/me").await?;
     let user = redress_core::UserId(me["id"].as_i64().unwrap_or(1));

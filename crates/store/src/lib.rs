@@ -15,6 +15,7 @@ pub mod scratch;
 mod sqlite;
 
 use redress_core::store::Store;
+use std::str::FromStr;
 use std::sync::Arc;
 
 pub use postgres::PgStore;
@@ -64,6 +65,26 @@ pub async fn migrate(url: &str) -> Result<usize, OpenError> {
         Backend::Sqlite => sqlite::migrate_only(url).await,
         Backend::Postgres => postgres::migrate_only(url).await,
     }
+}
+
+/// Refreshes the query planner's statistics (`ANALYZE`), as PostgreSQL's
+/// autovacuum does on its own a while after a bulk load; the benchmark runs
+/// it after seeding so it measures the steady state.
+pub async fn refresh_statistics(url: &str) -> Result<(), OpenError> {
+    use sqlx::{ConnectOptions, Connection};
+    match Backend::of(url)? {
+        Backend::Sqlite => {
+            let mut c = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.connect().await?;
+            sqlx::query("ANALYZE").execute(&mut c).await?;
+            c.close().await?;
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::postgres::PgConnectOptions::from_str(url)?.connect().await?;
+            sqlx::query("ANALYZE").execute(&mut c).await?;
+            c.close().await?;
+        }
+    }
+    Ok(())
 }
 
 /// Maps a driver error to the store's: constraint violations become the 4xx
