@@ -277,6 +277,8 @@ pub trait Store: Send + Sync + 'static {
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>>;
     async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
     async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>>;
+    /// A customer's survey responses, newest first.
+    async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>>;
     /// The case and report a private report link shows.
     async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>>;
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::forms::{Browser, client};
-use common::{Backend, TestApp};
+use common::{invite, world, Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -15,7 +15,8 @@ both_backends!(
     queues_count_filter_sort_and_page,
     a_complaint_is_logged_with_its_customer_or_not_at_all,
     admins_manage_staff_and_others_may_not,
-    problems_gather_their_cases_and_what_they_cost
+    problems_gather_their_cases_and_what_they_cost,
+    a_customer_page_shows_their_cases_responses_and_rewards
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -389,4 +390,24 @@ async fn problems_gather_their_cases_and_what_they_cost(b: Backend) {
     let (_, list) = alice.get("/console/problems").await;
     assert!(list.contains("Thin packaging") && list.contains("<td>2</td>"), "{list}");
     assert_eq!(alice.get("/console/problems/999").await.0, StatusCode::NOT_FOUND);
+}
+
+async fn a_customer_page_shows_their_cases_responses_and_rewards(b: Backend) {
+    let app = common::spawn(b).await;
+    let w = world(&app).await;
+    let (_, alice) = staff(&app, "Alice", "agent", "50", None).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({ "code": code, "answers": { "speed": 2, "care": 5, "tracking": 5 } }))).await;
+    let (_, list) = alice.get("/console/customers").await;
+    assert!(list.contains(&format!(r#"href="/console/customers/{}""#, w.customer)) && list.contains("Grace"), "{list}");
+    let (_, found) = alice.get("/console/customers?email=GRACE%40example.com").await;
+    assert!(found.contains("Grace"), "{found}");
+    assert!(alice.get("/console/customers?email=nobody%40example.com").await.1.contains("Nobody has the address"));
+    let (status, page) = alice.get(&format!("/console/customers/{}", w.customer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let links = listed(&page);
+    assert!(links[0].starts_with("RD-") && links[1].starts_with("case "), "the survey's follow-up case, listed and linked from the response: {links:?}");
+    assert!(page.contains("2/5"), "the response's lowest rating: {page}");
+    assert!(page.contains("Rewards: 25 points"), "{page}");
+    assert_eq!(alice.get("/console/customers/999").await.0, StatusCode::NOT_FOUND);
 }

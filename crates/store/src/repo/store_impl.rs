@@ -313,4 +313,8 @@ impl Store for This {
     async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
         surveys::responses(&self.reads, survey, before, limit).await
     }
+
+    async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>> {
+        surveys::responses_of(&self.reads, customer, limit).await
+    }
 }

@@ -307,3 +307,9 @@ pub(super) async fn responses(pool: &Pool, survey: Option<SurveyId>, before: Opt
         .map_err(db_error)?;
     rows.into_iter().map(response_from).collect()
 }
+
+pub(super) async fn responses_of(pool: &Pool, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>> {
+    let sql = format!("SELECT {RESPONSE_COLS} FROM responses WHERE customer_id = $1 ORDER BY id DESC LIMIT $2");
+    let rows: Vec<ResponseRow> = sqlx::query_as(&sql).bind(customer.0).bind(i64::from(limit.max(1))).fetch_all(pool).await.map_err(db_error)?;
+    rows.into_iter().map(response_from).collect()
+}

@@ -85,6 +85,7 @@ struct CasePage {
     closed: bool,
     transfers: usize,
     customer: Vec<(&'static str, String)>,
+    customer_id: i64,
     lag: String,
     owner: String,
     assignees: Vec<(String, String)>,
@@ -198,6 +199,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         flagged: case.flagged,
         closed: case.is_closed(),
         transfers: case.transfers.len(),
+        customer_id: case.customer_id.0,
         customer: customer
             .map(|c| {
                 [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone))]

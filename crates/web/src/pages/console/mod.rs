@@ -4,6 +4,7 @@
 
 mod admin;
 mod case;
+mod customers;
 mod home;
 mod new_case;
 mod outbox;
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/{id}", get(case::case_page))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
         .route("/console/problems", get(problems::list).post(problems::create))
+        .route("/console/customers", get(customers::list))
+        .route("/console/customers/{id}", get(customers::show))
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
