@@ -16,7 +16,8 @@ both_backends!(
     a_complaint_is_logged_with_its_customer_or_not_at_all,
     admins_manage_staff_and_others_may_not,
     problems_gather_their_cases_and_what_they_cost,
-    a_customer_page_shows_their_cases_responses_and_rewards
+    a_customer_page_shows_their_cases_responses_and_rewards,
+    admins_set_the_organisation_up
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -410,4 +411,51 @@ async fn a_customer_page_shows_their_cases_responses_and_rewards(b: Backend) {
     assert!(page.contains("2/5"), "the response's lowest rating: {page}");
     assert!(page.contains("Rewards: 25 points"), "{page}");
     assert_eq!(alice.get("/console/customers/999").await.0, StatusCode::NOT_FOUND);
+}
+
+async fn admins_set_the_organisation_up(b: Backend) {
+    let app = common::spawn(b).await;
+    let (_, agent) = staff(&app, "Alice", "agent", "50", None).await;
+    let (_, admin) = staff(&app, "Ada", "admin", "0", None).await;
+    assert_eq!(agent.get("/console/admin/settings").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(agent.post("/console/admin/settings", &[("name", "Mine now")]).await.status(), StatusCode::FORBIDDEN);
+    let (status, page) = admin.get("/console/admin/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"value="09:00-17:00""#) && page.contains(r#"value="2d""#), "the defaults are shown");
+
+    let mut form = vec![
+        ("name", "Acme <Stores>"),
+        ("timezone", "Mars/Olympus"),
+        ("currency", "usd"),
+        ("hours.mon", "08:00-16:00"),
+        ("hours.tue", "08:00-16:00"),
+        ("hours.wed", "08:00-16:00"),
+        ("hours.thu", "08:00-16:00"),
+        ("hours.fri", "08:00-12:00"),
+        ("holidays", "2026-12-25\n2026-12-26\n"),
+        ("targets.first_response", "1d"),
+        ("targets.update_interval", "4h"),
+        ("targets.resolution", "10d"),
+        ("targets.follow_up", "5d"),
+        ("transfer_flag_after", "3"),
+        ("fast_report_within_hours", "24"),
+        ("fast_report_points", "10"),
+        ("invitation_valid_days", "30"),
+    ];
+    let resp = admin.post("/console/admin/settings", &form).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Mars/Olympus") && html.contains("timezone"), "the refusal and what was typed: {html}");
+    assert_eq!(app.get(&app.admin, "/api/v1/settings").await.1["timezone"], "UTC", "nothing saved");
+
+    form[1] = ("timezone", "America/New_York");
+    assert_eq!(admin.post("/console/admin/settings", &form).await.status(), StatusCode::SEE_OTHER);
+    let (_, s) = app.get(&app.admin, "/api/v1/settings").await;
+    assert_eq!((s["name"].as_str(), s["timezone"].as_str(), s["currency"].as_str()), (Some("Acme <Stores>"), Some("America/New_York"), Some("USD")));
+    assert_eq!(s["business_hours"]["fri"], "08:00-12:00");
+    assert!(s["business_hours"]["sat"].is_null(), "closed");
+    assert_eq!(s["holidays"], json!(["2026-12-25", "2026-12-26"]));
+    assert_eq!((s["targets"]["update_interval"].as_str(), s["transfer_flag_after"].as_i64()), (Some("4h"), Some(3)));
+    let (_, page) = admin.get("/console/admin/settings").await;
+    assert!(page.contains("Settings saved") && page.contains(&escaped("Acme <Stores>")), "{page}");
 }

@@ -100,6 +100,7 @@ impl Frame {
         self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint"), ("/console/customers", "Customers"), ("/console/problems", "Problems"), ("/console/outbox", "Outbox")];
         if user.role == redress_core::user::Role::Admin {
             self.nav.push(("/console/admin/staff", "Staff"));
+            self.nav.push(("/console/admin/settings", "Settings"));
         }
         self
     }

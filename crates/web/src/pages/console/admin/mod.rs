@@ -1,7 +1,7 @@
-//! The console's administration: staff accounts now; customers, service
-//! areas, settings, rules, surveys, problems and the outbox belong here
-//! too. Every page takes an [`Admin`]; other staff are refused with a 403.
+//! The console's administration: staff accounts and the organisation's
+//! settings; service areas, rules and surveys belong here too. Every page takes an [`Admin`]; other staff are refused with a 403.
 
+mod settings;
 mod staff;
 
 use super::Staff;
@@ -17,6 +17,7 @@ use redress_core::user::{Role, User};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/console/admin/settings", get(settings::show).post(settings::save))
         .route("/console/admin/staff", get(staff::list).post(staff::create))
         .route("/console/admin/staff/{id}", get(staff::show).post(staff::change))
         .route("/console/admin/staff/{id}/password", post(staff::password))
