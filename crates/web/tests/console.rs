@@ -17,7 +17,8 @@ both_backends!(
     admins_manage_staff_and_others_may_not,
     problems_gather_their_cases_and_what_they_cost,
     a_customer_page_shows_their_cases_responses_and_rewards,
-    admins_set_the_organisation_up
+    admins_set_the_organisation_up,
+    service_areas_and_integrations
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -458,4 +459,37 @@ async fn admins_set_the_organisation_up(b: Backend) {
     assert_eq!((s["targets"]["update_interval"].as_str(), s["transfer_flag_after"].as_i64()), (Some("4h"), Some(3)));
     let (_, page) = admin.get("/console/admin/settings").await;
     assert!(page.contains("Settings saved") && page.contains(&escaped("Acme <Stores>")), "{page}");
+}
+
+async fn service_areas_and_integrations(b: Backend) {
+    let app = common::spawn(b).await;
+    let (max_id, max) = staff(&app, "Max", "manager", "500", None).await;
+    let (_, agent) = staff(&app, "Alice", "agent", "50", None).await;
+    let (_, admin) = staff(&app, "Ada", "admin", "0", None).await;
+
+    // Managers add service areas; agents see them but may not.
+    let (_, areas) = agent.get("/console/areas").await;
+    assert!(!areas.contains(r#"id="form-new-area""#));
+    assert_eq!(agent.post("/console/areas", &[("name", "Billing"), ("service_manager_id", &max_id.to_string())]).await.status(), StatusCode::FORBIDDEN);
+    let resp = max.post("/console/areas", &[("name", "Deliveries"), ("service_manager_id", &max_id.to_string()), ("targets.first_response", "4 hours")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("4 hours"), "kept");
+    let resp = max.post("/console/areas", &[("name", "Deliveries"), ("service_manager_id", &max_id.to_string()), ("targets.first_response", "4h")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get(&app.admin, "/api/v1/service-areas").await;
+    assert_eq!((list[0]["name"].as_str(), list[0]["targets"]["first_response"].as_str()), (Some("Deliveries"), Some("4h")));
+    assert!(agent.get("/console/areas").await.1.contains("First response 4h"));
+
+    // Admins subscribe webhooks (the secret shown once) and see dead letters.
+    assert_eq!(max.get("/console/admin/integrations").await.0, StatusCode::FORBIDDEN);
+    let resp = admin.post("/console/admin/integrations", &[("url", "ftp://example.com"), ("events", "case.closed")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = admin.post("/console/admin/integrations", &[("url", "http://127.0.0.1:9/hook"), ("events", "case.created, case.closed")]).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let html = resp.text().await.unwrap();
+    let secret = html.split(r#"<code id="secret">"#).nth(1).unwrap().split('<').next().unwrap().to_string();
+    assert!(secret.len() >= 16);
+    let (_, page) = admin.get("/console/admin/integrations").await;
+    assert!(page.contains("http://127.0.0.1:9/hook") && page.contains("case.created, case.closed") && !page.contains(&secret), "{page}");
+    assert!(page.contains(r#"id="no-dead""#));
 }

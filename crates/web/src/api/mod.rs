@@ -10,12 +10,12 @@ pub(crate) mod mutate;
 pub(crate) mod notifications;
 pub(crate) mod problems;
 pub(crate) mod responses;
-mod service_areas;
+pub(crate) mod service_areas;
 mod settings;
 mod surveys;
 pub(crate) mod users;
 mod views;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use crate::error::Problem;
 use crate::AppState;

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::terms::{Severity, Targets};
-use redress_core::user::required_text;
+use redress_core::user::{required_text, User};
 use redress_core::{ServiceAreaId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -38,6 +38,11 @@ pub async fn create_service_area(
     ApiJson(req): ApiJson<CreateServiceArea>,
 ) -> ApiResult<(StatusCode, Json<ServiceArea>)> {
     let actor = actor.staff()?;
+    Ok((StatusCode::CREATED, Json(create(&app, &actor, req).await?)))
+}
+
+/// Checks and stores a service area on behalf of `actor`, a supervisor.
+pub(crate) async fn create(app: &AppState, actor: &User, req: CreateServiceArea) -> ApiResult<ServiceArea> {
     if !actor.role.supervises() {
         return Err(ApiError::forbidden("only a manager, senior or admin may create service areas"));
     }
@@ -47,7 +52,7 @@ pub async fn create_service_area(
         targets: req.targets,
         targets_by_severity: req.targets_by_severity,
     };
-    Ok((StatusCode::CREATED, Json(app.store().create_service_area(area, app.now()).await?)))
+    Ok(app.store().create_service_area(area, app.now()).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/service-areas", tag = "directory", responses((status = 200, body = Vec<ServiceArea>)))]

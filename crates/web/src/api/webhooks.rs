@@ -37,14 +37,19 @@ pub struct CreatedWebhook {
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "notifications", request_body = CreateWebhook, responses((status = 201, body = CreatedWebhook)))]
 pub async fn create_webhook(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateWebhook>) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     actor.admin()?;
+    let (webhook, secret) = create(&app, req).await?;
+    Ok((StatusCode::CREATED, Json(CreatedWebhook { webhook, secret })))
+}
+
+/// Checks and stores a subscription; answers it with its secret (shown once).
+pub(crate) async fn create(app: &AppState, req: CreateWebhook) -> ApiResult<(Webhook, String)> {
     let secret = match req.secret {
         Some(s) if (16..=200).contains(&s.chars().count()) => s,
         Some(_) => return Err(ApiError::unprocessable("secret must be 16 to 200 characters")),
         None => crate::auth::new_token()?.0,
     };
     let hook = NewWebhook::parse(&req.url, req.events, secret.clone())?;
-    let webhook = app.store().create_webhook(hook, app.now()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedWebhook { webhook, secret })))
+    Ok((app.store().create_webhook(hook, app.now()).await?, secret))
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "notifications", responses((status = 200, body = Vec<Webhook>)))]

@@ -1,6 +1,9 @@
-//! The console's administration: staff accounts and the organisation's
-//! settings; service areas, rules and surveys belong here too. Every page takes an [`Admin`]; other staff are refused with a 403.
+//! The console's administration: staff accounts, the organisation's
+//! settings, integrations (webhooks, dead letters), and service areas
+//! (which managers add too); rules and surveys belong here as well. Every page takes an [`Admin`]; other staff are refused with a 403.
 
+mod areas;
+mod integrations;
 mod settings;
 mod staff;
 
@@ -18,6 +21,8 @@ use redress_core::user::{Role, User};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/admin/settings", get(settings::show).post(settings::save))
+        .route("/console/areas", get(areas::list).post(areas::create))
+        .route("/console/admin/integrations", get(integrations::show).post(integrations::subscribe))
         .route("/console/admin/staff", get(staff::list).post(staff::create))
         .route("/console/admin/staff/{id}", get(staff::show).post(staff::change))
         .route("/console/admin/staff/{id}/password", post(staff::password))

@@ -1,0 +1,84 @@
+//! Service areas (transaction types): who answers for each and its own
+//! targets. Everyone sees them; managers and above add them.
+
+use super::super::Staff;
+use crate::api::service_areas::{create as create_area, CreateServiceArea};
+use crate::extract::from_form;
+use crate::pages::forms::{csrf_ok, FormFields};
+use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use redress_core::user::User;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+const TARGETS: [(&str, &str); 4] = [("first_response", "First response"), ("update_interval", "Update interval"), ("resolution", "Resolution"), ("follow_up", "Follow-up")];
+
+pub struct Row {
+    name: String,
+    manager: String,
+    targets: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin/areas.html")]
+struct AreasPage {
+    frame: Frame,
+    rows: Vec<Row>,
+    managers: Vec<(String, String)>,
+    targets: [(&'static str, &'static str); 4],
+    may_add: bool,
+    error: Option<String>,
+    kept: FormFields,
+}
+
+impl AreasPage {
+    fn kept(&self, field: &str) -> &str {
+        self.kept.get(field).unwrap_or_default()
+    }
+}
+
+async fn page(app: &AppState, frame: Frame, user: &User, status: StatusCode, error: Option<String>, kept: FormFields) -> PageResult {
+    let users = app.store().users().await?;
+    let names: HashMap<_, _> = users.iter().map(|u| (u.id, u.name.clone())).collect();
+    let rows = app
+        .store()
+        .service_areas()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let t = serde_json::to_value(&a.targets).unwrap_or_default();
+            let targets = TARGETS.iter().filter_map(|(k, label)| t.get(k).and_then(Value::as_str).map(|v| format!("{label} {v}"))).collect::<Vec<_>>().join(" · ");
+            Row { manager: names.get(&a.service_manager_id).cloned().unwrap_or_default(), targets, name: a.name }
+        })
+        .collect();
+    let mut managers: Vec<(String, String)> = users.iter().filter(|u| u.active && u.role.is_staff()).map(|u| (u.id.to_string(), u.name.clone())).collect();
+    managers.sort_by(|a, b| a.1.cmp(&b.1));
+    let page = AreasPage { may_add: user.role.supervises(), frame: frame.signed_in(user), rows, managers, targets: TARGETS, error, kept };
+    Ok(page.frame.page(status, &page))
+}
+
+pub async fn list(State(app): State<AppState>, Staff(user): Staff, frame: Frame) -> PageResult {
+    page(&app, frame, &user, StatusCode::OK, None, FormFields(Vec::new())).await
+}
+
+pub async fn create(State(app): State<AppState>, Staff(user): Staff, headers: HeaderMap, frame: Frame, form: FormFields) -> PageResult {
+    if !csrf_ok(&headers, &form) {
+        return Ok(frame.expired_form("/console/areas"));
+    }
+    let created = async {
+        let targets: Map<String, Value> = TARGETS.iter().filter_map(|(k, _)| Some(((*k).to_string(), Value::from(Some(form.text(&format!("targets.{k}"))).filter(|v| !v.is_empty())?)))).collect();
+        let manager = form.text("service_manager_id");
+        let json = serde_json::json!({ "name": form.text("name"), "service_manager_id": manager.parse::<i64>().map_or(Value::from(manager), Value::from), "targets": targets });
+        let req: CreateServiceArea = from_form(json)?;
+        create_area(&app, &user, req).await
+    }
+    .await;
+    match created {
+        Ok(a) => Ok(redirect_with("/console/areas", Flash::notice(format!("{} added.", a.name)))),
+        Err(e) if e.status.is_client_error() => page(&app, frame, &user, e.status, Some(e.detail), form).await,
+        Err(e) => Err(e.into()),
+    }
+}
