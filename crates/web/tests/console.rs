@@ -18,7 +18,8 @@ both_backends!(
     problems_gather_their_cases_and_what_they_cost,
     a_customer_page_shows_their_cases_responses_and_rewards,
     admins_set_the_organisation_up,
-    service_areas_and_integrations
+    service_areas_and_integrations,
+    surveys_are_built_previewed_and_sent
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -492,4 +493,61 @@ async fn service_areas_and_integrations(b: Backend) {
     let (_, page) = admin.get("/console/admin/integrations").await;
     assert!(page.contains("http://127.0.0.1:9/hook") && page.contains("case.created, case.closed") && !page.contains(&secret), "{page}");
     assert!(page.contains(r#"id="no-dead""#));
+}
+
+async fn surveys_are_built_previewed_and_sent(b: Backend) {
+    let app = common::spawn(b).await;
+    let (_, max) = staff(&app, "Max", "manager", "500", None).await;
+    let (_, agent) = staff(&app, "Alice", "agent", "50", None).await;
+    for (name, email) in [("Grace, the \"first\"", "grace@example.com"), ("Alan", "alan@example.com")] {
+        app.ok(&app.admin, "/api/v1/customers", json!({ "name": name, "email": email, "timezone": "Europe/London" })).await;
+    }
+    assert!(!agent.get("/console/surveys").await.1.contains(r#"id="form-new-survey""#));
+    assert_eq!(agent.post("/console/surveys", &[("title", "Mine"), ("q1.prompt", "Fine?"), ("q1.kind", "rating")]).await.status(), StatusCode::FORBIDDEN);
+
+    let mut form = vec![
+        ("title", "After your delivery"),
+        ("reward_points", "15"),
+        ("q1.prompt", "How punctual was it?"),
+        ("q1.kind", "rating"),
+        ("q1.required", "on"),
+        ("q2.prompt", "Which van came?"),
+        ("q2.kind", "choice"),
+        ("q2.required", "on"),
+        ("q3.prompt", "Anything else?"),
+        ("q3.kind", "text"),
+    ];
+    let resp = max.post("/console/surveys", &form).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "a choice needs options");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"id="error""#) && html.contains("Which van came?"), "refused, the input kept: {html}");
+    form.push(("q2.options", "Red, Blue"));
+    let resp = max.post("/console/surveys", &form).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let page = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let (_, html) = max.get(&page).await;
+    assert!(html.contains("How punctual was it?") && html.contains(">Blue</label>") && html.contains("(optional)"), "the preview: {html}");
+    let id = page.rsplit('/').next().unwrap();
+    let (_, survey) = app.get(&app.admin, &format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(survey["questions"][0]["key"], "how_punctual_was_it");
+    assert_eq!(survey["questions"][2]["required"], false);
+
+    // Invitations: an unknown address is refused by its line; then the codes, once, as CSV.
+    let resp = max.post(&format!("{page}/invitations"), &[("customers", "grace@example.com\nnobody@example.com"), ("valid_days", "30")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("line 2"));
+    let resp = max.post(&format!("{page}/invitations"), &[("customers", "GRACE@example.com\n\nAlan,alan@example.com\n"), ("valid_days", "30")]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert_eq!(lines[0], "name,email,code,expires,url");
+    assert!(lines[1].starts_with("\"Grace, the \"\"first\"\"\",grace@example.com,"), "quoted: {csv}");
+    let code = lines[2].split(',').nth(2).unwrap();
+    let (s, r) = app.send(reqwest::Method::POST, None, "/api/v1/responses",
+        Some(json!({ "code": code, "answers": { "how_punctual_was_it": 5, "which_van_came": "Red" } }))).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["reward_points"], 15);
 }

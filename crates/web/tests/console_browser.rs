@@ -123,6 +123,14 @@ async fn the_loop_in_chromium(b: Backend) {
     choose(&c, "#prev-problem", &problem.to_string()).await;
     submit(&c, "#prev-submit").await;
     assert_eq!(flash(&c).await, "Preventive action recorded.");
+    c.goto(&format!("{}/console/surveys", app.base)).await.unwrap();
+    fill(&c, "#survey-title", "After your delivery").await;
+    fill(&c, "#q1-prompt", "How punctual was your delivery?").await;
+    fill(&c, "#q2-prompt", "Which van came?").await;
+    choose(&c, "#q2-kind", "choice").await;
+    fill(&c, "#q2-options", "Red, Blue").await;
+    c.execute("document.getElementById('form-new-survey').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&c, b, "console-survey-builder").await;
     sign_out(&c).await;
 
     // Bob, not the owner, makes the independent follow-up.

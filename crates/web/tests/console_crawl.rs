@@ -61,7 +61,7 @@ fn unlabelled(html: &str) -> Vec<String> {
     for tag in ["<input", "<select", "<textarea"] {
         for rest in html.split(tag).skip(1) {
             let element = rest.split('>').next().unwrap_or_default();
-            if element.contains(r#"type="hidden""#) || element.contains(r#"type="submit""#) {
+            if element.contains(r#"type="hidden""#) || element.contains(r#"type="submit""#) || element.contains("aria-label=") {
                 continue;
             }
             let id = element.split(r#"id=""#).nth(1).and_then(|s| s.split('"').next());

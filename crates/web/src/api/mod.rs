@@ -12,7 +12,7 @@ pub(crate) mod problems;
 pub(crate) mod responses;
 pub(crate) mod service_areas;
 mod settings;
-mod surveys;
+pub(crate) mod surveys;
 pub(crate) mod users;
 mod views;
 pub(crate) mod webhooks;

@@ -36,11 +36,16 @@ pub struct CreateSurvey {
 #[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", request_body = CreateSurvey, responses((status = 201, body = Survey)))]
 pub async fn create_survey(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateSurvey>) -> ApiResult<(StatusCode, Json<Survey>)> {
     let actor = actor.staff()?;
+    Ok((StatusCode::CREATED, Json(create(&app, &actor, req).await?)))
+}
+
+/// Checks and stores a survey defined by `actor`, a supervisor.
+pub(crate) async fn create(app: &AppState, actor: &redress_core::user::User, req: CreateSurvey) -> ApiResult<Survey> {
     if !actor.role.supervises() {
         return Err(ApiError::forbidden("only a manager, senior or admin may define surveys"));
     }
     let survey = NewSurvey::parse(&req.title, req.intro.as_deref(), req.service_area_id, req.questions, req.reward_points, req.thank_you.as_deref(), req.purpose)?;
-    Ok((StatusCode::CREATED, Json(app.store().create_survey(survey, app.now()).await?)))
+    Ok(app.store().create_survey(survey, app.now()).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", responses((status = 200, body = Vec<Survey>)))]

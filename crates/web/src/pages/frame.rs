@@ -97,7 +97,7 @@ impl Frame {
 
     pub fn signed_in(mut self, user: &User) -> Frame {
         self.user = Some(user.name.clone());
-        self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint"), ("/console/customers", "Customers"), ("/console/problems", "Problems"), ("/console/areas", "Service areas"), ("/console/outbox", "Outbox")];
+        self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint"), ("/console/customers", "Customers"), ("/console/problems", "Problems"), ("/console/areas", "Service areas"), ("/console/surveys", "Surveys"), ("/console/outbox", "Outbox")];
         if user.role == redress_core::user::Role::Admin {
             self.nav.push(("/console/admin/staff", "Staff"));
             self.nav.push(("/console/admin/settings", "Settings"));

@@ -11,6 +11,7 @@ mod outbox;
 mod problems;
 mod session;
 mod steps;
+mod surveys;
 
 use crate::auth::digest;
 use crate::error::ApiError;
@@ -38,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/problems", get(problems::list).post(problems::create))
         .route("/console/customers", get(customers::list))
         .route("/console/customers/{id}", get(customers::show))
+        .route("/console/surveys", get(surveys::list).post(surveys::create))
+        .route("/console/surveys/{id}", get(surveys::show))
+        .route("/console/surveys/{id}/invitations", post(surveys::invite))
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
