@@ -19,7 +19,8 @@ both_backends!(
     a_customer_page_shows_their_cases_responses_and_rewards,
     admins_set_the_organisation_up,
     service_areas_and_integrations,
-    surveys_are_built_previewed_and_sent
+    surveys_are_built_previewed_and_sent,
+    admins_edit_the_follow_up_rules
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -550,4 +551,39 @@ async fn surveys_are_built_previewed_and_sent(b: Backend) {
         Some(json!({ "code": code, "answers": { "how_punctual_was_it": 5, "which_van_came": "Red" } }))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["reward_points"], 15);
+}
+
+async fn admins_edit_the_follow_up_rules(b: Backend) {
+    let app = common::spawn(b).await;
+    let (_, admin) = staff(&app, "Ada", "admin", "0", None).await;
+    let (_, max) = staff(&app, "Max", "manager", "500", None).await;
+    assert_eq!(max.get("/console/admin/rules").await.0, StatusCode::FORBIDDEN);
+    let (_, page) = admin.get("/console/admin/rules").await;
+    assert!(page.contains(r#"id="rule-4""#) && !page.contains(r#"id="rule-5""#), "two rules and two spare rows");
+    assert!(page.contains(r#"<option value="3" selected>3</option>"#), "the default threshold of 3");
+
+    let resp = admin.post("/console/admin/rules", &[("rows", "2"), ("r1.threshold", "9"), ("r1.open_case", "on")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("must be 1 to 5"));
+    let form = [
+        ("rows", "4"),
+        ("r1.threshold", "3"),
+        ("r1.open_case", "on"),
+        ("r1.owner", "service_manager"),
+        ("r1.assign", "client_manager"),
+        ("r1.require_report", "on"),
+        ("r2.threshold", ""),
+        ("r3.threshold", "1"),
+        ("r3.assign", "senior"),
+        ("r3.significant", "on"),
+    ];
+    assert_eq!(admin.post("/console/admin/rules", &form).await.status(), StatusCode::SEE_OTHER);
+    let (_, rules) = app.get(&app.admin, "/api/v1/follow-up-rules").await;
+    assert_eq!(
+        rules,
+        json!({ "rules": [
+            { "lowest_rating_at_most": 3, "open_case": true, "owner": "service_manager", "assign": ["client_manager"], "significant": false, "require_report": true },
+            { "lowest_rating_at_most": 1, "open_case": false, "owner": null, "assign": ["senior"], "significant": true, "require_report": false },
+        ] })
+    );
 }

@@ -101,6 +101,7 @@ impl Frame {
         if user.role == redress_core::user::Role::Admin {
             self.nav.push(("/console/admin/staff", "Staff"));
             self.nav.push(("/console/admin/settings", "Settings"));
+            self.nav.push(("/console/admin/rules", "Follow-up rules"));
             self.nav.push(("/console/admin/integrations", "Integrations"));
         }
         self

@@ -1,9 +1,10 @@
 //! The console's administration: staff accounts, the organisation's
 //! settings, integrations (webhooks, dead letters), and service areas
-//! (which managers add too); rules and surveys belong here as well. Every page takes an [`Admin`]; other staff are refused with a 403.
+//! (which managers add too), and the survey follow-up rules. Every page takes an [`Admin`]; other staff are refused with a 403.
 
 mod areas;
 mod integrations;
+mod rules;
 mod settings;
 mod staff;
 
@@ -21,6 +22,7 @@ use redress_core::user::{Role, User};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/admin/settings", get(settings::show).post(settings::save))
+        .route("/console/admin/rules", get(rules::show).post(rules::save))
         .route("/console/areas", get(areas::list).post(areas::create))
         .route("/console/admin/integrations", get(integrations::show).post(integrations::subscribe))
         .route("/console/admin/staff", get(staff::list).post(staff::create))
