@@ -296,8 +296,11 @@ async fn a_complaint_is_logged_with_its_customer_or_not_at_all(b: Backend) {
     assert!(page.contains("Nia") && page.contains("+44 20 7946 0000"));
 
     // The same e-mail finds the same customer.
-    let again = [("customer.email", "NEW@example.com"), ("case.channel", "phone"), ("case.summary", "Second problem")];
-    assert_eq!(alice.post("/console/cases/new", &again).await.status(), StatusCode::SEE_OTHER);
+    let again = [("customer.email", "NEW@example.com"), ("case.channel", "in_person"), ("case.summary", "Second problem")];
+    let resp = alice.post("/console/cases/new", &again).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let walk_in: i64 = resp.headers()[header::LOCATION].to_str().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(case_json(&app, walk_in).await["channel"], "in_person", "a walk-in");
     assert_eq!(customers(&app).await, 1);
     assert_eq!(app.case_count().await, 2);
 }

@@ -44,6 +44,8 @@ pub enum Channel {
     Retailer,
     Survey,
     Social,
+    /// Walked in: told to staff in a shop or office.
+    InPerson,
 }
 
 impl Channel {
@@ -55,6 +57,7 @@ impl Channel {
             Channel::Retailer => "retailer",
             Channel::Survey => "survey",
             Channel::Social => "social",
+            Channel::InPerson => "in_person",
         }
     }
 }

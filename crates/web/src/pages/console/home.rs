@@ -232,7 +232,7 @@ pub async fn home(State(app): State<AppState>, Staff(user): Staff, frame: Frame,
         title: queue.title(&user),
         queue: queue.key(),
         sort: ask.sort_key(),
-        channels: ["phone", "email", "web", "retailer", "survey", "social"].into_iter().map(|c| (c, ask.channel.is_some_and(|a| a.as_str() == c))).collect(),
+        channels: ["phone", "in_person", "email", "web", "retailer", "survey", "social"].into_iter().map(|c| (c, ask.channel.is_some_and(|a| a.as_str() == c))).collect(),
         q: ask.q,
         rows,
     };
