@@ -145,6 +145,20 @@ async fn refusals_show_on_the_page_with_input_kept(b: Backend) {
     let detail = api_refusal["detail"].as_str().unwrap();
     assert!(resp.text().await.unwrap().contains(&escaped(detail)), "the same message as the API: {detail}");
 
+    // The formal report is previewed before it is sent; a preview stores nothing.
+    let report = [("summary", "Boxes <thin>"), ("actions", "Retrain\nRe-route")];
+    let mut preview = report.to_vec();
+    preview.push(("preview", "1"));
+    let resp = agent.post(&format!("{page}/reports"), &preview).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"id="report-preview""#) && html.contains(&escaped("Boxes <thin>")) && html.contains("<li>Re-route</li>"), "{html}");
+    assert_eq!(app.timeline_len(case).await, before, "a preview stores nothing");
+    let resp = agent.post(&format!("{page}/reports"), &report).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(agent.get(&page).await.1.contains("Its private link: http"), "the link is shown once, when sent");
+    let before = app.timeline_len(case).await;
+
     // Closing too early names what is missing.
     let resp = agent.post(&format!("{page}/close"), &[]).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);

@@ -22,11 +22,13 @@ use redress_core::user::User;
 use redress_core::{mandate, CaseId, UserId};
 use std::collections::HashMap;
 
-/// A step's form that was refused: shown again with the message and input.
+/// A step's form shown again with what was typed: refused (with the
+/// reason), or previewed (the formal report, before it is sent).
 pub(super) struct Failed {
     pub step: &'static str,
     pub status: StatusCode,
-    pub error: String,
+    /// The refusal; `None` for a preview.
+    pub error: Option<String>,
     pub kept: FormFields,
 }
 
@@ -86,6 +88,7 @@ struct CasePage {
     transfers: usize,
     customer: Vec<(&'static str, String)>,
     customer_id: i64,
+    customer_name: String,
     lag: String,
     owner: String,
     assignees: Vec<(String, String)>,
@@ -125,7 +128,19 @@ impl CasePage {
 
     /// The refusal of the form `step`, if it was the one refused.
     fn error_for(&self, step: &str) -> Option<&str> {
-        self.failed.as_ref().filter(|f| f.step == step).map(|f| f.error.as_str())
+        self.failed.as_ref().filter(|f| f.step == step).and_then(|f| f.error.as_deref())
+    }
+
+    /// Whether the form of `step` is the one shown again.
+    fn posted(&self, step: &str) -> bool {
+        self.failed.as_ref().is_some_and(|f| f.step == step)
+    }
+
+    /// The formal report as typed, when its preview was asked for.
+    fn report_preview(&self) -> Option<(&str, Vec<&str>)> {
+        let f = self.failed.as_ref().filter(|f| f.step == "reports" && f.error.is_none())?;
+        let actions = f.kept.get("actions").unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        Some((f.kept.get("summary").unwrap_or_default(), actions))
     }
 
     /// Whether the page offers the form of `step` to the viewer: exactly
@@ -149,7 +164,7 @@ impl CasePage {
     /// A refusal of a form this viewer is not offered (a forged or stale
     /// post): shown at the top of the page instead.
     fn orphan_error(&self) -> Option<&str> {
-        self.failed.as_ref().filter(|f| !self.shows_form(f.step)).map(|f| f.error.as_str())
+        self.failed.as_ref().filter(|f| !self.shows_form(f.step)).and_then(|f| f.error.as_deref())
     }
 }
 
@@ -200,6 +215,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         closed: case.is_closed(),
         transfers: case.transfers.len(),
         customer_id: case.customer_id.0,
+        customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
         customer: customer
             .map(|c| {
                 [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone))]

@@ -75,6 +75,9 @@ pub async fn post_step(
     if !csrf_ok(&headers, &form) {
         return Ok(frame.expired_form(&back));
     }
+    if step == "reports" && form.get("preview").is_some() {
+        return render(&app, frame, &user, id, Some(Failed { step, status: StatusCode::OK, error: None, kept: form })).await;
+    }
     let tz = zone(&app.store().settings().await?);
     let applied = match request(step, form.to_json(&SHAPE, &tz)) {
         Ok(req) => req.apply(&app, user.clone(), id).await,
@@ -89,7 +92,7 @@ pub async fn post_step(
             Ok(redirect_with(&back, Flash::notice(notice)))
         }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            render(&app, frame, &user, id, Some(Failed { step, status: e.status, error: e.detail, kept: form })).await
+            render(&app, frame, &user, id, Some(Failed { step, status: e.status, error: Some(e.detail), kept: form })).await
         }
         Err(e) => Err(e.into()),
     }
