@@ -20,7 +20,7 @@ pub struct Problem {
     pub case_count: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewProblem {
     pub title: String,
     pub description: Option<String>,

@@ -403,7 +403,15 @@ async fn problems_gather_their_cases_and_what_they_cost(b: Backend) {
             app.ok(&token, &format!("/api/v1/cases/{c}/gifts"), json!({ "description": "Flowers", "cost": cost })).await;
         }
     }
-    app.case(&token, customer, false).await;
+    // From a case's preventive form: a new problem, recorded and linked at once.
+    let c = app.case(&token, customer, false).await;
+    let resp = alice.post(&format!("/console/cases/{c}/preventive"), &[("owner_id", &alice_id.to_string()), ("problem_id", &problem.to_string()), ("new_problem_title", "Both")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "either one or the other");
+    assert_eq!(app.get(&app.admin, "/api/v1/problems").await.1.as_array().unwrap().len(), 1, "nothing half-made");
+    step(&alice, c, "preventive", &[("owner_id", &alice_id.to_string()), ("root_cause", "Night rounds"), ("new_problem_title", "Late evening rounds")]).await;
+    let linked = case_json(&app, c).await["preventive"]["problem_id"].as_i64().unwrap();
+    let (_, new) = app.get(&app.admin, &format!("/api/v1/problems/{linked}")).await;
+    assert_eq!((new["title"].as_str(), new["root_cause"].as_str(), new["case_count"].as_i64()), (Some("Late evening rounds"), Some("Night rounds"), Some(1)));
     let (status, html) = alice.get(&page).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed(&html).len(), 2, "only the linked cases");

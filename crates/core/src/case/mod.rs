@@ -266,6 +266,8 @@ pub struct Outcome {
     pub report_link: Option<(String, u32)>,
     /// Files to keep with the case.
     pub attachments: Vec<NewAttachment>,
+    /// A problem to record, and link the case's preventive action to.
+    pub new_problem: Option<crate::problem::NewProblem>,
 }
 
 /// A file received with the case (a photo, a receipt).

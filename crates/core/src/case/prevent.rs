@@ -1,7 +1,7 @@
 //! Prevention and independent verification.
 
 use super::*;
-use crate::user::{optional_text, Role};
+use crate::user::{optional_text, required_text, Role};
 use crate::ProblemId;
 use serde_json::json;
 
@@ -31,6 +31,8 @@ pub struct PreventiveInput {
     pub root_cause: Option<String>,
     pub action: Option<String>,
     pub problem_id: Option<ProblemId>,
+    /// The title of a problem to record and link, instead of `problem_id`.
+    pub new_problem: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -103,14 +105,21 @@ impl Case {
         if input.owner_id.is_none() && self.preventive.is_none() {
             return Err(DomainError::invalid("owner_id is required: name who owns the preventive action"));
         }
-        if input.owner_id.is_none() && root_cause.is_none() && action.is_none() && input.problem_id.is_none() {
-            return Err(DomainError::invalid("nothing to record: give owner_id, root_cause, action or problem_id"));
+        let new_problem = input.new_problem.as_deref().map(|t| required_text("new_problem_title", t, 300)).transpose()?;
+        if new_problem.is_some() && input.problem_id.is_some() {
+            return Err(DomainError::invalid("give either problem_id or new_problem_title, not both"));
+        }
+        if input.owner_id.is_none() && root_cause.is_none() && action.is_none() && input.problem_id.is_none() && new_problem.is_none() {
+            return Err(DomainError::invalid("nothing to record: give owner_id, root_cause, action, problem_id or new_problem_title"));
         }
         let mut out = Outcome::default();
         if let Some(owner) = input.owner_id {
             out.events.extend(self.name_preventive_owner(actor, ctx.user(owner)?, now)?);
         }
-        let p = self.preventive.as_mut().expect("an owner is named above");
+        let Some(p) = self.preventive.as_mut() else {
+            // Unreachable: an owner is either named above or was already there.
+            return Err(DomainError::invalid("owner_id is required: name who owns the preventive action"));
+        };
         if root_cause.is_some() {
             p.root_cause = root_cause;
         }
@@ -121,13 +130,21 @@ impl Case {
             p.problem_id = input.problem_id;
         }
         p.updated_at = now;
+        // Recorded, and linked here, by the store in the same transaction.
+        out.new_problem = new_problem.clone().map(|title| crate::problem::NewProblem {
+            title,
+            description: Some(format!("Recorded from case {}", self.reference)),
+            root_cause: p.root_cause.clone(),
+            permanent_solution: None,
+            created_by: actor.id,
+        });
         let complete = p.is_complete();
         out.events.push(NewEvent::new(
             actor.id,
             now,
             "preventive_recorded",
             if complete { "Root cause and preventive action recorded" } else { "Preventive action updated (incomplete)" },
-            json!({ "owner_id": p.owner_id, "root_cause": p.root_cause, "action": p.action, "problem_id": p.problem_id, "complete": complete }),
+            json!({ "owner_id": p.owner_id, "root_cause": p.root_cause, "action": p.action, "problem_id": p.problem_id, "new_problem": new_problem, "complete": complete }),
         ));
         self.schedule_apology(actor.id, ctx, now, &mut out);
         self.settle();

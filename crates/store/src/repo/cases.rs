@@ -180,7 +180,14 @@ pub(super) async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, ch
         return Err(DomainError::not_found(format!("case {id} does not exist")).into());
     };
     let ctx = case_context(c, &case, extra).await?;
-    let outcome = change(&mut case, &ctx)?;
+    let mut outcome = change(&mut case, &ctx)?;
+    if let Some(p) = outcome.new_problem.take() {
+        let at = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
+        let problem = super::problems::insert_problem(c, p, at).await?;
+        if let Some(prevent) = case.preventive.as_mut() {
+            prevent.problem_id = Some(problem.id);
+        }
+    }
     save_case(c, &case, &ctx.settings).await?;
     let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
     write_outcome(c, id, &outcome, now).await?;

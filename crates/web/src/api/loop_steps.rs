@@ -96,6 +96,9 @@ pub struct PreventiveRequest {
     action: Option<String>,
     /// Links the case to a systemic problem.
     problem_id: Option<ProblemId>,
+    /// Records a new problem with this title and links the case to it, in
+    /// the same transaction; instead of `problem_id`.
+    new_problem_title: Option<String>,
 }
 
 /// Records the root cause, the preventive action and its owner; naming the
@@ -264,7 +267,13 @@ impl StepRequest {
                 if let Some(p) = req.problem_id {
                     app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
                 }
-                let input = PreventiveInput { owner_id: req.owner_id, root_cause: req.root_cause, action: req.action, problem_id: req.problem_id };
+                let input = PreventiveInput {
+                    owner_id: req.owner_id,
+                    root_cause: req.root_cause,
+                    action: req.action,
+                    problem_id: req.problem_id,
+                    new_problem: req.new_problem_title,
+                };
                 apply(app, id, users, move |case, ctx, now| case.record_preventive(&actor, input, ctx, now)).await
             }
             StepRequest::FollowUp(req) => {
