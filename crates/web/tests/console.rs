@@ -572,6 +572,31 @@ async fn surveys_are_built_previewed_and_sent(b: Backend) {
     assert_eq!(lines[0], "name,email,code,expires,url");
     assert!(lines[1].starts_with("\"Grace, the \"\"first\"\"\",grace@example.com,"), "quoted: {csv}");
     let code = lines[2].split(',').nth(2).unwrap();
+
+    // The same from an uploaded CSV file.
+    let boundary = "----redress-test-boundary";
+    let part = |name: &str, extra: &str, value: &str| format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{extra}\r\n\r\n{value}\r\n");
+    let body = [
+        part("csrf", "", &max.csrf),
+        part("valid_days", "", "7"),
+        part("file", "; filename=\"list.csv\"\r\nContent-Type: text/csv", "name,email\r\nAlan,alan@example.com\r\n"),
+        format!("--{boundary}--\r\n"),
+    ]
+    .concat();
+    let upload = |body: String| {
+        common::forms::client()
+            .post(format!("{}{page}/invitations/upload", app.base))
+            .header(header::COOKIE, max.cookie())
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+    };
+    let resp = upload(body.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let uploaded = resp.text().await.unwrap();
+    assert_eq!(uploaded.lines().count(), 2, "a header and Alan: {uploaded}");
+    let resp = upload(body.replace(&max.csrf, "0123456789abcdef0123456789abcdef")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "the upload needs its CSRF token too");
     let (s, r) = app.send(reqwest::Method::POST, None, "/api/v1/responses",
         Some(json!({ "code": code, "answers": { "how_punctual_was_it": 5, "which_van_came": "Red" } }))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");

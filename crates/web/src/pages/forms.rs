@@ -134,7 +134,13 @@ pub fn csrf_token(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
 
 /// Whether a posted form's CSRF field matches this browser's cookie.
 pub fn csrf_ok(headers: &HeaderMap, form: &FormFields) -> bool {
-    match (cookie(headers, CSRF_COOKIE), form.get("csrf")) {
+    csrf_matches(headers, form.get("csrf"))
+}
+
+/// Whether `token` (a form's CSRF field, however the form was encoded)
+/// matches this browser's cookie.
+pub fn csrf_matches(headers: &HeaderMap, token: Option<&str>) -> bool {
+    match (cookie(headers, CSRF_COOKIE), token) {
         (Some(c), Some(f)) => !c.is_empty() && c == f,
         _ => false,
     }

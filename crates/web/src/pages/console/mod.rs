@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/surveys", get(surveys::list).post(surveys::create))
         .route("/console/surveys/{id}", get(surveys::show))
         .route("/console/surveys/{id}/invitations", post(surveys::invite))
+        .route("/console/surveys/{id}/invitations/upload", post(surveys::upload))
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))

@@ -8,11 +8,11 @@ use crate::api::surveys::{create as create_survey, issue_invitations, CreateSurv
 use crate::error::{ApiError, ApiResult};
 use crate::extract::from_form;
 use crate::pages::format::when;
-use crate::pages::forms::{csrf_ok, FormFields};
+use crate::pages::forms::{csrf_matches, csrf_ok, FormFields};
 use crate::pages::frame::{redirect_with, Flash, Frame, PagePath, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use redress_core::survey::{QuestionKind, Survey};
@@ -196,11 +196,15 @@ pub async fn show(State(app): State<AppState>, Staff(user): Staff, frame: Frame,
     survey_page(&app, frame, &user, id, StatusCode::OK, None, String::new()).await
 }
 
-/// The customers a pasted list names: one e-mail address a line, each of
-/// a customer on record. Refused naming the first line that is not.
+/// The customers a pasted list or CSV file names: an e-mail address on each
+/// line (a CSV header line is passed over), each of a customer on record.
+/// Refused naming the first line that is not.
 async fn customers_listed(app: &AppState, text: &str) -> ApiResult<Vec<(CustomerId, String, String)>> {
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()) {
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
+    // A first line with no address in it is a CSV header.
+    let skip = usize::from(lines.first().is_some_and(|(_, l)| !l.contains('@')));
+    for &(n, line) in &lines[skip..] {
         let email = line.split(',').map(str::trim).find(|f| f.contains('@')).unwrap_or(line);
         let c = app.store().customer_by_email(email).await?.ok_or_else(|| ApiError::unprocessable(format!("line {n}: no customer has the address '{email}'")))?;
         out.push((c.id, c.name, c.email.unwrap_or_default()));
@@ -225,14 +229,45 @@ pub async fn invite(State(app): State<AppState>, Staff(user): Staff, headers: He
         return Ok(frame.expired_form(&format!("/console/surveys/{id}")));
     }
     let text = form.get("customers").unwrap_or_default().to_string();
+    codes_for(&app, frame, &user, id, text, &form.text("valid_days")).await
+}
+
+/// The same as [`invite`], from an uploaded CSV file (a form sent as
+/// `multipart/form-data` with `csrf`, `valid_days` and `file`).
+pub async fn upload(State(app): State<AppState>, Staff(user): Staff, headers: HeaderMap, frame: Frame, PagePath(id): PagePath<i64>, mut parts: Multipart) -> PageResult {
+    let (mut csrf, mut days, mut text) = (None, String::new(), String::new());
+    loop {
+        let field = match parts.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(ApiError::bad_request(format!("the upload could not be read: {e}")).into()),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let value = field.text().await.map_err(|e| ApiError::bad_request(format!("the upload could not be read: {e}")))?;
+        match name.as_str() {
+            "csrf" => csrf = Some(value),
+            "valid_days" => days = value.trim().to_string(),
+            "file" => text = value,
+            _ => {}
+        }
+    }
+    if !csrf_matches(&headers, csrf.as_deref()) {
+        return Ok(frame.expired_form(&format!("/console/surveys/{id}")));
+    }
+    codes_for(&app, frame, &user, id, text, &days).await
+}
+
+/// Invites the customers a list names and answers with their codes as a
+/// CSV download, or the survey page again with the refusal.
+async fn codes_for(app: &AppState, frame: Frame, user: &User, id: i64, text: String, days: &str) -> PageResult {
     let issued = async {
-        let days = match form.text("valid_days").parse::<u32>() {
+        let days = match days.parse::<u32>() {
             Ok(d @ 1..=3650) => d,
             _ => return Err(ApiError::unprocessable("valid for: give 1 to 3650 days")),
         };
-        let listed = customers_listed(&app, &text).await?;
+        let listed = customers_listed(app, &text).await?;
         let ids: Vec<CustomerId> = listed.iter().map(|(c, _, _)| *c).collect();
-        let issued = issue_invitations(&app, SurveyId(id), &ids, days).await?;
+        let issued = issue_invitations(app, SurveyId(id), &ids, days).await?;
         Ok(listed.into_iter().zip(issued).collect::<Vec<_>>())
     }
     .await;
@@ -249,7 +284,7 @@ pub async fn invite(State(app): State<AppState>, Staff(user): Staff, headers: He
             // The codes exist only in this file: nothing but their digests is kept.
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "no-store".to_string())], csv).into_response())
         }
-        Err(e) if e.status.is_client_error() => survey_page(&app, frame, &user, id, e.status, Some(e.detail), text).await,
+        Err(e) if e.status.is_client_error() => survey_page(app, frame, user, id, e.status, Some(e.detail), text).await,
         Err(e) => Err(e.into()),
     }
 }
