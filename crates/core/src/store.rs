@@ -204,6 +204,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates a service area; its service manager must exist.
     async fn create_service_area(&self, area: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea>;
+    /// Replaces an area's name, manager and targets; its cases keep the due
+    /// times they have.
+    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea) -> StoreResult<ServiceArea>;
     async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>>;
     async fn service_areas(&self) -> StoreResult<Vec<ServiceArea>>;
 

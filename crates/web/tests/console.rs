@@ -507,6 +507,20 @@ async fn service_areas_and_integrations(b: Backend) {
     assert_eq!((list[0]["name"].as_str(), list[0]["targets"]["first_response"].as_str()), (Some("Deliveries"), Some("4h")));
     assert!(agent.get("/console/areas").await.1.contains("First response 4h"));
 
+    // A manager changes it; an agent may not.
+    let area = list[0]["id"].as_i64().unwrap();
+    assert_eq!(agent.get(&format!("/console/areas/{area}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(agent.post(&format!("/console/areas/{area}"), &[("name", "Mine"), ("service_manager_id", &max_id.to_string())]).await.status(), StatusCode::FORBIDDEN);
+    let (_, form) = max.get(&format!("/console/areas/{area}")).await;
+    assert!(form.contains(r#"value="4h""#) && form.contains(r#"value="Deliveries""#), "the saved values");
+    let resp = max.post(&format!("/console/areas/{area}"), &[("name", "Home deliveries"), ("service_manager_id", &max_id.to_string()), ("targets.first_response", "2h"), ("targets.resolution", "5d")]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, a) = app.get(&app.admin, &format!("/api/v1/service-areas/{area}")).await;
+    assert_eq!((a["name"].as_str(), a["targets"]["first_response"].as_str(), a["targets"]["resolution"].as_str()), (Some("Home deliveries"), Some("2h"), Some("5d")));
+    max.post("/console/areas", &[("name", "Billing"), ("service_manager_id", &max_id.to_string())]).await;
+    let resp = max.post(&format!("/console/areas/{area}"), &[("name", "Billing"), ("service_manager_id", &max_id.to_string())]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT, "names stay unique");
+
     // Admins subscribe webhooks (the secret shown once) and see dead letters.
     assert_eq!(max.get("/console/admin/integrations").await.0, StatusCode::FORBIDDEN);
     let resp = admin.post("/console/admin/integrations", &[("url", "ftp://example.com"), ("events", "case.closed")]).await;

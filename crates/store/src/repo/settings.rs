@@ -43,15 +43,26 @@ pub(super) async fn load_area(c: &mut Conn, id: ServiceAreaId) -> StoreResult<Op
     row.map(area_from).transpose()
 }
 
-pub(super) async fn insert_area(c: &mut Conn, a: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea> {
+/// Refuses a manager who is not staff, or a name another area has.
+async fn check_area(c: &mut Conn, a: &NewServiceArea, id: Option<ServiceAreaId>) -> StoreResult<()> {
     let m = require_user(c, "service_manager_id", a.service_manager_id).await?;
     if !m.role.is_staff() {
         return Err(DomainError::invalid(format!("service_manager_id {} is a partner account, not staff", m.id)).into());
     }
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM service_areas WHERE name = $1").bind(&a.name).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM service_areas WHERE name = $1 AND id <> $2")
+        .bind(&a.name)
+        .bind(id.map_or(0, |i| i.0))
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_error)?;
     if taken.is_some() {
         return Err(DomainError::conflict(format!("a service area named '{}' already exists", a.name)).into());
     }
+    Ok(())
+}
+
+pub(super) async fn insert_area(c: &mut Conn, a: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea> {
+    check_area(c, &a, None).await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO service_areas (name, service_manager_id, targets, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(&a.name)
         .bind(a.service_manager_id.0)
@@ -68,6 +79,20 @@ pub(super) async fn insert_area(c: &mut Conn, a: NewServiceArea, now: Timestamp)
         targets_by_severity: a.targets_by_severity,
         created_at: now,
     })
+}
+
+pub(super) async fn update_area(c: &mut Conn, id: ServiceAreaId, a: NewServiceArea) -> StoreResult<ServiceArea> {
+    let current = load_area(c, id).await?.ok_or_else(|| DomainError::not_found(format!("service area {id} does not exist")))?;
+    check_area(c, &a, Some(id)).await?;
+    sqlx::query("UPDATE service_areas SET name = $2, service_manager_id = $3, targets = $4 WHERE id = $1")
+        .bind(id.0)
+        .bind(&a.name)
+        .bind(a.service_manager_id.0)
+        .bind(to_json(&StoredTargets { targets: a.targets.clone(), by_severity: a.targets_by_severity.clone() })?)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(ServiceArea { id, name: a.name, service_manager_id: a.service_manager_id, targets: a.targets, targets_by_severity: a.targets_by_severity, created_at: current.created_at })
 }
 
 pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings> {

@@ -42,6 +42,10 @@ impl Store for This {
         self.write(move |c| Box::pin(settings::insert_area(c, area, now))).await
     }
 
+    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea) -> StoreResult<ServiceArea> {
+        self.write(move |c| Box::pin(settings::update_area(c, id, area))).await
+    }
+
     async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>> {
         let mut c = self.reads.acquire().await.map_err(db_error)?;
         settings::load_area(&mut c, id).await

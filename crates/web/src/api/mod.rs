@@ -78,7 +78,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::create_customer, customers::list_customers))
         .routes(routes!(customers::get_customer))
         .routes(routes!(service_areas::create_service_area, service_areas::list_service_areas))
-        .routes(routes!(service_areas::get_service_area))
+        .routes(routes!(service_areas::get_service_area, service_areas::put_service_area))
         .routes(routes!(problems::create_problem, problems::list_problems))
         .routes(routes!(problems::get_problem))
         .routes(routes!(settings::get_settings, settings::put_settings))

@@ -43,16 +43,35 @@ pub async fn create_service_area(
 
 /// Checks and stores a service area on behalf of `actor`, a supervisor.
 pub(crate) async fn create(app: &AppState, actor: &User, req: CreateServiceArea) -> ApiResult<ServiceArea> {
+    let area = checked(actor, req)?;
+    Ok(app.store().create_service_area(area, app.now()).await?)
+}
+
+/// Checks and applies a replacement of area `id` on behalf of `actor`.
+pub(crate) async fn replace(app: &AppState, actor: &User, id: ServiceAreaId, req: CreateServiceArea) -> ApiResult<ServiceArea> {
+    let area = checked(actor, req)?;
+    Ok(app.store().update_service_area(id, area).await?)
+}
+
+fn checked(actor: &User, req: CreateServiceArea) -> ApiResult<NewServiceArea> {
     if !actor.role.supervises() {
-        return Err(ApiError::forbidden("only a manager, senior or admin may create service areas"));
+        return Err(ApiError::forbidden("only a manager, senior or admin may define service areas"));
     }
-    let area = NewServiceArea {
+    Ok(NewServiceArea {
         name: required_text("name", &req.name, 200)?,
         service_manager_id: req.service_manager_id,
         targets: req.targets,
         targets_by_severity: req.targets_by_severity,
-    };
-    Ok(app.store().create_service_area(area, app.now()).await?)
+    })
+}
+
+/// Replaces an area's name, manager and targets (admin or manager); its
+/// cases keep the due times they have.
+#[utoipa::path(put, path = "/api/v1/service-areas/{id}", tag = "directory", params(("id" = i64, Path)), request_body = CreateServiceArea,
+    responses((status = 200, body = ServiceArea)))]
+pub async fn put_service_area(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CreateServiceArea>) -> ApiResult<Json<ServiceArea>> {
+    let actor = actor.staff()?;
+    Ok(Json(replace(&app, &actor, ServiceAreaId(id), req).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/service-areas", tag = "directory", responses((status = 200, body = Vec<ServiceArea>)))]

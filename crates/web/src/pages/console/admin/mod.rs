@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/admin/settings", get(settings::show).post(settings::save))
         .route("/console/admin/rules", get(rules::show).post(rules::save))
         .route("/console/areas", get(areas::list).post(areas::create))
+        .route("/console/areas/{id}", get(areas::show).post(areas::save))
         .route("/console/admin/integrations", get(integrations::show).post(integrations::subscribe))
         .route("/console/admin/staff", get(staff::list).post(staff::create))
         .route("/console/admin/staff/{id}", get(staff::show).post(staff::change))
