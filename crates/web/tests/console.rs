@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::forms::{Browser, client};
+use common::forms::{client, Browser};
 use common::{invite, world, Backend, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
@@ -20,7 +20,8 @@ both_backends!(
     admins_set_the_organisation_up,
     service_areas_and_integrations,
     surveys_are_built_previewed_and_sent,
-    admins_edit_the_follow_up_rules
+    admins_edit_the_follow_up_rules,
+    the_case_page_corrects_details_and_offers_its_files
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -650,4 +651,34 @@ async fn admins_edit_the_follow_up_rules(b: Backend) {
             { "lowest_rating_at_most": 1, "open_case": false, "owner": null, "assign": ["senior"], "significant": true, "require_report": false },
         ] })
     );
+}
+
+async fn the_case_page_corrects_details_and_offers_its_files(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (_, bob) = staff(&app, "Bob", "agent", "50", None).await;
+    let raw = "From: Zoe <zoe@example.com>\r\nTo: care@example.com\r\nSubject: Kettle leaks\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XYZ\r\n\r\n\
+               --XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe kettle leaks from the base.\r\n\
+               --XYZ\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"kettle <1>.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJDREVG\r\n--XYZ--\r\n";
+    let resp = app.http.post(format!("{}/api/v1/inbound/email", app.base)).bearer_auth(&app.admin).header("content-type", "message/rfc822").body(raw).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let case = resp.json::<Value>().await.unwrap()["case_id"].as_i64().unwrap();
+    let page = format!("/console/cases/{case}");
+    let (_, html) = bob.get(&page).await;
+    let link = html.split(r#"<ul id="attachments"><li><a href=""#).nth(1).and_then(|s| s.split('"').next()).expect("the file is listed").to_string();
+    assert!(html.contains(&escaped("kettle <1>.jpg")), "{html}");
+    let resp = client().get(format!("{}{link}", app.base)).header(header::COOKIE, bob.cookie()).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"), "downloaded, never shown inline");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"ABCDEF");
+    let resp = client().get(format!("{}{link}", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "staff only");
+
+    // Any staff member corrects the details and records the facts.
+    step(&bob, case, "details", &[("summary", "Kettle leaks at the base"), ("desired_resolution", "A new kettle"), ("facts", "Bought 3 weeks ago; leaks when full"), ("severity", "high"), ("significant", "false")]).await;
+    let c = case_json(&app, case).await;
+    assert_eq!((c["summary"].as_str(), c["facts"].as_str(), c["severity"].as_str()), (Some("Kettle leaks at the base"), Some("Bought 3 weeks ago; leaks when full"), Some("high")));
+    let resp = bob.post(&format!("{page}/details"), &[("severity", "extreme"), ("facts", "Kept <this>")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains(&escaped("Kept <this>")), "kept");
 }

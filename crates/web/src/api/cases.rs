@@ -220,13 +220,19 @@ pub struct PatchCase {
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = PatchCase,
     responses((status = 200, body = CaseView)))]
 pub async fn patch_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PatchCase>) -> ApiResult<Json<CaseView>> {
-    let patch = CasePatch {
-        summary: req.summary,
-        description: req.description,
-        desired_resolution: req.desired_resolution,
-        facts: req.facts,
-        severity: req.severity,
-        significant: req.significant,
-    };
+    let patch = req.into_patch();
     mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
+}
+
+impl PatchCase {
+    pub(crate) fn into_patch(self) -> CasePatch {
+        CasePatch {
+            summary: self.summary,
+            description: self.description,
+            desired_resolution: self.desired_resolution,
+            facts: self.facts,
+            severity: self.severity,
+            significant: self.significant,
+        }
+    }
 }

@@ -149,6 +149,11 @@ pub async fn list_attachments(State(app): State<AppState>, actor: Actor, ApiPath
     responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
 pub async fn download_attachment(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     actor.staff()?;
+    download(&app, id).await
+}
+
+/// A stored file as a download (never shown inline), for the API and the console.
+pub(crate) async fn download(app: &AppState, id: i64) -> ApiResult<Response> {
     let (meta, data) = app.store().attachment(id).await?.ok_or_else(|| ApiError::not_found(format!("attachment {id} does not exist")))?;
     let safe: String = meta.filename.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\').collect();
     let disposition = format!("attachment; filename=\"{}\"", if safe.is_empty() { "file" } else { &safe });

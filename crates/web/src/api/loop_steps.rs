@@ -219,6 +219,8 @@ pub async fn add_report(
 /// One step of the loop on one case, as requested over the API or from a
 /// console form: both parse into these and take the same path.
 pub(crate) enum StepRequest {
+    /// Corrections and the facts (`PATCH /api/v1/cases/{id}`).
+    Details(super::cases::PatchCase),
     Communication(CommunicationRequest),
     Action(ActionRequest),
     Approval(ApprovalRequest),
@@ -236,6 +238,10 @@ impl StepRequest {
     /// `actor` in one transaction.
     pub(crate) async fn apply(self, app: &AppState, actor: User, id: i64) -> ApiResult<Applied> {
         match self {
+            StepRequest::Details(req) => {
+                let patch = req.into_patch();
+                apply(app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
+            }
             StepRequest::Communication(req) => {
                 apply(app, id, vec![], move |case, ctx, now| case.communicate(&actor, req.direction, req.channel, &req.body, req.at, ctx, now)).await
             }

@@ -3,7 +3,7 @@
 pub(crate) mod cases;
 pub(crate) mod customers;
 pub(crate) mod directory;
-mod inbound;
+pub(crate) mod inbound;
 mod jobs;
 pub(crate) mod loop_steps;
 pub(crate) mod mutate;

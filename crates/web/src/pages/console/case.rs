@@ -7,7 +7,7 @@
 use super::Staff;
 use crate::pages::format::{duration, local_input, money, when, wire, zone};
 use crate::pages::forms::FormFields;
-use crate::pages::frame::{Frame, PageError, PageResult};
+use crate::pages::frame::{Frame, PageError, PagePath, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -89,6 +89,8 @@ struct CasePage {
     customer: Vec<(&'static str, String)>,
     customer_id: i64,
     customer_name: String,
+    /// Files kept with the case: (id, name, size in words).
+    attachments: Vec<(i64, String, String)>,
     lag: String,
     owner: String,
     assignees: Vec<(String, String)>,
@@ -168,6 +170,11 @@ impl CasePage {
     }
 }
 
+/// A file kept with a case, downloaded by staff.
+pub async fn attachment(State(app): State<AppState>, Staff(_): Staff, PagePath(id): PagePath<i64>) -> PageResult {
+    Ok(crate::api::inbound::download(&app, id).await?)
+}
+
 pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, frame: Frame, Path(id): Path<String>) -> PageResult {
     let frame = frame.signed_in(&user);
     let Ok(id) = id.parse::<i64>() else {
@@ -216,6 +223,12 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         transfers: case.transfers.len(),
         customer_id: case.customer_id.0,
         customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        attachments: store
+            .attachments(CaseId(id))
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.filename, if a.size >= 1024 * 1024 { format!("{:.1} MB", a.size as f64 / 1048576.0) } else { format!("{} KB", (a.size + 1023) / 1024) }))
+            .collect(),
         customer: customer
             .map(|c| {
                 [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone))]

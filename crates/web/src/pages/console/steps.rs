@@ -19,7 +19,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 /// The steps, by the last segment of their address (as in the API).
-const STEPS: [(&str, &str); 10] = [
+const STEPS: [(&str, &str); 11] = [
+    ("details", "Details saved."),
     ("communications", "Contact recorded."),
     ("actions", "Corrective action recorded."),
     ("approvals", "Decision recorded."),
@@ -37,7 +38,7 @@ const SHAPE: Shape = Shape {
     prefix: "",
     numbers: &["preventive_owner_id", "owner_id", "problem_id", "to_user_id", "satisfaction"],
     ticks: &["preventive_confirmed"],
-    booleans: &[],
+    booleans: &["significant"],
     lines: &["actions"],
     local_times: &["at"],
     nullable: &[],
@@ -46,6 +47,7 @@ const SHAPE: Shape = Shape {
 /// The request a step's form stands for.
 fn request(step: &str, json: Value) -> Result<StepRequest, ApiError> {
     Ok(match step {
+        "details" => StepRequest::Details(from_form(json)?),
         "communications" => StepRequest::Communication(from_form(json)?),
         "actions" => StepRequest::Action(from_form(json)?),
         "approvals" => StepRequest::Approval(from_form(json)?),
