@@ -331,8 +331,10 @@ async fn admins_manage_staff_and_others_may_not(b: Backend) {
         assert!(html.contains("Only an admin"), "{html}");
     }
     assert_eq!(agent.post("/console/admin/staff", &[("name", "Mallory"), ("role", "admin")]).await.status(), StatusCode::FORBIDDEN);
-    assert!(!agent.get("/console").await.1.contains(r#"href="/console/admin/staff""#), "no Staff link for agents");
-    assert!(admin.get("/console").await.1.contains(r#"href="/console/admin/staff""#));
+    assert!(!agent.get("/console").await.1.contains(r#"href="/console/admin""#), "no Admin link for agents");
+    assert!(admin.get("/console").await.1.contains(r#"href="/console/admin""#));
+    assert!(admin.get("/console/admin").await.1.contains(r#"href="/console/admin/staff""#));
+    assert_eq!(agent.get("/console/admin").await.0, StatusCode::FORBIDDEN);
 
     // A new colleague: refused with the reason and the input kept, then added.
     let resp = admin.post("/console/admin/staff", &[("name", "Bob <Builder>"), ("email", "bob@example.com"), ("role", "agent"), ("mandate", "lots")]).await;

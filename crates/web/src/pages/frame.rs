@@ -99,10 +99,7 @@ impl Frame {
         self.user = Some(user.name.clone());
         self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint"), ("/console/customers", "Customers"), ("/console/problems", "Problems"), ("/console/areas", "Service areas"), ("/console/surveys", "Surveys"), ("/console/outbox", "Outbox")];
         if user.role == redress_core::user::Role::Admin {
-            self.nav.push(("/console/admin/staff", "Staff"));
-            self.nav.push(("/console/admin/settings", "Settings"));
-            self.nav.push(("/console/admin/rules", "Follow-up rules"));
-            self.nav.push(("/console/admin/integrations", "Integrations"));
+            self.nav.push(("/console/admin", "Admin"));
         }
         self
     }

@@ -10,7 +10,9 @@ mod staff;
 
 use super::Staff;
 use crate::error::ApiError;
-use crate::pages::frame::PageError;
+use crate::pages::frame::{Frame, PageError};
+use askama::Template;
+use axum::http::StatusCode;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -21,6 +23,7 @@ use redress_core::user::{Role, User};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/console/admin", get(index))
         .route("/console/admin/settings", get(settings::show).post(settings::save))
         .route("/console/admin/rules", get(rules::show).post(rules::save))
         .route("/console/areas", get(areas::list).post(areas::create))
@@ -31,6 +34,18 @@ pub fn router() -> Router<AppState> {
         .route("/console/admin/staff/{id}/password", post(staff::password))
         .route("/console/admin/staff/{id}/tokens", post(staff::issue_token))
         .route("/console/admin/staff/{id}/tokens/{token}/revoke", post(staff::revoke_token))
+}
+
+#[derive(Template)]
+#[template(path = "console/admin/index.html")]
+struct IndexPage {
+    frame: Frame,
+}
+
+/// The administration's sections, one link each.
+async fn index(Admin(admin): Admin, frame: Frame) -> Response {
+    let page = IndexPage { frame: frame.signed_in(&admin) };
+    page.frame.page(StatusCode::OK, &page)
 }
 
 /// A signed-in admin. Other staff get a 403 page; anyone else is sent to
