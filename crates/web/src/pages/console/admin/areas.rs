@@ -36,7 +36,8 @@ struct AreasPage {
 }
 
 impl AreasPage {
-    fn kept(&self, field: &str) -> &str {
+    /// A field of the new area as typed (when refused).
+    fn value(&self, field: &str) -> &str {
         self.kept.get(field).unwrap_or_default()
     }
 }
