@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::{BTreeSet, VecDeque};
 
-both_backends!(every_console_page_answers_for_every_role);
+both_backends!(every_console_page_answers_for_every_role, nonsense_posted_anywhere_is_refused_never_a_failure);
 
 const PASSWORD: &str = "correct horse battery";
 const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&";
@@ -110,4 +110,44 @@ async fn every_console_page_answers_for_every_role(b: Backend) {
     for path in ["/console/admin/staff", "/console/admin/staff/1", "/console/admin/staff/1/tokens"] {
         assert_eq!(alice.get(path).await.0, if path.ends_with("tokens") { StatusCode::METHOD_NOT_ALLOWED } else { StatusCode::FORBIDDEN }, "{path}");
     }
+}
+
+/// Every console form, posted with nonsense by an admin: each answer is a
+/// page (a redirect, a refusal with its reason), never a server failure,
+/// and nothing about the organisation is left half-changed.
+async fn nonsense_posted_anywhere_is_refused_never_a_failure(b: Backend) {
+    let app = common::spawn(b).await;
+    organisation(&app).await;
+    let ada = Browser::sign_in(&app, "ada@example.com", PASSWORD).await;
+    let settings_before = app.get(&app.admin, "/api/v1/settings").await.1;
+    let (long_label, long_summary) = ("L".repeat(5000), "S".repeat(3000));
+    let nonsense: Vec<(&str, &str)> = vec![
+        ("name", "\u{0}\u{202e}<x>"), ("email", "not an address"), ("role", "emperor"), ("mandate", "-1e9"), ("manager_id", "none"),
+        ("active", "maybe"), ("password", "x"), ("label", &long_label), ("title", ""), ("summary", &long_summary),
+        ("description", "d"), ("direction", "sideways"), ("channel", "pigeon"), ("body", ""), ("at", "yesterday"),
+        ("remedy_kind", "gold"), ("remedy_value", "NaN"), ("preventive_owner_id", "999999999999"), ("decision", "perhaps"),
+        ("amended_value", "1,000"), ("owner_id", "abc"), ("problem_id", "-5"), ("new_problem_title", ""), ("outcome", "meh"),
+        ("satisfaction", "11"), ("to_user_id", "0"), ("reason", ""), ("step", "teleport"), ("cost", "∞"), ("actions", ""),
+        ("note", "n"), ("timezone", "Mars/Olympus"), ("currency", "DOGE"), ("hours.mon", "25:00-26:00"), ("holidays", "someday"),
+        ("targets.first_response", "soon"), ("transfer_flag_after", "-3"), ("rows", "999999"), ("r1.threshold", "0"),
+        ("url", "javascript:alert(1)"), ("events", "everything"), ("service_manager_id", "x"), ("customers", "nobody"),
+        ("valid_days", "0"), ("reward_points", "lots"), ("q1.prompt", "Q?"), ("q1.kind", "telepathy"), ("severity", "apocalyptic"),
+        ("significant", "sometimes"), ("customer.email", "@"), ("case.channel", "carrier pigeon"), ("case.summary", ""),
+    ];
+    let posts = [
+        "/console/cases/new", "/console/cases/1/details", "/console/cases/1/communications", "/console/cases/1/actions",
+        "/console/cases/3/approvals", "/console/cases/1/preventive", "/console/cases/1/follow-up", "/console/cases/1/transfer",
+        "/console/cases/1/deviations", "/console/cases/1/gifts", "/console/cases/1/reports", "/console/cases/1/close",
+        "/console/cases/999/close", "/console/cases/abc/close", "/console/problems", "/console/areas", "/console/areas/999",
+        "/console/surveys", "/console/surveys/1/invitations", "/console/surveys/999/invitations", "/console/outbox/999/retry",
+        "/console/admin/staff", "/console/admin/staff/2", "/console/admin/staff/2/password", "/console/admin/staff/2/tokens",
+        "/console/admin/staff/2/tokens/999/revoke", "/console/admin/settings", "/console/admin/rules", "/console/admin/integrations",
+    ];
+    for path in posts {
+        let resp = ada.post(path, &nonsense).await;
+        let status = resp.status();
+        assert!(!status.is_server_error(), "{path} answered {status}: {}", resp.text().await.unwrap_or_default());
+        assert_ne!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: the nonsense must reach the handler");
+    }
+    assert_eq!(app.get(&app.admin, "/api/v1/settings").await.1, settings_before, "the settings are as they were");
 }
