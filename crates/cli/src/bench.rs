@@ -155,6 +155,7 @@ async fn responses(store: &dyn Store, api: &Client, args: &Args) -> Result<(), S
             phone: None,
             timezone: "Europe/London".into(),
             client_manager_id: manager["id"].as_i64().map(redress_core::UserId),
+            language: None,
         };
         customer_ids.push(store.create_customer(c, now).await.map_err(|e| e.to_string())?.id);
     }
@@ -199,7 +200,7 @@ async fn delivery(store: &dyn Store, api: &Client, sink: &redress_mail::sink::Sm
     let now = jiff::Timestamp::now();
     let mut customer_ids = Vec::new();
     for i in 0..100 {
-        let c = NewCustomer { name: format!("Respondent {i}"), email: Some(format!("r{i}@example.com")), phone: None, timezone: "UTC".into(), client_manager_id: None };
+        let c = NewCustomer { name: format!("Respondent {i}"), email: Some(format!("r{i}@example.com")), phone: None, timezone: "UTC".into(), client_manager_id: None, language: None };
         customer_ids.push(store.create_customer(c, now).await.map_err(|e| e.to_string())?.id);
     }
     let mut codes = Vec::with_capacity(args.notifications);

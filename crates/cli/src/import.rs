@@ -88,7 +88,7 @@ pub async fn invitations(store: &dyn Store, args: Args) -> Result<(), String> {
                                 None => settings.timezone.clone(),
                             };
                             let phone = optional_text("phone", field(phone_col), 50).map_err(|e| format!("line {line}: {e}"))?;
-                            let new = NewCustomer { name: name.clone(), email: Some(email.clone()), phone, timezone, client_manager_id: None };
+                            let new = NewCustomer { name: name.clone(), email: Some(email.clone()), phone, timezone, client_manager_id: None, language: None };
                             let c = store.create_customer(new, now).await.map_err(|e| e.to_string())?;
                             Row { customer: c.id, email, name }
                         }

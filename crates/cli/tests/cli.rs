@@ -195,7 +195,7 @@ fn import_invitations(backend: &str) {
         let q = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true };
         let s = NewSurvey::parse("Imported", None, None, vec![q], 5, None, SurveyPurpose::Feedback).unwrap();
         let survey = store.create_survey(s, jiff::Timestamp::now()).await.unwrap();
-        let c = redress_core::customer::NewCustomer { name: "Known".into(), email: Some("known@example.com".into()), phone: None, timezone: "UTC".into(), client_manager_id: None };
+        let c = redress_core::customer::NewCustomer { name: "Known".into(), email: Some("known@example.com".into()), phone: None, timezone: "UTC".into(), client_manager_id: None, language: None };
         (survey.id.0, store.create_customer(c, jiff::Timestamp::now()).await.unwrap().id.0)
     });
     let dir = tempfile::tempdir().unwrap();

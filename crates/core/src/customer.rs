@@ -2,6 +2,7 @@
 
 use crate::{CustomerId, UserId};
 use jiff::Timestamp;
+use redress_i18n::Lang;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -14,6 +15,9 @@ pub struct Customer {
     pub timezone: String,
     /// The relationship manager, who owns survey follow-ups.
     pub client_manager_id: Option<UserId>,
+    /// The language they read (`en`, `de`); the organisation's when absent.
+    #[serde(default)]
+    pub language: Option<Lang>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -22,6 +26,11 @@ impl Customer {
     /// The customer's zone; an unreadable one (never stored) falls back to UTC.
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// The language to write to them in: their own, else the organisation's.
+    pub fn lang(&self, settings: &crate::settings::OrgSettings) -> Lang {
+        self.language.unwrap_or(settings.language)
     }
 }
 
@@ -32,6 +41,7 @@ pub struct NewCustomer {
     pub phone: Option<String>,
     pub timezone: String,
     pub client_manager_id: Option<UserId>,
+    pub language: Option<Lang>,
 }
 
 /// Checks an IANA time-zone name, returning its canonical spelling.

@@ -13,7 +13,8 @@ use crate::survey::{Answers, Invitation, Survey};
 use crate::terms::{Reward, Severity};
 use crate::timeline::NewEvent;
 use crate::user::User;
-use crate::{DomainError, UserId};
+use crate::{DomainError, Lang, UserId};
+use redress_i18n as i18n;
 use jiff::Timestamp;
 use serde_json::json;
 use std::collections::HashMap;
@@ -80,7 +81,11 @@ impl ResponseContext {
 
 /// Judges one submission. The code was found by its digest; here it must
 /// still be unused and unexpired, and the answers must fit the survey.
-pub fn respond(ctx: &ResponseContext, raw: &serde_json::Map<String, serde_json::Value>, now: Timestamp) -> Result<ResponsePlan, DomainError> {
+///
+/// The acknowledgement (and the receipt's "what happens next") is written in
+/// the customer's language, else `page_lang` (the language the survey page
+/// was read in), else the organisation's.
+pub fn respond(ctx: &ResponseContext, raw: &serde_json::Map<String, serde_json::Value>, page_lang: Option<Lang>, now: Timestamp) -> Result<ResponsePlan, DomainError> {
     if ctx.invitation.used_at.is_some() || ctx.invitation.expires_at <= now {
         return Err(DomainError::AccessRefused);
     }
@@ -92,7 +97,8 @@ pub fn respond(ctx: &ResponseContext, raw: &serde_json::Map<String, serde_json::
 
     let mut case = None;
     let mut recovery = None;
-    let mut next = "We read every answer, and they shape how we improve.".to_string();
+    let lang = ctx.customer.language.or(page_lang).unwrap_or(ctx.settings.language);
+    let mut next = i18n::t(lang, "survey-next-default");
     if let Some(mut closed) = ctx.recovery_case.clone() {
         if let Some(score) = lowest.or(nps.map(|n| (n / 2).max(1))) {
             let event = closed.record_recovery(score, now);
@@ -104,23 +110,19 @@ pub fn respond(ctx: &ResponseContext, raw: &serde_json::Map<String, serde_json::
         let cal = ctx.settings.calendar();
         let severity = if plan.significant { Severity::High } else { Severity::Normal };
         let due = cal.add(now, ctx.settings.targets_for(ctx.area.as_ref(), severity).first_response).to_zoned(ctx.customer.time_zone());
-        next = format!(
-            "Because something was not as it should be, {} will contact you by {} to understand what happened{}.",
-            owner.name,
-            due.strftime("%A %-d %B, %H:%M"),
-            if plan.require_report { ", and will send you a written report of the actions we are taking" } else { "" }
-        );
+        let id = if plan.require_report { "survey-next-follow-up-report" } else { "survey-next-follow-up" };
+        next = i18n::text(lang, id, &[("owner", (&owner.name).into()), ("due", (&i18n::date_time(lang, &due)).into())]);
         case = Some(opened);
     }
-    let mut body = format!("Dear {},\n\n{}\n\n{next}", ctx.customer.name, survey.thank_you);
+    let mut body = format!("{}\n\n{}\n\n{next}", i18n::text(lang, "email-dear", &[("name", (&ctx.customer.name).into())]), survey.thank_you);
     if let Some(r) = &reward {
-        body.push_str(&format!("\n\nWe have credited {} points to your account as thanks.", r.points));
+        body.push_str(&format!("\n\n{}", i18n::text(lang, "survey-reward", &[("points", r.points.into())])));
     }
     let acknowledgement = NewNotification {
         kind: NotificationKind::Acknowledgement,
         recipient: Recipient::Customer(ctx.customer.id),
         address: ctx.customer.email.clone(),
-        subject: format!("Thank you for completing {}", survey.title),
+        subject: i18n::text(lang, "survey-ack-subject", &[("survey", (&survey.title).into())]),
         body,
         scheduled_for: now,
     };
@@ -214,7 +216,7 @@ mod tests {
         ResponseContext {
             invitation: Invitation { id: InvitationId(1), survey_id: SurveyId(1), customer_id: CustomerId(1), expires_at: t("2026-12-01T00:00:00Z"), used_at: None, case_id: None, created_at: t("2026-11-01T00:00:00Z") },
             survey,
-            customer: Customer { id: CustomerId(1), name: "Ada".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: client_manager.map(UserId), created_at: t("2026-01-01T00:00:00Z") },
+            customer: Customer { id: CustomerId(1), name: "Ada".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: client_manager.map(UserId), language: None, created_at: t("2026-01-01T00:00:00Z") },
             settings: OrgSettings::default(),
             area: Some(ServiceArea { id: ServiceAreaId(1), name: "Deliveries".into(), service_manager_id: UserId(20), targets: Default::default(), targets_by_severity: Default::default(), created_at: t("2026-01-01T00:00:00Z") }),
             users,
@@ -232,7 +234,7 @@ mod tests {
 
     #[test]
     fn good_scores_thank_and_reward_without_a_case() {
-        let plan = respond(&ctx(Some(10)), &answers(5, 4, 4), t(NOW)).unwrap();
+        let plan = respond(&ctx(Some(10)), &answers(5, 4, 4), None, t(NOW)).unwrap();
         assert!(plan.case.is_none());
         assert_eq!(plan.reward, Some(Reward { points: 50, reason: "survey_response" }));
         assert_eq!(plan.acknowledgement.scheduled_for, t(NOW));
@@ -241,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_three_goes_to_the_client_manager_with_the_service_manager() {
-        let plan = respond(&ctx(Some(10)), &answers(4, 3, 5), t(NOW)).unwrap();
+        let plan = respond(&ctx(Some(10)), &answers(4, 3, 5), None, t(NOW)).unwrap();
         let (case, events) = plan.case.unwrap();
         assert_eq!(case.owner_id, UserId(10));
         assert_eq!(case.channel, Channel::Survey);
@@ -255,7 +257,7 @@ mod tests {
 
     #[test]
     fn a_two_brings_a_senior_and_significance() {
-        let plan = respond(&ctx(Some(10)), &answers(2, 5, 5), t(NOW)).unwrap();
+        let plan = respond(&ctx(Some(10)), &answers(2, 5, 5), None, t(NOW)).unwrap();
         let (case, _) = plan.case.unwrap();
         assert!(case.significant);
         assert!(case.assignees.iter().any(|a| a.user_id == UserId(30) && a.role == "senior"));
@@ -264,7 +266,7 @@ mod tests {
 
     #[test]
     fn without_a_client_manager_the_service_manager_owns() {
-        let plan = respond(&ctx(None), &answers(3, 5, 5), t(NOW)).unwrap();
+        let plan = respond(&ctx(None), &answers(3, 5, 5), None, t(NOW)).unwrap();
         let (case, _) = plan.case.unwrap();
         assert_eq!(case.owner_id, UserId(20));
         assert!(case.assignees.is_empty(), "the owner is not assigned twice");
@@ -274,7 +276,7 @@ mod tests {
     fn nps_alone_triggers_no_rating_rule() {
         let mut c = ctx(Some(10));
         c.survey.questions = vec![q("nps", QuestionKind::Nps)];
-        let plan = respond(&c, serde_json::json!({ "nps": 0 }).as_object().unwrap(), t(NOW)).unwrap();
+        let plan = respond(&c, serde_json::json!({ "nps": 0 }).as_object().unwrap(), None, t(NOW)).unwrap();
         assert!(plan.case.is_none());
         assert_eq!(plan.nps, Some(0));
     }
@@ -283,16 +285,16 @@ mod tests {
     fn used_or_expired_codes_are_refused_alike() {
         let mut used = ctx(Some(10));
         used.invitation.used_at = Some(t(NOW));
-        assert_eq!(respond(&used, &answers(5, 5, 5), t(NOW)).unwrap_err(), DomainError::AccessRefused);
+        assert_eq!(respond(&used, &answers(5, 5, 5), None, t(NOW)).unwrap_err(), DomainError::AccessRefused);
         let expired = ctx(Some(10));
-        assert_eq!(respond(&expired, &answers(5, 5, 5), t("2026-12-02T00:00:00Z")).unwrap_err(), DomainError::AccessRefused);
+        assert_eq!(respond(&expired, &answers(5, 5, 5), None, t("2026-12-02T00:00:00Z")).unwrap_err(), DomainError::AccessRefused);
     }
 
     #[test]
     fn answers_must_fit_the_survey() {
         let c = ctx(Some(10));
         for bad in [serde_json::json!({ "a": 6, "b": 1, "c": 1 }), serde_json::json!({ "a": 1, "b": 1 }), serde_json::json!({ "a": 1, "b": 1, "c": 1, "zzz": 1 }), serde_json::json!({ "a": "x", "b": 1, "c": 1 })] {
-            assert!(matches!(respond(&c, bad.as_object().unwrap(), t(NOW)), Err(DomainError::Invalid(_))), "{bad}");
+            assert!(matches!(respond(&c, bad.as_object().unwrap(), None, t(NOW)), Err(DomainError::Invalid(_))), "{bad}");
         }
     }
 }

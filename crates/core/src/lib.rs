@@ -34,3 +34,4 @@ pub mod webhook;
 pub use error::DomainError;
 pub use ids::*;
 pub use money::Money;
+pub use redress_i18n::Lang;

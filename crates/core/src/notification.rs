@@ -21,6 +21,11 @@ pub enum NotificationKind {
     TargetBreach,
     /// Tells the owner the customer has not heard from us for the update interval.
     UpdateReminder,
+    /// Confirms to the customer that their complaint was received, with its
+    /// reference, what happens next and by when.
+    ComplaintReceived,
+    /// Tells the owner the customer or the submitting partner wrote on the case.
+    CaseMessage,
 }
 
 impl NotificationKind {
@@ -33,6 +38,8 @@ impl NotificationKind {
             NotificationKind::TargetReminder => "target_reminder",
             NotificationKind::TargetBreach => "target_breach",
             NotificationKind::UpdateReminder => "update_reminder",
+            NotificationKind::ComplaintReceived => "complaint_received",
+            NotificationKind::CaseMessage => "case_message",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -44,6 +51,8 @@ impl NotificationKind {
             "target_reminder" => NotificationKind::TargetReminder,
             "target_breach" => NotificationKind::TargetBreach,
             "update_reminder" => NotificationKind::UpdateReminder,
+            "complaint_received" => NotificationKind::ComplaintReceived,
+            "case_message" => NotificationKind::CaseMessage,
             _ => return None,
         })
     }

@@ -48,6 +48,10 @@ pub struct OrgSettings {
     /// Days an invitation's access code stays valid unless the request says otherwise.
     #[serde(default = "default_invitation_days")]
     pub invitation_valid_days: u32,
+    /// The language of customer pages and e-mails for customers whose
+    /// record and browser name none Redress speaks.
+    #[serde(default)]
+    pub language: redress_i18n::Lang,
 }
 
 fn default_fast_report_hours() -> u32 {
@@ -98,6 +102,7 @@ impl Default for OrgSettings {
             fast_report_within_hours: default_fast_report_hours(),
             fast_report_points: default_fast_report_points(),
             invitation_valid_days: default_invitation_days(),
+            language: redress_i18n::Lang::En,
         }
     }
 }

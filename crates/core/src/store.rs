@@ -284,4 +284,13 @@ pub trait Store: Send + Sync + 'static {
     async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>>;
     /// The case and report a private report link shows.
     async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>>;
+
+    /// Registers another private link to a case's status page (its digest).
+    async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()>;
+    /// The case a live status link leads to; `None` for an unknown or revoked one.
+    async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
+    /// Revokes every live status link of a case; answers how many there were.
+    async fn revoke_status_links(&self, case: CaseId, now: Timestamp) -> StoreResult<u64>;
+    /// How many live status links a case has.
+    async fn status_link_count(&self, case: CaseId) -> StoreResult<i64>;
 }

@@ -11,6 +11,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_webhooks.sql")),
     (8, include_str!("../migrations/sqlite/0008_queues.sql")),
     (9, include_str!("../migrations/sqlite/0009_session_activity.sql")),
+    (10, include_str!("../migrations/sqlite/0010_customer_pages.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -22,6 +23,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_webhooks.sql")),
     (8, include_str!("../migrations/postgres/0008_queues.sql")),
     (9, include_str!("../migrations/postgres/0009_session_activity.sql")),
+    (10, include_str!("../migrations/postgres/0010_customer_pages.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

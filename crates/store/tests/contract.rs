@@ -27,7 +27,7 @@ async fn seed(store: &dyn Store) -> (User, Case) {
         .await
         .unwrap();
     let customer = store
-        .create_customer(NewCustomer { name: "C".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None }, now())
+        .create_customer(NewCustomer { name: "C".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
         .await
         .unwrap();
     let settings = store.settings().await.unwrap();

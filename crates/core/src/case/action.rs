@@ -2,6 +2,7 @@
 //! apology that follows agreement.
 
 use super::*;
+use redress_i18n as i18n;
 use crate::mandate;
 use crate::notification::{NotificationKind, Recipient};
 use crate::user::{optional_text, required_text};
@@ -213,22 +214,26 @@ impl Case {
         }
         let owner_id = self.preventive.as_ref()?.owner_id;
         let action = self.actions.iter().find(|a| a.id == apology.action_id)?;
+        let lang = ctx.customer.lang(&ctx.settings);
         let prevent_name = ctx.users.get(&owner_id).map_or_else(|| format!("user {owner_id}"), |u| u.name.clone());
-        let case_owner = ctx.users.get(&self.owner_id).map_or_else(|| "Customer care".to_string(), |u| u.name.clone());
+        let case_owner = ctx.users.get(&self.owner_id).map_or_else(|| i18n::t(lang, "customer-care"), |u| u.name.clone());
         let action_text = if action.remedy_value > Money::ZERO {
-            format!("{} ({} {})", action.description, action.remedy_value, ctx.settings.currency)
+            format!("{} ({})", action.description, i18n::money(lang, action.remedy_value.minor(), &ctx.settings.currency))
         } else {
             action.description.clone()
         };
-        Some(format!(
-            "Dear {name},\n\nWe are sorry: we let you down, and thank you for telling us.\n\n\
-             As agreed, we will put it right: {action_text}.\n\n\
-             {prevent_name} is establishing preventive action so that this does not happen again, \
-             and someone independent of your case will contact you to confirm it is resolved.\n\n\
-             Your reference is {reference}; I remain your point of contact.\n\n{case_owner}",
-            name = ctx.customer.name,
-            reference = self.reference,
-        ))
+        let reference = self.reference.as_str();
+        Some(
+            [
+                i18n::text(lang, "email-dear", &[("name", (&ctx.customer.name).into())]),
+                i18n::t(lang, "apology-sorry"),
+                i18n::text(lang, "apology-action", &[("action", (&action_text).into())]),
+                i18n::text(lang, "apology-prevent", &[("preventer", (&prevent_name).into())]),
+                i18n::text(lang, "apology-contact", &[("reference", reference.into())]),
+                case_owner,
+            ]
+            .join("\n\n"),
+        )
     }
 
     /// Queues the held apology. It goes out the business morning after the
@@ -248,7 +253,7 @@ impl Case {
             kind: NotificationKind::Apology,
             recipient: Recipient::Customer(self.customer_id),
             address: ctx.customer.email.clone(),
-            subject: format!("We are sorry [{}]", self.reference),
+            subject: i18n::text(ctx.customer.lang(&ctx.settings), "apology-subject", &[("reference", self.reference.as_str().into())]),
             body,
             scheduled_for: when,
         });

@@ -239,3 +239,134 @@ fn excerpt(body: &str) -> String {
     }
     s
 }
+
+/// Who writes to us about a case from outside the company: the customer on
+/// their private status page, or the partner that submitted the case.
+#[derive(Clone, Copy, Debug)]
+pub enum MessageFrom<'a> {
+    Customer,
+    Partner(&'a User),
+}
+
+impl Case {
+    /// Takes a message (and any files) from the customer or the submitting
+    /// partner: an inbound communication on the timeline, and a notice to
+    /// the owner, who answers it. A partner may write only on a case it
+    /// submitted.
+    pub fn receive_message(
+        &mut self,
+        from: MessageFrom,
+        body: &str,
+        attachments: Vec<NewAttachment>,
+        ctx: &CaseContext,
+        now: Timestamp,
+    ) -> Result<Outcome, DomainError> {
+        let (actor_id, channel, who) = match from {
+            MessageFrom::Customer => (None, Channel::Web, ctx.customer.name.clone()),
+            MessageFrom::Partner(p) => {
+                if p.role != crate::user::Role::Partner || p.id != self.created_by {
+                    return Err(DomainError::not_found(format!("case {} does not exist", self.id)));
+                }
+                (Some(p.id), Channel::Retailer, p.name.clone())
+            }
+        };
+        let body = match optional_text("message", Some(body), TEXT_MAX)? {
+            Some(b) => b,
+            None if !attachments.is_empty() => "(files only)".to_string(),
+            None => return Err(DomainError::invalid("message must not be empty: write something or attach a file")),
+        };
+        let names: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
+        let summary = match from {
+            MessageFrom::Customer => "Message from the customer on the status page".to_string(),
+            MessageFrom::Partner(p) => format!("Message from partner {}", p.name),
+        };
+        let event = NewEvent { actor_id, at: now, kind: "customer_message", summary, detail: json!({ "channel": channel, "excerpt": excerpt(&body), "files": names }) };
+        let mut out = Outcome::default().event(event);
+        if let Some(owner) = ctx.users.get(&self.owner_id) {
+            out.notifications.push(crate::notification::NewNotification {
+                kind: crate::notification::NotificationKind::CaseMessage,
+                recipient: crate::notification::Recipient::User(owner.id),
+                address: owner.email.clone(),
+                subject: format!("New message on {} from {who}", self.reference),
+                body: format!(
+                    "{who} wrote on case {} ({}):\n\n{}\n\nOpen the case in the console to answer.",
+                    self.reference,
+                    self.summary,
+                    excerpt(&body)
+                ),
+                scheduled_for: now,
+            });
+        }
+        out.communication = Some(NewCommunication { direction: Direction::Inbound, channel, body, at: now, actor_id });
+        out.attachments = attachments;
+        Ok(out)
+    }
+}
+
+/// A private status-page link's token (192 random bits, URL-safe) and the
+/// digest that is all the store keeps of it.
+pub fn status_token(random: [u8; 24]) -> (String, String) {
+    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let digest = status_digest(&token);
+    (token, digest)
+}
+
+/// The stored digest of a status-page token as it arrives in a link.
+pub fn status_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The acknowledgement of a complaint the customer made themselves: its
+/// reference, who looks after it and by when they will hear from us. The
+/// store writes it once the case has its reference ([`Outcome::acknowledgement`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acknowledgement {
+    pub customer: Customer,
+    pub lang: crate::Lang,
+    /// The owner's first name, as the customer will know them.
+    pub owner: String,
+    /// Fast-report points credited with the case, if any.
+    pub reward_points: Option<i64>,
+}
+
+impl Acknowledgement {
+    pub fn new(customer: &Customer, owner: &User, settings: &OrgSettings, reward: Option<&crate::terms::Reward>) -> Acknowledgement {
+        Acknowledgement { customer: customer.clone(), lang: customer.lang(settings), owner: first_name(&owner.name), reward_points: reward.map(|r| r.points) }
+    }
+
+    /// When the customer can expect to hear from us, in words in their zone and language.
+    pub fn due_words(&self, case: &Case) -> String {
+        let due = case.first_response_due_at.to_zoned(self.customer.time_zone());
+        redress_i18n::date_time(self.lang, &due)
+    }
+
+    /// The message, for `case` as stored (with its reference).
+    pub fn notification(&self, case: &Case) -> crate::notification::NewNotification {
+        use redress_i18n::text;
+        let lang = self.lang;
+        let reference = case.reference.as_str();
+        let mut paragraphs = vec![
+            text(lang, "email-dear", &[("name", (&self.customer.name).into())]),
+            text(lang, "complaint-ack-thanks", &[("reference", reference.into())]),
+            text(lang, "complaint-ack-next", &[("owner", (&self.owner).into()), ("due", (&self.due_words(case)).into())]),
+        ];
+        if let Some(points) = self.reward_points {
+            paragraphs.push(text(lang, "complaint-ack-reward", &[("points", points.into())]));
+        }
+        crate::notification::NewNotification {
+            kind: crate::notification::NotificationKind::ComplaintReceived,
+            recipient: crate::notification::Recipient::Customer(self.customer.id),
+            address: self.customer.email.clone(),
+            subject: text(lang, "complaint-ack-subject", &[("reference", reference.into())]),
+            body: paragraphs.join("\n\n"),
+            scheduled_for: case.created_at,
+        }
+    }
+}
+
+/// The first word of a name: how the status page and the acknowledgement
+/// introduce the owner to the customer.
+pub fn first_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_string()
+}

@@ -18,7 +18,7 @@ mod report;
 mod targets;
 
 pub use action::{ActionStatus, CorrectiveAction, Decision, RemedyKind};
-pub use capture::{CasePatch, NewCase};
+pub use capture::{first_name, status_digest, status_token, Acknowledgement, CasePatch, MessageFrom, NewCase};
 pub use prevent::{FollowUp, FollowUpOutcome, Preventive, PreventiveInput};
 pub use report::{Assignee, FormalReport, Recovery, RecoveryInvite};
 pub use targets::{TargetMarks, TargetName};
@@ -264,6 +264,11 @@ pub struct Outcome {
     pub invitations: Vec<crate::survey::NewInvitation>,
     /// A private report link to register: (digest of its token, report id).
     pub report_link: Option<(String, u32)>,
+    /// A private status-page link to register: the digest of its token.
+    pub status_link: Option<String>,
+    /// For a newly opened case: the acknowledgement to queue once the case
+    /// has its reference.
+    pub acknowledgement: Option<Acknowledgement>,
     /// Files to keep with the case.
     pub attachments: Vec<NewAttachment>,
     /// A problem to record, and link the case's preventive action to.

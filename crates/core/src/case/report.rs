@@ -2,6 +2,7 @@
 //! and the recovery survey that measures how far satisfaction came back.
 
 use super::*;
+use redress_i18n as i18n;
 use crate::notification::{NotificationKind, Recipient};
 use crate::survey::NewInvitation;
 use crate::user::required_text;
@@ -87,15 +88,17 @@ impl Case {
             json!({ "report_id": id, "actions": actions }),
         ));
         out.report_link = Some((token_digest, id));
+        let lang = ctx.customer.lang(&ctx.settings);
         out.notifications.push(crate::notification::NewNotification {
             kind: NotificationKind::ReportReady,
             recipient: Recipient::Customer(self.customer_id),
             address: ctx.customer.email.clone(),
-            subject: format!("Our report on your feedback [{}]", self.reference),
+            subject: i18n::text(lang, "report-subject", &[("reference", self.reference.as_str().into())]),
             body: format!(
-                "Dear {},\n\nAs promised, here is our report on what went wrong and the actions we are taking:\n{link}\n\n{}",
-                ctx.customer.name,
-                ctx.users.get(&self.owner_id).map_or("Customer care", |u| u.name.as_str())
+                "{}\n\n{}\n{link}\n\n{}",
+                i18n::text(lang, "email-dear", &[("name", (&ctx.customer.name).into())]),
+                i18n::t(lang, "report-body"),
+                ctx.users.get(&self.owner_id).map_or_else(|| i18n::t(lang, "customer-care"), |u| u.name.clone())
             ),
             scheduled_for: now,
         });
@@ -106,6 +109,8 @@ impl Case {
     /// Queues the recovery survey for the morning after closing.
     pub(super) fn invite_to_recovery(&mut self, actor: UserId, invite: RecoveryInvite, ctx: &CaseContext, now: Timestamp, out: &mut Outcome) {
         let when = ctx.settings.calendar().next_morning(now, &ctx.customer.time_zone());
+        let lang = ctx.customer.lang(&ctx.settings);
+        let reference = self.reference.as_str();
         out.invitations.push(NewInvitation {
             customer_id: self.customer_id,
             code_digest: invite.digest,
@@ -116,12 +121,14 @@ impl Case {
             kind: NotificationKind::RecoverySurvey,
             recipient: Recipient::Customer(self.customer_id),
             address: ctx.customer.email.clone(),
-            subject: format!("How did we do? [{}]", self.reference),
-            body: format!(
-                "Dear {},\n\nYour case {} is closed. Would you tell us how satisfied you are now? It takes a minute.\n\n\
-                 Go to {} and enter the password {}\n\nThank you.",
-                ctx.customer.name, self.reference, invite.survey_url, invite.code
-            ),
+            subject: i18n::text(lang, "recovery-subject", &[("reference", reference.into())]),
+            body: [
+                i18n::text(lang, "email-dear", &[("name", (&ctx.customer.name).into())]),
+                i18n::text(lang, "recovery-body", &[("reference", reference.into())]),
+                i18n::text(lang, "recovery-code", &[("url", (&invite.survey_url).into()), ("code", (&invite.code).into())]),
+                i18n::t(lang, "recovery-thanks"),
+            ]
+            .join("\n\n"),
             scheduled_for: when,
         });
         out.events.push(NewEvent::new(

@@ -29,6 +29,7 @@ fn customer() -> Customer {
         phone: None,
         timezone: "Europe/London".into(),
         client_manager_id: None,
+        language: None,
         created_at: t("2026-01-01T00:00:00Z"),
     }
 }

@@ -94,7 +94,7 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
-pub(super) async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
@@ -132,6 +132,9 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, opening: Outcome, 
     .await
     .map_err(db_error)?;
     case.assign_id(CaseId(id));
+    if let Some(ack) = opening.acknowledgement.take() {
+        opening.notifications.push(ack.notification(&case));
+    }
     write_outcome(c, case.id, &opening, case.created_at).await?;
     if let Some(r) = reward {
         insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
@@ -218,6 +221,9 @@ pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, n
             .execute(&mut *c)
             .await
             .map_err(db_error)?;
+    }
+    if let Some(digest) = &outcome.status_link {
+        status_links::insert(c, id, digest, now).await?;
     }
     for a in &outcome.attachments {
         attachments::insert(c, id, a, now).await?;

@@ -37,6 +37,8 @@ mod people;
 mod problems;
 #[path = "settings.rs"]
 mod settings;
+#[path = "status_links.rs"]
+mod status_links;
 #[path = "store_impl.rs"]
 mod store_impl;
 #[path = "surveys.rs"]

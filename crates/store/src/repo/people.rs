@@ -24,8 +24,8 @@ pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
     })
 }
 
-pub(super) const CUSTOMER_COLS: &str = "id, name, email, phone, timezone, client_manager_id, created_at";
-pub(super) type CustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64);
+pub(super) const CUSTOMER_COLS: &str = "id, name, email, phone, timezone, client_manager_id, created_at, language";
+pub(super) type CustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64, Option<String>);
 
 pub(super) fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
     Ok(Customer {
@@ -36,6 +36,7 @@ pub(super) fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
         timezone: r.4,
         client_manager_id: r.5.map(UserId),
         created_at: ts(r.6)?,
+        language: r.7.as_deref().and_then(redress_core::Lang::parse),
     })
 }
 
@@ -93,7 +94,7 @@ pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp
         }
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO customers (name, email, phone, timezone, client_manager_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO customers (name, email, phone, timezone, client_manager_id, created_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&n.name)
     .bind(&n.email)
@@ -101,6 +102,7 @@ pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp
     .bind(&n.timezone)
     .bind(n.client_manager_id.map(|m| m.0))
     .bind(micros(now))
+    .bind(n.language.map(|l| l.code()))
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -111,6 +113,7 @@ pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp
         phone: n.phone,
         timezone: n.timezone,
         client_manager_id: n.client_manager_id,
+        language: n.language,
         created_at: now,
     })
 }

@@ -198,6 +198,22 @@ impl Store for This {
         cases::report_by_token(&self.reads, token_digest).await
     }
 
+    async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(async move { status_links::insert(c, case, &token_digest, now).await })).await
+    }
+
+    async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>> {
+        status_links::case_of(&self.reads, token_digest).await
+    }
+
+    async fn revoke_status_links(&self, case: CaseId, now: Timestamp) -> StoreResult<u64> {
+        self.write(move |c| Box::pin(status_links::revoke_all(c, case, now))).await
+    }
+
+    async fn status_link_count(&self, case: CaseId) -> StoreResult<i64> {
+        status_links::live_count(&self.reads, case).await
+    }
+
     async fn attachments(&self, case: CaseId) -> StoreResult<Vec<Attachment>> {
         attachments::of_case(&self.reads, case).await
     }

@@ -25,6 +25,10 @@ pub struct CreateCustomer {
     /// IANA zone; the organisation's when absent.
     timezone: Option<String>,
     client_manager_id: Option<UserId>,
+    /// The language customer pages and e-mails use for them (`en`, `de`);
+    /// the organisation's when absent.
+    #[schema(value_type = Option<redress_core::Lang>)]
+    language: Option<redress_core::Lang>,
 }
 
 /// Creates a customer (staff only).
@@ -49,6 +53,7 @@ pub(crate) async fn new_customer(app: &AppState, req: CreateCustomer) -> ApiResu
         phone: optional_text("phone", req.phone.as_deref(), 50)?,
         timezone,
         client_manager_id: req.client_manager_id,
+        language: req.language,
     })
 }
 

@@ -110,6 +110,7 @@ async fn open(app: &AppState, actor: User, email: InboundEmail) -> ApiResult<Cas
                 phone: None,
                 timezone: settings.timezone.clone(),
                 client_manager_id: None,
+                language: None,
             };
             store.create_customer(new, now).await?
         }

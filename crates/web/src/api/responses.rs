@@ -52,7 +52,7 @@ pub async fn submit_response(
                 .to_string(),
         ),
     };
-    let submitted = submit(&app, peer.ip(), &req.code, req.answers, key).await?;
+    let submitted = submit(&app, peer.ip(), &req.code, req.answers, key, None).await?;
     Ok((StatusCode::CREATED, Json(submitted.receipt)).into_response())
 }
 
@@ -64,13 +64,14 @@ pub async fn submit(
     code: &str,
     answers: serde_json::Map<String, serde_json::Value>,
     idempotency_key: Option<String>,
+    page_lang: Option<redress_core::Lang>,
 ) -> ApiResult<Submitted> {
     let digest = code_digest(app, client, code)?;
     let now = app.now();
     let submission = Submission {
         code_digest: digest,
         idempotency_key,
-        judge: Box::new(move |ctx| redress_core::feedback::respond(ctx, &answers, now)),
+        judge: Box::new(move |ctx| redress_core::feedback::respond(ctx, &answers, page_lang, now)),
     };
     match app.store().submit_response(submission).await {
         Err(redress_core::store::StoreError::Domain(DomainError::AccessRefused)) => {

@@ -120,6 +120,7 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
                 phone: n.phone.clone(),
                 timezone: n.timezone.clone(),
                 client_manager_id: n.client_manager_id,
+                language: n.language,
                 created_at: now,
             };
             (placeholder, Some(n))

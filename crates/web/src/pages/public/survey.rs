@@ -168,7 +168,7 @@ pub async fn submit_answers(
         }
     }
     let key = form.get("idempotency_key").filter(|k| !k.is_empty() && k.len() <= 200).map(str::to_string);
-    match submit(&app, peer.ip(), &code, answers, key).await {
+    match submit(&app, peer.ip(), &code, answers, key, None).await {
         Ok(s) => frame.page(
             StatusCode::OK,
             &ThanksPage { frame: &frame, thank_you: s.receipt.thank_you, next: s.receipt.next, reward_points: s.receipt.reward_points },
