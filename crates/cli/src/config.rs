@@ -27,6 +27,8 @@ pub struct Config {
     pub max_inbound_bytes: usize,
     /// Largest attachment kept with a case, in bytes.
     pub max_attachment_bytes: usize,
+    /// Complaints one client may send from the public form in ten minutes.
+    pub complaints_per_window: usize,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             job_poll_ms: 500,
             max_inbound_bytes: 25 * 1024 * 1024,
             max_attachment_bytes: 5 * 1024 * 1024,
+            complaints_per_window: 10,
         }
     }
 }

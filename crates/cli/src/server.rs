@@ -49,11 +49,12 @@ pub async fn start(store: Arc<dyn Store>, bind: &str, web: WebConfig, background
     if web.public_url.is_empty() {
         web.public_url = format!("http://{addr}");
     }
+    let web_public_url = web.public_url.clone();
     let state = AppState::new(store.clone(), Arc::new(SystemClock), web);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(bg) = background {
-        let config = redress_jobs::WorkerConfig { poll: bg.poll, ..Default::default() };
+        let config = redress_jobs::WorkerConfig { poll: bg.poll, public_url: web_public_url.clone(), ..Default::default() };
         let worker = redress_jobs::Worker::new(store.clone(), bg.mailer, Arc::new(SystemClock), config)?;
         let mut rx = worker_stopped;
         tokio::spawn(worker.run(async move {
@@ -75,6 +76,7 @@ pub fn web_config(cfg: &Config) -> WebConfig {
         public_url: cfg.public_url.clone().unwrap_or_default(),
         max_inbound_bytes: cfg.max_inbound_bytes,
         max_attachment_bytes: cfg.max_attachment_bytes,
+        complaints_per_window: cfg.complaints_per_window,
     }
 }
 

@@ -150,6 +150,7 @@ fn open_follow_up(
         service_area_id: survey.service_area_id,
         occurred_at: Some(now),
         reported_at: Some(now),
+        order_reference: None,
     };
     let targets = ctx.settings.targets_for(ctx.area.as_ref(), input.severity);
     let (mut case, mut events) = Case::open(input, &ctx.customer, owner, owner, &ctx.settings, targets, now)?;

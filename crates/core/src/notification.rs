@@ -26,6 +26,9 @@ pub enum NotificationKind {
     ComplaintReceived,
     /// Tells the owner the customer or the submitting partner wrote on the case.
     CaseMessage,
+    /// A reply to the customer written on the case (channel `web`), which
+    /// their status page shows too.
+    Reply,
 }
 
 impl NotificationKind {
@@ -40,6 +43,7 @@ impl NotificationKind {
             NotificationKind::UpdateReminder => "update_reminder",
             NotificationKind::ComplaintReceived => "complaint_received",
             NotificationKind::CaseMessage => "case_message",
+            NotificationKind::Reply => "reply",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -53,6 +57,7 @@ impl NotificationKind {
             "update_reminder" => NotificationKind::UpdateReminder,
             "complaint_received" => NotificationKind::ComplaintReceived,
             "case_message" => NotificationKind::CaseMessage,
+            "reply" => NotificationKind::Reply,
             _ => return None,
         })
     }

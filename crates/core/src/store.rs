@@ -292,8 +292,6 @@ pub trait Store: Send + Sync + 'static {
     async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()>;
     /// The case a live status link leads to; `None` for an unknown or revoked one.
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
-    /// Revokes every live status link of a case; answers how many there were.
-    async fn revoke_status_links(&self, case: CaseId, now: Timestamp) -> StoreResult<u64>;
     /// How many live status links a case has.
     async fn status_link_count(&self, case: CaseId) -> StoreResult<i64>;
 }

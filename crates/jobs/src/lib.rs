@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
-use redress_core::notification::{NotificationKind, NotificationStatus};
+use redress_core::notification::{NotificationKind, NotificationStatus, Recipient};
 use redress_core::store::{DeliveryUpdate, NotificationUpdate, Store};
-use redress_core::NotificationId;
+use redress_core::{CaseId, NotificationId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,11 +22,15 @@ pub struct WorkerConfig {
     pub lease: SignedDuration,
     /// Jobs claimed (and run concurrently) at a time.
     pub batch: u32,
+    /// Where customers reach Redress: every e-mail to a customer about a
+    /// case ends with a fresh private link to its status page here. None
+    /// is added while it is empty.
+    pub public_url: String,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32 }
+        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32, public_url: String::new() }
     }
 }
 
@@ -197,6 +201,26 @@ impl Worker {
         }
     }
 
+    /// A new private link to the status page of `case`, as the closing line
+    /// of an e-mail in the customer's language. Only its digest is kept, so
+    /// the stored message never holds a working link.
+    async fn status_link(&self, case: CaseId) -> Result<(Option<String>, redress_i18n::Lang), redress_core::store::StoreError> {
+        let Some((_, ctx)) = self.store.case_with_context(case).await? else { return Ok((None, redress_i18n::Lang::En)) };
+        let lang = ctx.customer.lang(&ctx.settings);
+        let mut random = [0u8; 24];
+        if self.config.public_url.is_empty() {
+            return Ok((None, lang));
+        }
+        if let Err(e) = getrandom::fill(&mut random) {
+            tracing::error!(error = %e, "no randomness for a status link; the e-mail goes without one");
+            return Ok((None, lang));
+        }
+        let (token, digest) = redress_core::case::status_token(random);
+        self.store.add_status_link(case, digest, self.clock.now()).await?;
+        let link = format!("{}/status/{token}", self.config.public_url.trim_end_matches('/'));
+        Ok((Some(redress_i18n::text(lang, "status-link-footer", &[("link", link.as_str().into())])), lang))
+    }
+
     /// Sends a notification. Already handled ones are left alone (a job may
     /// run again after a crash); no address or no SMTP is recorded as not
     /// sent, with the reason; a server that is down is retried with backoff.
@@ -214,6 +238,13 @@ impl Worker {
         }
         let mut n = n;
         let mut rewritten = None;
+        let (mut footer, mut lang) = (None, redress_i18n::Lang::En);
+        if let (Recipient::Customer(_), Some(case)) = (n.recipient, n.case_id) {
+            match self.status_link(case).await {
+                Ok((f, l)) => (footer, lang) = (f, l),
+                Err(e) => return (after_failure(job.attempts, self.clock.now(), e.to_string()), None),
+            }
+        }
         if let (NotificationKind::Apology, Some(case)) = (n.kind, n.case_id) {
             // Written afresh from the case as it is now, or not sent at all.
             match self.store.case_with_context(case).await {
@@ -244,7 +275,7 @@ impl Worker {
         let update = |status, sent_at: Option<Timestamp>, error: Option<String>| {
             Some(NotificationUpdate { id, case_id, kind, address: address.clone(), status, sent_at, error, body: rewritten.clone() })
         };
-        let Some(email) = redress_mail::compose(&n) else {
+        let Some(email) = redress_mail::compose(&n, footer.as_deref(), lang) else {
             return (JobOutcome::Done, update(NotificationStatus::NotSent, None, Some("the recipient has no e-mail address".into())));
         };
         match self.mailer.send(&email).await {

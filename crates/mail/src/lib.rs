@@ -88,17 +88,25 @@ impl Mailer for SmtpMailer {
 struct HtmlEmail<'a> {
     subject: &'a str,
     paragraphs: Vec<Vec<&'a str>>,
+    /// The line asking to keep the reference in replies.
     reference: Option<&'a str>,
+    lang: &'a str,
 }
 
-/// The e-mail for a notification: its text, and the same text laid out as
+/// The e-mail for a notification: its text (and `footer`, a last
+/// paragraph such as the private status link), and the same laid out as
 /// HTML (escaped). `None` when the recipient has no address.
-pub fn compose(n: &Notification) -> Option<Email> {
+pub fn compose(n: &Notification, footer: Option<&str>, lang: redress_i18n::Lang) -> Option<Email> {
     let to = n.address.clone()?;
     let reference = n.case_id.map(|c| c.reference());
-    let paragraphs: Vec<Vec<&str>> = n.body.split("\n\n").map(|p| p.lines().collect()).collect();
-    let html = HtmlEmail { subject: &n.subject, paragraphs, reference: reference.as_deref() }.render().unwrap_or_else(|_| n.body.clone());
-    Some(Email { to, subject: n.subject.clone(), text: n.body.clone(), html, reference })
+    let text = match footer {
+        Some(f) => format!("{}\n\n{f}", n.body),
+        None => n.body.clone(),
+    };
+    let paragraphs: Vec<Vec<&str>> = text.split("\n\n").map(|p| p.lines().collect()).collect();
+    let reference_line = reference.as_deref().map(|r| redress_i18n::text(lang, "email-reference", &[("reference", r.into())]));
+    let html = HtmlEmail { subject: &n.subject, paragraphs, reference: reference_line.as_deref(), lang: lang.code() }.render().unwrap_or_else(|_| text.clone());
+    Some(Email { to, subject: n.subject.clone(), text, html, reference })
 }
 
 #[cfg(test)]
@@ -124,10 +132,12 @@ mod tests {
             attempts: 0,
             created_at: jiff::Timestamp::UNIX_EPOCH,
         };
-        let e = compose(&n).unwrap();
+        let e = compose(&n, Some("Follow it at https://x/status/abc"), redress_i18n::Lang::De).unwrap();
         assert!(e.html.contains("&#60;Ada&#62;") || e.html.contains("&lt;Ada&gt;"));
         assert!(e.html.contains("Line one<br>Line two"));
         assert_eq!(e.reference.as_deref(), Some("RD-7"));
-        assert!(compose(&Notification { address: None, ..n }).is_none());
+        assert!(e.text.ends_with("\n\nFollow it at https://x/status/abc"));
+        assert!(e.html.contains("Vorgangsnummer RD-7"), "{}", e.html);
+        assert!(compose(&Notification { address: None, ..n }, None, redress_i18n::Lang::En).is_none());
     }
 }

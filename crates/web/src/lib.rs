@@ -36,6 +36,8 @@ pub struct WebConfig {
     pub max_inbound_bytes: usize,
     /// Largest single attachment kept with a case, in bytes.
     pub max_attachment_bytes: usize,
+    /// Complaints one client may send from the public form in ten minutes.
+    pub complaints_per_window: usize,
 }
 
 impl Default for WebConfig {
@@ -45,6 +47,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             max_inbound_bytes: 25 * 1024 * 1024,
             max_attachment_bytes: 5 * 1024 * 1024,
+            complaints_per_window: 10,
         }
     }
 }
@@ -60,11 +63,23 @@ struct Inner {
     tokens: auth::TokenCache,
     guesses: limiter::GuessLimiter,
     logins: limiter::GuessLimiter,
+    status_guesses: limiter::GuessLimiter,
+    complaints: limiter::GuessLimiter,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
-        AppState(Arc::new(Inner { store, clock, config, tokens: auth::TokenCache::default(), guesses: limiter::GuessLimiter::default(), logins: limiter::GuessLimiter::default() }))
+        let complaints = limiter::GuessLimiter::new(config.complaints_per_window, limiter::COMPLAINT_WINDOW);
+        AppState(Arc::new(Inner {
+            store,
+            clock,
+            config,
+            tokens: auth::TokenCache::default(),
+            guesses: limiter::GuessLimiter::default(),
+            logins: limiter::GuessLimiter::default(),
+            status_guesses: limiter::GuessLimiter::default(),
+            complaints,
+        }))
     }
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
@@ -87,6 +102,14 @@ impl AppState {
     /// Failed console sign-ins per client.
     pub fn logins(&self) -> &limiter::GuessLimiter {
         &self.0.logins
+    }
+    /// Wrong status-page links per client.
+    pub fn status_guesses(&self) -> &limiter::GuessLimiter {
+        &self.0.status_guesses
+    }
+    /// Complaints sent from the public form per client.
+    pub fn complaints(&self) -> &limiter::GuessLimiter {
+        &self.0.complaints
     }
     /// `path` on the public URL customers use.
     pub fn public_link(&self, path: &str) -> String {

@@ -1,6 +1,8 @@
-//! Limits access-code guessing per client: after 10 failures within a minute
-//! every attempt from that address gets 429 with `Retry-After` until the
-//! oldest failure ages out. Per process; each `serve` process counts its own.
+//! Limits what one client may do in a while: access-code and status-link
+//! guessing (after 10 failures within a minute every attempt from that
+//! address gets 429 with `Retry-After` until the oldest failure ages out),
+//! and complaints sent from the public form. Per process; each `serve`
+//! process counts its own.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -9,35 +11,51 @@ use std::time::{Duration, Instant};
 
 pub const MAX_FAILURES: usize = 10;
 pub const WINDOW: Duration = Duration::from_secs(60);
+/// The window of the complaint form's rate limit.
+pub const COMPLAINT_WINDOW: Duration = Duration::from_secs(600);
 /// Clients tracked before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
 
-#[derive(Default)]
-pub struct GuessLimiter(Mutex<HashMap<IpAddr, VecDeque<Instant>>>);
+pub struct GuessLimiter {
+    seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    max: usize,
+    window: Duration,
+}
+
+impl Default for GuessLimiter {
+    fn default() -> Self {
+        GuessLimiter::new(MAX_FAILURES, WINDOW)
+    }
+}
 
 impl GuessLimiter {
+    /// At most `max` counted attempts per client within `window`.
+    pub fn new(max: usize, window: Duration) -> GuessLimiter {
+        GuessLimiter { seen: Mutex::default(), max: max.max(1), window }
+    }
+
     /// `Err(seconds)` when `client` must wait before trying again.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let Some(failures) = map.get_mut(&client) else { return Ok(()) };
-        while failures.front().is_some_and(|t| t.elapsed() >= WINDOW) {
+        while failures.front().is_some_and(|t| t.elapsed() >= self.window) {
             failures.pop_front();
         }
         match failures.front() {
-            Some(oldest) if failures.len() >= MAX_FAILURES => Err((WINDOW.saturating_sub(oldest.elapsed())).as_secs().max(1)),
+            Some(oldest) if failures.len() >= self.max => Err((self.window.saturating_sub(oldest.elapsed())).as_secs().max(1)),
             _ => Ok(()),
         }
     }
 
-    /// Counts a failed attempt.
+    /// Counts a failed (or, for a plain rate limit, any) attempt.
     pub fn fail(&self, client: IpAddr) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_CLIENTS {
-            map.retain(|_, f| f.back().is_some_and(|t| t.elapsed() < WINDOW));
+            map.retain(|_, f| f.back().is_some_and(|t| t.elapsed() < self.window));
         }
         let failures = map.entry(client).or_default();
         failures.push_back(Instant::now());
-        while failures.len() > MAX_FAILURES {
+        while failures.len() > self.max {
             failures.pop_front();
         }
     }

@@ -91,7 +91,7 @@ async fn mandates_escalation_and_the_next_morning_apology(b: Backend) {
     assert_eq!(notes[0]["sent_at"], Value::Null);
     let prevent_name = app.get(&app.admin, &format!("/api/v1/users/{prevent_id}")).await.1["name"].as_str().unwrap().to_string();
     assert!(notes[0]["body"].as_str().unwrap().contains(&prevent_name), "{}", notes[0]["body"]);
-    assert!(notes[0]["body"].as_str().unwrap().contains("200.00 GBP"));
+    assert!(notes[0]["body"].as_str().unwrap().contains("£200.00"));
     let _ = agent_id;
 }
 

@@ -5,67 +5,11 @@
 
 mod common;
 
-use common::chromium::{browser, text_of};
-use common::{Backend, TestApp};
-use fantoccini::{Client, Locator};
+use common::chromium::{browser, choose, click, fill, flash, screenshot, sign_in, sign_out, submit, text_of, PASSWORD};
+use common::Backend;
 use serde_json::json;
-use std::time::Duration;
 
 both_backends!(the_loop_in_chromium);
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn sign_in(c: &Client, app: &TestApp, email: &str) {
-    c.goto(&format!("{}/console/login", app.base)).await.unwrap();
-    c.find(Locator::Css("#email")).await.unwrap().send_keys(email).await.unwrap();
-    c.find(Locator::Css("#password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    submit(c, "#signin").await;
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#signout")).await.unwrap();
-}
-
-async fn sign_out(c: &Client) {
-    submit(c, "#signout").await;
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#signin")).await.unwrap();
-}
-
-async fn fill(c: &Client, css: &str, text: &str) {
-    c.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
-}
-
-async fn choose(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css)).await.unwrap().select_by_value(value).await.unwrap();
-}
-
-/// Clicks a button that loads a new page, and waits until it has.
-async fn submit(c: &Client, css: &str) {
-    c.execute("window.__stale = true", vec![]).await.unwrap();
-    click(c, css).await;
-    for _ in 0..200 {
-        if c.execute("return window.__stale === undefined && document.readyState === 'complete'", vec![]).await.ok() == Some(json!(true)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{css} led to no new page");
-}
-
-/// The notice the last redirect left.
-async fn flash(c: &Client) -> String {
-    text_of(c, "#flash").await
-}
-
-async fn screenshot(c: &Client, b: Backend, name: &str) {
-    let png = c.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
-    if let (Backend::Sqlite, Ok(dir)) = (b, std::env::var("REDRESS_SCREENSHOTS")) {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
 
 async fn the_loop_in_chromium(b: Backend) {
     let app = common::spawn(b).await;

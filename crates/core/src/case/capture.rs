@@ -17,6 +17,8 @@ pub struct NewCase {
     pub service_area_id: Option<ServiceAreaId>,
     pub occurred_at: Option<Timestamp>,
     pub reported_at: Option<Timestamp>,
+    /// The customer's order, invoice or booking number, if they gave one.
+    pub order_reference: Option<String>,
 }
 
 /// Corrections to what was captured; `None` leaves a field as it is.
@@ -57,6 +59,7 @@ impl Case {
         let summary = required_text("summary", &input.summary, SUMMARY_MAX)?;
         let description = optional_text("description", Some(&input.description), TEXT_MAX)?.unwrap_or_default();
         let desired_resolution = optional_text("desired_resolution", input.desired_resolution.as_deref(), TEXT_MAX)?;
+        let order_reference = optional_text("order_reference", input.order_reference.as_deref(), 100)?;
         let reported_at = input.reported_at.unwrap_or(now);
         not_future("reported_at", reported_at, now)?;
         let occurred_at = input.occurred_at.unwrap_or(reported_at);
@@ -74,6 +77,7 @@ impl Case {
             summary,
             description,
             desired_resolution,
+            order_reference,
             facts: None,
             severity: input.severity,
             significant: input.significant,
@@ -218,6 +222,18 @@ impl Case {
                 self.update_due_at = Some(ctx.settings.calendar().add(at, ctx.targets.update_interval));
             }
         }
+        if direction == Direction::Outbound && channel == Channel::Web {
+            // A reply written for the status page reaches the customer by e-mail too.
+            let lang = ctx.customer.lang(&ctx.settings);
+            out.notifications.push(crate::notification::NewNotification {
+                kind: crate::notification::NotificationKind::Reply,
+                recipient: crate::notification::Recipient::Customer(self.customer_id),
+                address: ctx.customer.email.clone(),
+                subject: redress_i18n::text(lang, "reply-subject", &[("reference", self.reference.as_str().into())]),
+                body: [redress_i18n::text(lang, "email-dear", &[("name", (&ctx.customer.name).into())]), body.clone(), actor.name.clone()].join("\n\n"),
+                scheduled_for: now,
+            });
+        }
         out.communication = Some(NewCommunication { direction, channel, body, at, actor_id: Some(actor.id) });
         self.settle();
         Ok(out)
@@ -299,6 +315,24 @@ impl Case {
         }
         out.communication = Some(NewCommunication { direction: Direction::Inbound, channel, body, at: now, actor_id });
         out.attachments = attachments;
+        Ok(out)
+    }
+}
+
+impl Case {
+    /// Withdraws every private link to the case's status page (one was
+    /// forwarded or leaked, say); the customer's next e-mail about the case
+    /// carries a new one. The owner or a supervisor may.
+    pub fn revoke_status_links(&self, actor: &User, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.require_steering(actor, "withdraw the customer's status links")?;
+        let mut out = Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "status_links_revoked",
+            "Private status-page links withdrawn; the next e-mail to the customer carries a new one",
+            json!({}),
+        ));
+        out.revoke_status_links = true;
         Ok(out)
     }
 }

@@ -169,6 +169,9 @@ pub struct Case {
     pub description: String,
     /// What the customer says would put it right.
     pub desired_resolution: Option<String>,
+    /// The customer's order, invoice or booking number, if they gave one.
+    #[serde(default)]
+    pub order_reference: Option<String>,
     /// The facts as established with the customer.
     pub facts: Option<String>,
     pub severity: Severity,
@@ -266,6 +269,8 @@ pub struct Outcome {
     pub report_link: Option<(String, u32)>,
     /// A private status-page link to register: the digest of its token.
     pub status_link: Option<String>,
+    /// Withdraw every private status-page link the case has.
+    pub revoke_status_links: bool,
     /// For a newly opened case: the acknowledgement to queue once the case
     /// has its reference.
     pub acknowledgement: Option<Acknowledgement>,

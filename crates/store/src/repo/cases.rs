@@ -222,6 +222,9 @@ pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, n
             .await
             .map_err(db_error)?;
     }
+    if outcome.revoke_status_links {
+        status_links::revoke_all(c, id, now).await?;
+    }
     if let Some(digest) = &outcome.status_link {
         status_links::insert(c, id, digest, now).await?;
     }

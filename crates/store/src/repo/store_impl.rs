@@ -210,10 +210,6 @@ impl Store for This {
         status_links::case_of(&self.reads, token_digest).await
     }
 
-    async fn revoke_status_links(&self, case: CaseId, now: Timestamp) -> StoreResult<u64> {
-        self.write(move |c| Box::pin(status_links::revoke_all(c, case, now))).await
-    }
-
     async fn status_link_count(&self, case: CaseId) -> StoreResult<i64> {
         status_links::live_count(&self.reads, case).await
     }

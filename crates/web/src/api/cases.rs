@@ -44,6 +44,8 @@ pub struct CreateCase {
     service_area_id: Option<ServiceAreaId>,
     /// The owner; the recording staff member when absent. Partners cannot choose.
     owner_id: Option<UserId>,
+    /// The customer's order, invoice or booking number (at most 100 characters).
+    order_reference: Option<String>,
 }
 
 /// Captures a problem as a case with one owner. A partner account may submit
@@ -65,17 +67,17 @@ pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJs
 
 /// A case checked and ready to store, with what storing it needs.
 pub(crate) struct PreparedCase {
-    case: Case,
-    events: Vec<redress_core::timeline::NewEvent>,
-    reward: Option<redress_core::terms::Reward>,
-    settings: redress_core::settings::OrgSettings,
+    pub(crate) case: Case,
+    /// What opening it causes: its first timeline events, and more a caller adds.
+    pub(crate) opening: Outcome,
+    pub(crate) reward: Option<redress_core::terms::Reward>,
+    pub(crate) settings: redress_core::settings::OrgSettings,
 }
 
 impl PreparedCase {
-    /// Stores the case with its first timeline events (and any fast-report reward).
+    /// Stores the case with what opening it causes (and any fast-report reward).
     pub(crate) async fn open(self, app: &AppState) -> ApiResult<Case> {
-        let opening = Outcome { events: self.events, ..Default::default() };
-        Ok(app.store().create_case(self.case, opening, self.reward, &self.settings).await?)
+        Ok(app.store().create_case(self.case, self.opening, self.reward, &self.settings).await?)
     }
 }
 
@@ -106,10 +108,11 @@ pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, 
         service_area_id: req.service_area_id,
         occurred_at: req.occurred_at,
         reported_at: req.reported_at,
+        order_reference: req.order_reference,
     };
     let (case, events) = Case::open(input, customer, actor, &owner, &settings, targets, now)?;
     let reward = settings.fast_report_reward(case.identification_lag());
-    Ok(PreparedCase { case, events, reward, settings })
+    Ok(PreparedCase { case, opening: Outcome { events, ..Default::default() }, reward, settings })
 }
 
 /// The owner of a case a partner submits: the first active staff member among
@@ -239,4 +242,12 @@ impl PatchCase {
             significant: self.significant,
         }
     }
+}
+
+/// Withdraws every private link to the case's status page (the owner or a
+/// supervisor); a wrong or withdrawn link is a plain 404. The customer's
+/// next e-mail about the case carries a new link.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/status-links", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = CaseView)))]
+pub async fn revoke_status_links(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<CaseView>> {
+    mutate(&app, id, vec![], move |case, _, now| case.revoke_status_links(&actor, now)).await
 }

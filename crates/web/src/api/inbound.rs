@@ -127,6 +127,7 @@ async fn open(app: &AppState, actor: User, email: InboundEmail) -> ApiResult<Cas
         service_area_id: None,
         occurred_at: None,
         reported_at: Some(now),
+        order_reference: None,
     };
     let (mut case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
     let ctx = CaseContext { settings: settings.clone(), targets, customer, users: Default::default() };

@@ -260,13 +260,21 @@ pub(crate) enum StepRequest {
     Gift(GiftRequest),
     Report(ReportRequest),
     Close(CloseRequest),
+    /// Withdraw the customer's status-page links (`DELETE /api/v1/cases/{id}/status-links`).
+    RevokeStatusLinks(NoFields),
 }
+
+/// A form with nothing to say but its CSRF token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoFields {}
 
 impl StepRequest {
     /// Checks what the request names, then applies the step to case `id` as
     /// `actor` in one transaction.
     pub(crate) async fn apply(self, app: &AppState, actor: User, id: i64) -> ApiResult<Applied> {
         match self {
+            StepRequest::RevokeStatusLinks(NoFields {}) => apply(app, id, vec![], move |case, _, now| case.revoke_status_links(&actor, now)).await,
             StepRequest::Details(req) => {
                 let patch = req.into_patch();
                 apply(app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await

@@ -84,6 +84,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case, cases::patch_case))
+        .routes(routes!(cases::revoke_status_links))
         .routes(routes!(loop_steps::communicate))
         .routes(routes!(loop_steps::propose_action))
         .routes(routes!(loop_steps::decide))

@@ -13,9 +13,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use redress_core::store::StoreError;
 use redress_core::user::User;
+use redress_core::Lang;
 use std::convert::Infallible;
 
 const FLASH_COOKIE: &str = "redress_flash";
+/// The language a visitor chose with the public pages' language switch.
+pub const LANG_COOKIE: &str = "redress_lang";
 /// Longest flash text kept; longer ones are cut at a character boundary.
 const FLASH_MAX: usize = 500;
 
@@ -72,6 +75,15 @@ pub struct Frame {
     /// This browser's CSRF token, for every form on the page.
     pub csrf: String,
     pub flash: Option<Flash>,
+    /// The language customer pages are written in (console pages are English).
+    pub lang: Lang,
+    /// Where this language came from: chosen with the switch, the browser's
+    /// `Accept-Language`, the organisation's default.
+    chosen: Option<Lang>,
+    browser: Option<Lang>,
+    org_lang: Lang,
+    /// The page's path, for the language switch's links.
+    pub path: String,
     /// Cookies the response must set: a newly minted CSRF token, a flash consumed.
     cookies: Vec<HeaderValue>,
 }
@@ -86,14 +98,66 @@ impl FromRequestParts<AppState> for Frame {
             cookies.push(HeaderValue::from_static("redress_flash=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
             Flash::decode(&v)
         });
-        Ok(Frame { org: org_name(app).await, user: None, nav: Vec::new(), csrf, flash: flash.flatten(), cookies })
+        let settings = app.store().settings().await;
+        let (org, org_lang) = settings.map(|s| (s.name, s.language)).unwrap_or_else(|_| ("Redress".into(), Lang::En));
+        let asked = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()?.into_iter().find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
+        });
+        if let Some(l) = asked {
+            cookies.extend(HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", l.code())).ok());
+        }
+        let chosen = asked.or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(|v| Lang::parse(&v)));
+        let browser = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::negotiate);
+        let path = parts.uri.path().to_string();
+        // The console is written in English; customer pages in the customer's language.
+        let lang = if path.starts_with("/console") { Lang::En } else { chosen.or(browser).unwrap_or(org_lang) };
+        Ok(Frame { org, user: None, nav: Vec::new(), csrf, flash: flash.flatten(), lang, chosen, browser, org_lang, path, cookies })
     }
 }
 
 impl Frame {
     /// The frame of a page that could not learn more (a failure page).
     fn bare() -> Frame {
-        Frame { org: "Redress".into(), user: None, nav: Vec::new(), csrf: String::new(), flash: None, cookies: Vec::new() }
+        Frame {
+            org: "Redress".into(),
+            user: None,
+            nav: Vec::new(),
+            csrf: String::new(),
+            flash: None,
+            lang: Lang::En,
+            chosen: None,
+            browser: None,
+            org_lang: Lang::En,
+            path: "/".into(),
+            cookies: Vec::new(),
+        }
+    }
+
+    /// This frame for a page about `customer`: their recorded language
+    /// comes before the browser's, unless the visitor chose one.
+    pub fn for_customer(mut self, customer: &redress_core::customer::Customer) -> Frame {
+        self.lang = self.chosen.or(customer.language).or(self.browser).unwrap_or(self.org_lang);
+        self
+    }
+
+    /// Message `id` of the customer catalogs in this page's language.
+    pub fn t(&self, id: &str) -> String {
+        redress_i18n::t(self.lang, id)
+    }
+
+    /// Message `id` with one argument.
+    pub fn ta(&self, id: &str, name: &str, value: &str) -> String {
+        redress_i18n::text(self.lang, id, &[(name, value.into())])
+    }
+
+    /// Message `id` with one number (plurals follow it).
+    pub fn tn(&self, id: &str, name: &str, value: i64) -> String {
+        redress_i18n::text(self.lang, id, &[(name, value.into())])
+    }
+
+    /// The language switch: every other language with a link to this page in it.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
+        Lang::ALL.into_iter().filter(|l| *l != self.lang).map(|l| (l.code(), l.name())).collect()
     }
 
     pub fn signed_in(mut self, user: &User) -> Frame {
@@ -134,7 +198,7 @@ impl Frame {
 
     /// The refusal of a form whose CSRF token is missing or wrong.
     pub fn expired_form(&self, back: &str) -> Response {
-        self.message(StatusCode::FORBIDDEN, "Please try again", "This form has expired or was sent from another site. Reload the page and send it again.", back)
+        self.message(StatusCode::FORBIDDEN, &self.t("form-expired-heading"), &self.t("form-expired-text"), back)
     }
 }
 
@@ -154,11 +218,6 @@ struct MessagePage<'a> {
     heading: &'a str,
     text: &'a str,
     back: &'a str,
-}
-
-/// The organisation's name for page headers.
-async fn org_name(app: &AppState) -> String {
-    app.store().settings().await.map(|s| s.name).unwrap_or_else(|_| "Redress".into())
 }
 
 /// A page handler's failure, shown as a page: the refusal's own words for a

@@ -50,6 +50,8 @@ pub struct Browser {
     pub base: String,
     pub csrf: String,
     cookies: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    /// The `Accept-Language` this browser sends.
+    pub language: Option<String>,
 }
 
 impl Browser {
@@ -58,12 +60,47 @@ impl Browser {
         let jar: std::collections::BTreeMap<String, String> =
             cookie.split("; ").filter_map(|c| c.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let csrf = jar["redress_csrf"].clone();
-        Browser { base: app.base.clone(), csrf, cookies: std::sync::Mutex::new(jar) }
+        Browser { base: app.base.clone(), csrf, cookies: std::sync::Mutex::new(jar), language: None }
     }
 
     /// A browser with no cookies yet.
     pub fn anonymous(app: &TestApp) -> Browser {
-        Browser { base: app.base.clone(), csrf: String::new(), cookies: Default::default() }
+        Browser { base: app.base.clone(), csrf: String::new(), cookies: Default::default(), language: None }
+    }
+
+    /// A visitor (no session) who has opened `path`, and so holds a CSRF token;
+    /// `language` is the browser's `Accept-Language`, if any.
+    pub async fn visitor(app: &TestApp, path: &str, language: Option<&str>) -> Browser {
+        let mut b = Browser::anonymous(app);
+        b.language = language.map(str::to_string);
+        let (status, _) = b.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        b.csrf = b.cookies.lock().unwrap().get("redress_csrf").cloned().expect("a CSRF cookie");
+        b
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut req = client().request(method, format!("{}{path}", self.base)).header(header::COOKIE, self.cookie());
+        if let Some(l) = &self.language {
+            req = req.header(header::ACCEPT_LANGUAGE, l);
+        }
+        req
+    }
+
+    /// Posts a `multipart/form-data` form with this browser's CSRF token
+    /// and `files` as (field, file name, content type, bytes).
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &str, Vec<u8>)]) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().text("csrf", self.csrf.clone());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, content_type, data) in files {
+            let part = reqwest::multipart::Part::bytes(data.clone()).file_name(name.to_string()).mime_str(content_type).unwrap();
+            form = form.part(field.to_string(), part);
+        }
+        let resp = self.request(reqwest::Method::POST, path).multipart(form).send().await.unwrap();
+        self.absorb(&resp);
+        resp
     }
 
     pub fn cookie(&self) -> String {
@@ -85,7 +122,7 @@ impl Browser {
 
     /// A page's status and HTML.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let resp = client().get(format!("{}{path}", self.base)).header(header::COOKIE, self.cookie()).send().await.unwrap();
+        let resp = self.request(reqwest::Method::GET, path).send().await.unwrap();
         self.absorb(&resp);
         (resp.status(), resp.text().await.unwrap())
     }
@@ -99,9 +136,8 @@ impl Browser {
 
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let resp = client()
-            .post(format!("{}{path}", self.base))
-            .header(header::COOKIE, self.cookie())
+        let resp = self
+            .request(reqwest::Method::POST, path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(serde_urlencoded::to_string(fields).unwrap())
             .send()

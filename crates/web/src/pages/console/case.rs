@@ -78,7 +78,10 @@ struct CasePage {
     summary: String,
     description: String,
     desired_resolution: Option<String>,
+    order_reference: Option<String>,
     facts: Option<String>,
+    /// Live private links to the customer's status page.
+    status_links: i64,
     status: &'static str,
     channel: &'static str,
     severity: String,
@@ -215,7 +218,9 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         summary: case.summary.clone(),
         description: case.description.clone(),
         desired_resolution: case.desired_resolution.clone(),
+        order_reference: case.order_reference.clone(),
         facts: case.facts.clone(),
+        status_links: store.status_link_count(CaseId(id)).await?,
         status: case.status.label(),
         channel: case.channel.as_str(),
         severity: wire(&case.severity),
@@ -233,7 +238,8 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
             .collect(),
         customer: customer
             .map(|c| {
-                [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone))]
+                let language = c.language.map(|l| l.name().to_string());
+                [("Name", Some(c.name)), ("E-mail", c.email), ("Phone", c.phone), ("Time zone", Some(c.timezone)), ("Language", language)]
                     .into_iter()
                     .filter_map(|(k, v)| v.map(|v| (k, v)))
                     .collect()

@@ -116,6 +116,6 @@ impl FromRequestParts<AppState> for Partner {
 }
 
 /// Every account's name by id, for showing owners and actors.
-async fn names(app: &AppState) -> Result<HashMap<UserId, String>, PageError> {
+pub(crate) async fn names(app: &AppState) -> Result<HashMap<UserId, String>, PageError> {
     Ok(app.store().users().await?.into_iter().map(|u| (u.id, u.name)).collect())
 }

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 /// The steps, by the last segment of their address (as in the API).
-const STEPS: [(&str, &str); 11] = [
+const STEPS: [(&str, &str); 12] = [
     ("details", "Details saved."),
     ("communications", "Contact recorded."),
     ("actions", "Corrective action recorded."),
@@ -31,6 +31,7 @@ const STEPS: [(&str, &str); 11] = [
     ("gifts", "Gift recorded."),
     ("reports", "Formal action report sent to the customer."),
     ("close", "Case closed. A recovery survey goes to the customer next business morning."),
+    ("status-links", "The customer's status links are withdrawn. Their next e-mail about the case carries a new one."),
 ];
 
 /// How the step forms' fields read as JSON.
@@ -57,6 +58,7 @@ fn request(step: &str, json: Value) -> Result<StepRequest, ApiError> {
         "deviations" => StepRequest::Deviation(from_form(json)?),
         "gifts" => StepRequest::Gift(from_form(json)?),
         "reports" => StepRequest::Report(from_form(json)?),
+        "status-links" => StepRequest::RevokeStatusLinks(from_form(json)?),
         _ => StepRequest::Close(from_form(json)?),
     })
 }

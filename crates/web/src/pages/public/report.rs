@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 struct ReportPage {
     frame: Frame,
     reference: String,
-    date: String,
+    /// "Reference RD-7 · 1 December 2026".
+    reference_line: String,
     customer: String,
     summary: String,
     actions: Vec<String>,
@@ -19,17 +20,17 @@ struct ReportPage {
 }
 
 pub async fn show(State(app): State<AppState>, frame: Frame, Path(token): Path<String>) -> PageResult {
-    let not_found = |frame: &Frame| {
-        frame.message(StatusCode::NOT_FOUND, "Report not found", "This link does not lead to a report. Check it was copied in full.", "/")
-    };
+    let not_found = |frame: &Frame| frame.message(StatusCode::NOT_FOUND, &frame.t("report-not-found-heading"), &frame.t("report-not-found"), "/");
     let Some((case, report_id)) = app.store().report_by_token(&crate::auth::digest(&token)).await? else { return Ok(not_found(&frame)) };
     let Some(report) = case.reports.iter().find(|r| r.id == report_id) else { return Ok(not_found(&frame)) };
-    let customer = app.store().customer(case.customer_id).await?.map_or_else(String::new, |c| c.name);
+    let Some(customer) = app.store().customer(case.customer_id).await? else { return Ok(not_found(&frame)) };
+    let frame = frame.for_customer(&customer);
     let owner = app.store().user(report.by).await?.map_or_else(String::new, |u| u.name);
+    let date = redress_i18n::date(frame.lang, report.at.to_zoned(customer.time_zone()).date());
     let page = ReportPage {
         reference: case.reference.clone(),
-        date: report.at.strftime("%-d %B %Y").to_string(),
-        customer,
+        reference_line: redress_i18n::text(frame.lang, "report-reference", &[("reference", case.reference.as_str().into()), ("date", date.as_str().into())]),
+        customer: customer.name,
         summary: report.summary.clone(),
         actions: report.actions.clone(),
         owner,

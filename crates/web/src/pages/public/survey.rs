@@ -62,9 +62,14 @@ pub async fn code_page(frame: Frame) -> Response {
     frame.page(StatusCode::OK, &CodePage { frame: &frame, code: String::new(), error: None })
 }
 
-/// The code page again, saying why.
+/// The code page again, saying why in the visitor's language.
 fn refuse(frame: &Frame, code: &str, e: ApiError) -> Response {
-    let mut resp = frame.page(e.status, &CodePage { frame, code: code.to_string(), error: Some(e.detail) });
+    let text = match (e.status, e.retry_after) {
+        (StatusCode::TOO_MANY_REQUESTS, Some(wait)) => frame.tn("survey-too-many", "seconds", wait as i64),
+        (StatusCode::FORBIDDEN, _) => frame.t("survey-refused"),
+        _ => e.detail,
+    };
+    let mut resp = frame.page(e.status, &CodePage { frame, code: code.to_string(), error: Some(text) });
     crate::error::retry_after(&mut resp, e.retry_after);
     resp
 }
@@ -134,6 +139,7 @@ pub async fn open_survey(
     };
     match app.store().invitation_by_code(&digest).await {
         Ok(Some((inv, survey))) if inv.used_at.is_none() && inv.expires_at > app.now() => {
+            let frame = customer_frame(&app, frame, inv.customer_id).await;
             form_page(&frame, &code, &survey, &FormFields(Vec::new()), None)
         }
         Ok(_) => {
@@ -168,13 +174,17 @@ pub async fn submit_answers(
         }
     }
     let key = form.get("idempotency_key").filter(|k| !k.is_empty() && k.len() <= 200).map(str::to_string);
-    match submit(&app, peer.ip(), &code, answers, key, None).await {
+    let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
+    let frame = match app.store().invitation_by_code(&digest).await {
+        Ok(Some((inv, _))) => customer_frame(&app, frame, inv.customer_id).await,
+        _ => frame,
+    };
+    match submit(&app, peer.ip(), &code, answers, key, Some(frame.lang)).await {
         Ok(s) => frame.page(
             StatusCode::OK,
             &ThanksPage { frame: &frame, thank_you: s.receipt.thank_you, next: s.receipt.next, reward_points: s.receipt.reward_points },
         ),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let digest = redress_core::access_code::digest_of(&code).unwrap_or_default();
             match app.store().invitation_by_code(&digest).await {
                 Ok(Some((_, survey))) => form_page(&frame, &code, &survey, &form, Some(e.detail)),
                 _ => refuse(&frame, &code, DomainError::AccessRefused.into()),
@@ -182,5 +192,13 @@ pub async fn submit_answers(
         }
         Err(e) if e.status.is_client_error() => refuse(&frame, &code, e),
         Err(e) => e.into_response(),
+    }
+}
+
+/// The page's frame in the invited customer's language (when they have one).
+async fn customer_frame(app: &AppState, frame: Frame, customer: redress_core::CustomerId) -> Frame {
+    match app.store().customer(customer).await {
+        Ok(Some(c)) => frame.for_customer(&c),
+        _ => frame,
     }
 }
