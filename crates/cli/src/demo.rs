@@ -164,7 +164,7 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
     let c = as_partner
         .post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store",
             "description": "Bought online, delivered to our Oxford Street shop; it stopped heating after a week.", "desired_resolution": "A replacement kettle",
-            "occurred_at": ago(28), "service_area_id": id(&deliveries) }))
+            "order_reference": "HS-4411", "occurred_at": ago(28), "service_area_id": id(&deliveries) }))
         .await?;
     as_maya.post(&path(&c, "communications"), json!({ "direction": "outbound", "channel": "phone", "body": "Called Grace: a replacement kettle goes out today, and the shop keeps the faulty one for us." })).await?;
     // 11. Submitted by the retailer, with a message from the shop still to answer.

@@ -324,12 +324,14 @@ async fn a_partner_submits_retailer_cases_that_intake_owns(b: Backend) {
     let forged = [("case.channel", "phone"), ("case.owner_id", "3"), ("case.significant", "on"), ("case.severity", "critical"), ("case.reported_at", "2026-11-01T09:00"), ("customer.timezone", "Mars/Olympus")];
     let area_s = area.to_string();
     let mut fields = submission("ada@customer.example", "Kettle leaks", &forged);
-    fields.push(("case.service_area_id", &area_s));
+    fields.extend([("case.service_area_id", area_s.as_str()), ("case.order_reference", "R-4411")]);
     let with_area = submit(&shop, &fields).await;
     let c = case_json(&app, with_area).await;
     assert_eq!((c["channel"].as_str(), c["owner_id"].as_i64(), c["created_by"].as_i64()), (Some("retailer"), Some(mia), Some(shop_id)), "{c}");
     assert_eq!((c["significant"].as_bool(), c["severity"].as_str(), c["service_area_id"].as_i64()), (Some(false), Some("normal"), Some(area)));
     assert_eq!(c["customer_id"], customer, "the customer found by e-mail");
+    assert_eq!(c["order_reference"], "R-4411");
+    assert!(shop.get(&format!("/console/partner/cases/{with_area}")).await.1.contains(r#"id="order">R-4411<"#));
     assert_eq!(c["occurred_at"], "2026-11-18T10:30:00Z", "when it happened, in the organisation's zone");
     assert_eq!(c["reported_at"], common::FRIDAY_1659, "reported now");
     assert_eq!(c["submitted_by_partner"], json!({ "id": shop_id, "name": "Corner Shop" }));

@@ -87,6 +87,7 @@ async fn a_partner_submits_and_writes_in_chromium(b: Backend) {
     fill(&c, "#case-description", "Bought in our Oxford Street shop on Monday; it no longer heats. <script>window.__xss = 1</script>").await;
     // How a date is typed depends on the browser's locale; set it as a picker would.
     c.execute("document.querySelector('#case-occurred').value = '2026-11-18T10:30'", vec![]).await.unwrap();
+    fill(&c, "#case-order", "R-20261116-0042").await;
     fill(&c, "#case-desired", "A working kettle, or her money back").await;
     c.find(Locator::Css("#case-area")).await.unwrap().select_by_label("Small appliances").await.unwrap();
     submit(&c, "#partner-case-submit").await;

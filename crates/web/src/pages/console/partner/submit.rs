@@ -57,7 +57,7 @@ pub async fn form(State(app): State<AppState>, Partner(user): Partner, frame: Fr
 const CUSTOMER: Shape = Shape { prefix: "customer.", numbers: &[], ticks: &[], booleans: &[], lines: &[], local_times: &[], nullable: &[] };
 const CUSTOMER_FIELDS: [&str; 3] = ["name", "email", "phone"];
 const CASE: Shape = Shape { prefix: "case.", numbers: &["service_area_id"], ticks: &[], booleans: &[], lines: &[], local_times: &["occurred_at"], nullable: &[] };
-const CASE_FIELDS: [&str; 5] = ["summary", "description", "desired_resolution", "occurred_at", "service_area_id"];
+const CASE_FIELDS: [&str; 6] = ["summary", "description", "desired_resolution", "occurred_at", "service_area_id", "order_reference"];
 
 /// `form` shaped by `shape`, keeping only `fields`.
 fn only(form: &FormFields, shape: &Shape, fields: &[&str], tz: &jiff::tz::TimeZone) -> Value {
