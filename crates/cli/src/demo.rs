@@ -29,7 +29,8 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
         println!("  {who:<29} {code}");
     }
     println!("\nStaff console: {base}/console — sign in as ada.admin@demo.example, alice@demo.example,");
-    println!("  max@demo.example, maya@demo.example, sam@demo.example or bob@demo.example; password {DEMO_PASSWORD}\n");
+    println!("  max@demo.example, maya@demo.example, sam@demo.example or bob@demo.example; password {DEMO_PASSWORD}");
+    println!("Partner portal: {base}/console — sign in as {PARTNER_EMAIL} (High Street Retail, a retailer); password {DEMO_PASSWORD}\n");
     println!("API: send a token as Authorization: Bearer <token>:");
     println!("  admin   Ada Admin             {admin_token}");
     for (who, token) in &tokens {
@@ -47,8 +48,12 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     Ok(())
 }
 
-/// Every demo staff member signs in to the console with this password.
+/// Every demo staff member and the demo partner sign in to the console
+/// with this password.
 pub const DEMO_PASSWORD: &str = "redress-demo";
+
+/// The demo partner (a retailer) signs in with this e-mail address.
+pub const PARTNER_EMAIL: &str = "retailer@demo.example";
 
 fn ago(hours: i64) -> String {
     (Timestamp::now() - SignedDuration::from_hours(hours)).to_string()
@@ -71,15 +76,14 @@ struct Seeded {
 async fn seed(api: &Client) -> Result<Seeded, String> {
     api.put("/api/v1/settings", json!({ "name": "Demo Company", "timezone": "Europe/London", "currency": "GBP" })).await?;
     let user = |name: &str, email: &str, role: &str, mandate: &str, manager: Option<i64>| {
-        let password = (role != "partner").then_some(DEMO_PASSWORD);
-        json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager, "password": password })
+        json!({ "name": name, "email": email, "role": role, "mandate": mandate, "manager_id": manager, "password": DEMO_PASSWORD })
     };
     let max = api.post("/api/v1/users", user("Max Manager", "max@demo.example", "manager", "500", None)).await?;
     let maya = api.post("/api/v1/users", user("Maya Manager", "maya@demo.example", "manager", "100", Some(id(&max)))).await?;
     let sam = api.post("/api/v1/users", user("Sam Senior", "sam@demo.example", "senior", "2000", None)).await?;
     let alice = api.post("/api/v1/users", user("Alice Agent", "alice@demo.example", "agent", "50", Some(id(&maya)))).await?;
     let bob = api.post("/api/v1/users", user("Bob Agent", "bob@demo.example", "agent", "50", Some(id(&maya)))).await?;
-    let partner = api.post("/api/v1/users", user("High Street Retail (partner)", "api@retail.example", "partner", "0", None)).await?;
+    let partner = api.post("/api/v1/users", user("High Street Retail", PARTNER_EMAIL, "partner", "0", None)).await?;
     let mut tokens = Vec::new();
     for (label, u) in [("manager Max (mandate 500)", &max), ("manager Maya (mandate 100)", &maya), ("senior Sam", &sam), ("agent Alice (mandate 50)", &alice), ("agent Bob (mandate 50)", &bob), ("partner High Street Retail", &partner)] {
         tokens.push((label.to_string(), api.token_for(id(u)).await?));
@@ -88,6 +92,7 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
     let as_bob = api.as_user(&tokens[4].1);
     let as_max = api.as_user(&tokens[0].1);
     let as_sam = api.as_user(&tokens[2].1);
+    let as_maya = api.as_user(&tokens[1].1);
     let as_partner = api.as_user(&tokens[5].1);
 
     let deliveries = api.post("/api/v1/service-areas", json!({ "name": "Deliveries", "service_manager_id": id(&maya), "targets": { "first_response": "1d" } })).await?;
@@ -155,8 +160,19 @@ async fn seed(api: &Client) -> Result<Seeded, String> {
     as_alice.post(&path(&c, "transfer"), json!({ "to_user_id": id(&bob), "reason": "Bob handles tracking" })).await?;
     as_bob.post(&path(&c, "transfer"), json!({ "to_user_id": id(&maya), "reason": "Needs the courier account" })).await?;
     api.post(&path(&c, "transfer"), json!({ "to_user_id": id(&alice), "reason": "Back to the first contact" })).await?;
-    // 10. Submitted by a retailer's system.
-    as_partner.post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store", "service_area_id": id(&deliveries) })).await?;
+    // 10. Submitted by a retailer, and answered by its owner (the area's manager).
+    let c = as_partner
+        .post("/api/v1/cases", json!({ "customer_id": customers[0], "channel": "retailer", "summary": "Customer returned a faulty kettle in store",
+            "description": "Bought online, delivered to our Oxford Street shop; it stopped heating after a week.", "desired_resolution": "A replacement kettle",
+            "order_reference": "HS-4411", "occurred_at": ago(28), "service_area_id": id(&deliveries) }))
+        .await?;
+    as_maya.post(&path(&c, "communications"), json!({ "direction": "outbound", "channel": "phone", "body": "Called Grace: a replacement kettle goes out today, and the shop keeps the faulty one for us." })).await?;
+    // 11. Submitted by the retailer, with a message from the shop still to answer.
+    let c = as_partner
+        .post("/api/v1/cases", json!({ "customer_id": customers[1], "channel": "retailer", "summary": "Toaster sparks at the plug",
+            "description": "The customer brought it back to the shop: it sparks when switched on.", "desired_resolution": "His money back", "occurred_at": ago(6) }))
+        .await?;
+    as_partner.post(&path(&c, "communications"), json!({ "direction": "inbound", "channel": "retailer", "body": "The customer has the receipt: bought three weeks ago. He would like a call after 5pm." })).await?;
 
     history(api, &[&as_alice, &as_bob], &as_max, id(&deliveries), id(&maya), id(&problem)).await?;
 

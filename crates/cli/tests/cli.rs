@@ -134,6 +134,25 @@ fn demo_seeds_every_stage(backend: &str) {
         assert!(items.iter().any(|c| c["apology"]["status"] == "held"));
         let notes: Value = http.get(format!("{base}/api/v1/notifications")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
         assert!(!notes.as_array().unwrap().is_empty());
+        let messages: Value = http.get(format!("{base}/api/v1/notifications?kind=case_message")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        assert!(!messages.as_array().unwrap().is_empty(), "the partner wrote to an owner");
+
+        // The demo partner signs in at the console and lands on its own cases.
+        assert!(lines.iter().any(|l| l.contains("Partner portal") && l.contains("retailer@demo.example") && l.contains("redress-demo")), "{lines:?}");
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let login = browser.get(format!("{base}/console/login")).send().await.unwrap();
+        let csrf = login.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("redress_csrf=")).unwrap().split(';').next().unwrap().to_string();
+        let token = csrf.split_once('=').unwrap().1.to_string();
+        let form = format!("csrf={token}&email=retailer%40demo.example&password=redress-demo");
+        let resp = browser.post(format!("{base}/console/login")).header("cookie", &csrf).header("content-type", "application/x-www-form-urlencoded").body(form).send().await.unwrap();
+        assert_eq!(resp.status(), 303);
+        assert_eq!(resp.headers()["location"], "/console/partner");
+        let session = resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("redress_session=")).unwrap().split(';').next().unwrap().to_string();
+        let page = browser.get(format!("{base}/console/partner")).header("cookie", format!("{csrf}; {session}")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Customer returned a faulty kettle in store") && html.contains("Toaster sparks at the plug"), "{html}");
+        assert!(!html.contains("Vase arrived broken"), "only its own cases");
     });
     terminate(&mut demo);
 }

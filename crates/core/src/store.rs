@@ -239,6 +239,9 @@ pub trait Store: Send + Sync + 'static {
     async fn count_cases(&self, filter: &CaseFilter, at_most: i64) -> StoreResult<i64>;
     /// Customers' names by id, for lists.
     async fn customer_names(&self, ids: &[CustomerId]) -> StoreResult<std::collections::HashMap<CustomerId, String>>;
+    /// When each of these cases last changed: the time of its newest
+    /// timeline event (every change writes one), for lists.
+    async fn last_changes(&self, ids: &[CaseId]) -> StoreResult<std::collections::HashMap<CaseId, Timestamp>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
     /// Cases with a target reminder, breach or update due at or before `now`.
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>>;

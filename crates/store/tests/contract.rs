@@ -82,6 +82,10 @@ async fn concurrent_changes_are_all_kept(backend: Backend) {
     assert_eq!(detail.timeline.iter().filter(|e| e.kind == "gift").count(), 40);
     assert_eq!(detail.case.id, case.id);
     assert_eq!(detail.case.reference, case.id.reference());
+    let last = store.last_changes(&[case.id, case.id, redress_core::CaseId(999)]).await.unwrap();
+    assert_eq!(last.len(), 1, "a case without events is left out: {last:?}");
+    assert_eq!(last.get(&case.id), detail.timeline.iter().map(|e| e.at).max().as_ref(), "the newest event's time");
+    assert!(store.last_changes(&[]).await.unwrap().is_empty());
 }
 
 async fn missing_case_is_not_found(backend: Backend) {

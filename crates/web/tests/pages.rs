@@ -96,7 +96,8 @@ async fn console_sessions(b: Backend) {
 
     let (cookie, token) = csrf(&app, "/console/login").await;
     let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "shop@example.com"), ("password", "correct horse battery")]).await;
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "partners have no console");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "partners sign in where staff do");
+    assert_eq!(resp.headers()[header::LOCATION], "/console/partner", "and land on their own cases");
     let resp = post_form(&app, "/console/login", &cookie, &[("csrf", &token), ("email", "SUE@example.com"), ("password", "correct horse battery")]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let session = set_cookie(&resp, "redress_session").expect("a session cookie");

@@ -186,6 +186,10 @@ impl Store for This {
         people::customer_names(&self.reads, ids).await
     }
 
+    async fn last_changes(&self, ids: &[CaseId]) -> StoreResult<std::collections::HashMap<CaseId, Timestamp>> {
+        timeline::last_changes(&self.reads, ids).await
+    }
+
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
         cases::due_for_target_check(&self.reads, now, limit).await
     }

@@ -81,3 +81,20 @@ pub(super) async fn communications_of(c: &mut Conn, case: CaseId) -> StoreResult
             .map_err(db_error)?;
     rows.into_iter().map(communication_from).collect()
 }
+
+/// The time of each case's newest timeline event (cases without one left out).
+pub(super) async fn last_changes(pool: &Pool, ids: &[CaseId]) -> StoreResult<std::collections::HashMap<CaseId, Timestamp>> {
+    let mut ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT case_id, MAX(at) FROM case_events WHERE case_id IN ({list}) GROUP BY case_id");
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(pool).await.map_err(db_error)?.into_iter().map(|(id, at)| Ok((CaseId(id), ts(at)?))).collect()
+}

@@ -197,6 +197,9 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
 }
 
 /// Reads a case with its timeline and communications.
+///
+/// `submitted_by_partner` names the partner account that submitted it, if
+/// one did. A partner reads only the cases it submitted; any other is 404.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = CaseDetailView)))]
 pub async fn get_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<CaseDetailView>> {
     let missing = || ApiError::not_found(format!("case {id} does not exist"));
@@ -204,7 +207,8 @@ pub async fn get_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(
     if actor.role == Role::Partner && detail.case.created_by != actor.id {
         return Err(missing());
     }
-    Ok(Json(CaseDetailView::new(detail, app.now())))
+    let creator = app.store().user(detail.case.created_by).await?;
+    Ok(Json(CaseDetailView::new(detail, creator, app.now())))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -10,9 +10,9 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Channel, Decision, Direction, FollowUpOutcome, PreventiveInput, RecoveryInvite, RemedyKind};
+use redress_core::case::{Channel, Decision, Direction, FollowUpOutcome, MessageFrom, PreventiveInput, RecoveryInvite, RemedyKind};
 use redress_core::terms::Step;
-use redress_core::user::User;
+use redress_core::user::{Role, User};
 use redress_core::{Money, ProblemId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -35,10 +35,39 @@ pub struct CommunicationRequest {
 
 /// Logs a contact with the customer. The first outbound one is the first
 /// response; each outbound one restarts the update interval.
+///
+/// A partner account sends a message on a case it submitted: `direction`
+/// `inbound`, `channel` `retailer`, no `at` (it is recorded as it arrives).
+/// It lands in the case's communications and the owner is notified
+/// (`case_message`). Anything else is refused (403), and any case the
+/// partner did not submit does not exist for it (404).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/communications", tag = "cases", params(("id" = i64, Path)),
     request_body = CommunicationRequest, responses((status = 200, body = CaseView)))]
 pub async fn communicate(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CommunicationRequest>) -> ApiResult<Json<CaseView>> {
+    if actor.role == Role::Partner {
+        return partner_message(&app, actor, id, req).await;
+    }
     StepRequest::Communication(req).answer(&app, actor, id).await
+}
+
+/// A partner's message on a case it submitted, taken as the domain takes
+/// one: an inbound communication on the retailer channel and a notice to
+/// the owner.
+async fn partner_message(app: &AppState, partner: User, id: i64, req: CommunicationRequest) -> ApiResult<Json<CaseView>> {
+    if req.direction != Direction::Inbound {
+        return Err(ApiError::forbidden("a partner account may only send inbound messages (direction inbound) on the cases it submitted"));
+    }
+    if req.channel != Channel::Retailer {
+        return Err(ApiError::forbidden(format!("a partner account's messages arrive on the retailer channel, not {}", req.channel.as_str())));
+    }
+    if req.at.is_some() {
+        return Err(ApiError::unprocessable("a partner's message is recorded when it arrives: leave out at"));
+    }
+    if req.body.trim().is_empty() {
+        return Err(ApiError::unprocessable("body must not be empty"));
+    }
+    let applied = apply(app, id, vec![], move |case, ctx, now| case.receive_message(MessageFrom::Partner(&partner), &req.body, vec![], ctx, now)).await?;
+    Ok(Json(CaseView::new(applied.case, applied.at)))
 }
 
 #[derive(Deserialize, ToSchema)]

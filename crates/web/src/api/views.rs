@@ -7,6 +7,8 @@ use redress_core::case::{Case, Communication};
 use redress_core::store::CaseDetail;
 use redress_core::terms::Step;
 use redress_core::timeline::TimelineEvent;
+use redress_core::user::{Role, User};
+use redress_core::UserId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -53,17 +55,29 @@ impl CaseView {
     }
 }
 
+/// The partner account (a retailer) that submitted a case.
+#[derive(Serialize, ToSchema)]
+pub struct PartnerRef {
+    id: UserId,
+    name: String,
+}
+
 /// A case with its debrief: every change and every contact.
 #[derive(Serialize, ToSchema)]
 pub struct CaseDetailView {
     #[serde(flatten)]
     view: CaseView,
+    /// The partner that submitted the case (its `created_by`); null when
+    /// staff recorded it.
+    submitted_by_partner: Option<PartnerRef>,
     timeline: Vec<TimelineEvent>,
     communications: Vec<Communication>,
 }
 
 impl CaseDetailView {
-    pub fn new(detail: CaseDetail, now: Timestamp) -> Self {
-        CaseDetailView { view: CaseView::new(detail.case, now), timeline: detail.timeline, communications: detail.communications }
+    /// `creator` is the account that created the case, when known.
+    pub fn new(detail: CaseDetail, creator: Option<User>, now: Timestamp) -> Self {
+        let submitted_by_partner = creator.filter(|u| u.role == Role::Partner && u.id == detail.case.created_by).map(|u| PartnerRef { id: u.id, name: u.name });
+        CaseDetailView { view: CaseView::new(detail.case, now), submitted_by_partner, timeline: detail.timeline, communications: detail.communications }
     }
 }

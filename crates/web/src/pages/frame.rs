@@ -64,10 +64,11 @@ impl Flash {
 }
 
 /// The frame of one page. Taken from the request by every page handler; a
-/// console handler adds the signed-in user with [`Frame::signed_in`].
+/// console handler adds the signed-in user with [`Frame::signed_in`], a
+/// partner page with [`Frame::partner`].
 pub struct Frame {
     pub org: String,
-    /// The signed-in staff member's name, on console pages.
+    /// The signed-in person's name, on console and partner pages.
     pub user: Option<String>,
     /// The console's sections this person may open: (address, name).
     pub nav: Vec<(&'static str, &'static str)>,
@@ -165,6 +166,13 @@ impl Frame {
         if user.role == redress_core::user::Role::Admin {
             self.nav.push(("/console/admin", "Admin"));
         }
+        self
+    }
+
+    /// The frame of a partner page: the partner's own sections only.
+    pub fn partner(mut self, user: &User) -> Frame {
+        self.user = Some(user.name.clone());
+        self.nav = vec![("/console/partner", "My cases"), ("/console/partner/cases/new", "Submit a case")];
         self
     }
 

@@ -18,7 +18,7 @@ use redress_core::settings::OrgSettings;
 use redress_core::survey::AnswerValue;
 use redress_core::terms::Step;
 use redress_core::timeline::TimelineEvent;
-use redress_core::user::User;
+use redress_core::user::{Role, User};
 use redress_core::{mandate, CaseId, UserId};
 use std::collections::HashMap;
 
@@ -96,6 +96,8 @@ struct CasePage {
     attachments: Vec<(i64, String, String)>,
     lag: String,
     owner: String,
+    /// The partner account (a retailer) that submitted the case, if one did.
+    partner: Option<String>,
     assignees: Vec<(String, String)>,
     area: Option<String>,
     due: Vec<Due>,
@@ -245,6 +247,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
             .unwrap_or_default(),
         lag: duration(case.identification_lag()),
         owner: name(case.owner_id),
+        partner: users.get(&case.created_by).filter(|u| u.role == Role::Partner).map(|u| u.name.clone()),
         assignees: case.assignees.iter().map(|a| (name(a.user_id), a.role.replace('_', " "))).collect(),
         area,
         due: due_times(&case, now, &tz),
@@ -371,10 +374,17 @@ fn timeline(events: &[TimelineEvent], comms: &[Communication], tz: &jiff::tz::Ti
     let mut lines: Vec<Line> = events
         .iter()
         .map(|e| {
-            let who = e.actor_id.map_or_else(|| "Redress".to_string(), name);
+            let who = match e.actor_id {
+                Some(a) => name(a),
+                None if e.kind == "customer_message" => "Customer".to_string(),
+                None => "Redress".to_string(),
+            };
             let mut line = Line { at: when(e.at, tz), who, text: e.summary.clone(), body: None, kind: "event" };
-            if e.kind == "communication" {
-                let at = e.detail.get("at").and_then(|v| v.as_str()).and_then(|s| s.parse::<Timestamp>().ok());
+            // A contact staff recorded, or a message from the customer or
+            // the submitting partner (written at the time of its event).
+            if e.kind == "communication" || e.kind == "customer_message" {
+                let stated = e.detail.get("at").and_then(|v| v.as_str()).and_then(|s| s.parse::<Timestamp>().ok());
+                let at = stated.or((e.kind == "customer_message").then_some(e.at));
                 if let Some(pos) = unused.iter().position(|c| Some(c.at) == at) {
                     let c = unused.remove(pos);
                     line.body = Some(c.body.clone());

@@ -1,4 +1,5 @@
-//! Signing in and out. A session is a random token in an `HttpOnly;
+//! Signing in and out, for staff and partner accounts alike (a partner
+//! lands on their own cases). A session is a random token in an `HttpOnly;
 //! SameSite=Strict` cookie (also `Secure` behind HTTPS), stored only as a
 //! digest; failed sign-ins are rate-limited per client like access codes.
 
@@ -11,6 +12,7 @@ use askama::Template;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use redress_core::user::Role;
 use std::net::SocketAddr;
 
 pub(super) const SESSION_COOKIE: &str = "redress_session";
@@ -52,7 +54,7 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, format!("Too many failed sign-ins. Try again in {wait} seconds.")));
     }
     let (user, hash) = match app.store().user_for_login(&email).await? {
-        Some((u, h)) if u.active && u.role.is_staff() => (Some(u), h),
+        Some((u, h)) if u.active => (Some(u), h),
         _ => (None, None),
     };
     let password = form.get("password").unwrap_or_default().to_string();
@@ -75,6 +77,8 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
     app.store().create_session(digest(&token), user.id, expires, now).await?;
     let secure = if app.config().public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600);
+    // A partner lands on their own cases unless they asked for one of them.
+    let next = if user.role == Role::Partner && !next.starts_with(super::partner::HOME) { super::partner::HOME.to_string() } else { next };
     let mut resp = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
