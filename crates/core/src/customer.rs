@@ -20,6 +20,11 @@ pub struct Customer {
     pub language: Option<Lang>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When their personal data was erased at their request (GDPR article
+    /// 17); absent while it is held.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub erased_at: Option<Timestamp>,
 }
 
 impl Customer {

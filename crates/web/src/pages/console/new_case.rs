@@ -122,6 +122,7 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
                 client_manager_id: n.client_manager_id,
                 language: n.language,
                 created_at: now,
+                erased_at: None,
             };
             (placeholder, Some(n))
         }
