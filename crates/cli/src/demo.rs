@@ -24,7 +24,8 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     };
     let base = &running.base_url;
     println!("Redress demo is serving on {base}  (database: {url})\n");
-    println!("Customers: open {base}/survey and enter a password from the Demo Survey:");
+    println!("Customers: {base}/complain takes a complaint (its answer page links to the case's private status page);");
+    println!("  or open {base}/survey and enter a password from the Demo Survey:");
     for (who, code) in &codes {
         println!("  {who:<29} {code}");
     }

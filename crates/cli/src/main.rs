@@ -5,6 +5,7 @@
 mod bench;
 mod client;
 mod config;
+mod customer;
 mod demo;
 mod import;
 mod server;
@@ -52,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// A customer's data: export everything held about them, or erase it.
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
     /// Measure case creation and survey ingest over HTTP on a fresh database.
     Bench(bench::Args),
     /// Print the OpenAPI document.
@@ -62,6 +68,14 @@ enum Command {
 enum ImportCommand {
     /// Invite the customers of a CSV file to a survey and write their access codes.
     Invitations(import::Args),
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Write everything held about a customer as one JSON document.
+    Export(customer::ExportArgs),
+    /// Erase a customer's personal data at their request, for good (figures are kept).
+    Erase(customer::EraseArgs),
 }
 
 #[derive(Subcommand)]
@@ -125,6 +139,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { what: ImportCommand::Invitations(args) } => {
             let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
             import::invitations(store.as_ref(), args).await
+        }
+        Command::Customer { command } => {
+            let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            match command {
+                CustomerCommand::Export(args) => customer::export(store.as_ref(), args).await,
+                CustomerCommand::Erase(args) => customer::erase(store.as_ref(), args).await,
+            }
         }
         Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,

@@ -243,6 +243,70 @@ fn import_invitations(backend: &str) {
     assert!(!ok && err.contains("line 2") && err.contains("not an e-mail address"), "{err}");
 }
 
+fn customer_export_and_erase(backend: &str) {
+    use redress_core::case::{Case, NewCase, Outcome};
+    use redress_core::terms::Severity;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    let (admin, agent, customer) = rt.block_on(async {
+        let store = redress_store::open(&db.url).await.unwrap();
+        let now = jiff::Timestamp::now();
+        let user = |name: &str, role| redress_core::user::NewUser { name: name.into(), email: None, role, mandate: redress_core::Money::ZERO, manager_id: None, password_hash: None };
+        let admin = store.create_user(user("Root", redress_core::user::Role::Admin), now).await.unwrap();
+        let agent = store.create_user(user("Alice", redress_core::user::Role::Agent), now).await.unwrap();
+        let c = redress_core::customer::NewCustomer { name: "Hedy Lamarr".into(), email: Some("hedy@example.com".into()), phone: Some("555-0100".into()), timezone: "UTC".into(), client_manager_id: None, language: None };
+        let customer = store.create_customer(c, now).await.unwrap();
+        let settings = store.settings().await.unwrap();
+        let input = NewCase {
+            channel: redress_core::case::Channel::Phone,
+            summary: "Radio jams every evening".into(),
+            description: "Hedy says the radio jams at 8pm".into(),
+            desired_resolution: None,
+            severity: Severity::Normal,
+            significant: false,
+            service_area_id: None,
+            occurred_at: None,
+            reported_at: None,
+            order_reference: None,
+        };
+        let targets = settings.targets_for(None, Severity::Normal);
+        let (case, events) = Case::open(input, &customer, &agent, &agent, &settings, targets, now).unwrap();
+        store.create_case(case, Outcome { events, ..Default::default() }, None, &settings).await.unwrap();
+        (admin.id.0.to_string(), agent.id.0.to_string(), customer.id.0.to_string())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("customer-{customer}.json"));
+    let (ok, _, err) = run(&["customer", "export", "--id", &customer, "--output", file.to_str().unwrap(), "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!((doc["customer"]["name"].as_str(), doc["cases"][0]["summary"].as_str()), (Some("Hedy Lamarr"), Some("Radio jams every evening")));
+    assert!(doc["erasure"].is_null() && doc["cases"][0]["timeline"][0]["kind"] == "created", "{doc}");
+
+    let (ok, _, err) = run(&["customer", "erase", "--id", &customer, "--by", &agent, "--database-url", &db.url]);
+    assert!(!ok && err.contains("only an active admin"), "{err}");
+    let (ok, out, err) = run(&["customer", "erase", "--id", &customer, "--by", &admin, "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("erased the personal data of customer {customer}: 1 case(s)")), "{out}");
+    let (ok, out, err) = run(&["customer", "export", "--id", &customer, "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("Erased customer {customer}")) && !out.contains("Hedy") && !out.contains("555-0100") && !out.contains("Radio jams"), "{out}");
+    let after: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(after["erasure"]["erased_by"].as_i64(), admin.parse().ok());
+    let (ok, _, err) = run(&["customer", "erase", "--id", &customer, "--by", &admin, "--database-url", &db.url]);
+    assert!(!ok && err.contains("was already erased on"), "once only: {err}");
+    let (ok, _, err) = run(&["customer", "export", "--id", "999", "--database-url", &db.url]);
+    assert!(!ok && err.contains("customer 999 does not exist"), "{err}");
+}
+
+#[test]
+fn sqlite_customer_export_and_erase() {
+    customer_export_and_erase("sqlite");
+}
+#[test]
+fn postgres_customer_export_and_erase() {
+    customer_export_and_erase("postgres");
+}
+
 fn bench_responses_runs(backend: &str) {
     let (ok, out, err) = run(&[
         "bench", "--workload", "responses", "--responses", "100", "--invitations", "500", "--concurrency", "8", "--backend", backend,

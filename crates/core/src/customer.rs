@@ -20,6 +20,11 @@ pub struct Customer {
     pub language: Option<Lang>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When their personal data was erased at their request (GDPR article
+    /// 17); absent while it is held.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub erased_at: Option<Timestamp>,
 }
 
 impl Customer {
@@ -42,6 +47,25 @@ pub struct NewCustomer {
     pub timezone: String,
     pub client_manager_id: Option<UserId>,
     pub language: Option<Lang>,
+}
+
+impl NewCustomer {
+    /// The customer as they will be stored, before they have an id: a case
+    /// is checked against it first, so nothing is stored unless both the
+    /// customer and the case are acceptable.
+    pub fn unsaved(&self, now: Timestamp) -> Customer {
+        Customer {
+            id: crate::CustomerId(0),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            timezone: self.timezone.clone(),
+            client_manager_id: self.client_manager_id,
+            language: self.language,
+            erased_at: None,
+            created_at: now,
+        }
+    }
 }
 
 /// Checks an IANA time-zone name, returning its canonical spelling.

@@ -217,7 +217,7 @@ mod tests {
         ResponseContext {
             invitation: Invitation { id: InvitationId(1), survey_id: SurveyId(1), customer_id: CustomerId(1), expires_at: t("2026-12-01T00:00:00Z"), used_at: None, case_id: None, created_at: t("2026-11-01T00:00:00Z") },
             survey,
-            customer: Customer { id: CustomerId(1), name: "Ada".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: client_manager.map(UserId), language: None, created_at: t("2026-01-01T00:00:00Z") },
+            customer: Customer { id: CustomerId(1), name: "Ada".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: client_manager.map(UserId), language: None, created_at: t("2026-01-01T00:00:00Z"), erased_at: None },
             settings: OrgSettings::default(),
             area: Some(ServiceArea { id: ServiceAreaId(1), name: "Deliveries".into(), service_manager_id: UserId(20), targets: Default::default(), targets_by_severity: Default::default(), created_at: t("2026-01-01T00:00:00Z") }),
             users,

@@ -20,6 +20,7 @@ pub mod mandate;
 pub mod mail;
 pub mod money;
 pub mod notification;
+pub mod privacy;
 pub mod problem;
 pub mod rules;
 pub mod service_area;

@@ -4,6 +4,7 @@
 use crate::case::{Case, CaseContext, Channel, Communication, Outcome, Status};
 use crate::customer::{Customer, NewCustomer};
 use crate::notification::{Notification, NotificationKind, NotificationStatus};
+use crate::privacy::{Erasure, ErasureReport};
 use crate::problem::{NewProblem, Problem};
 use crate::service_area::{NewServiceArea, ServiceArea};
 use crate::settings::OrgSettings;
@@ -161,6 +162,33 @@ pub struct CaseDetail {
     pub communications: Vec<Communication>,
 }
 
+/// One of a customer's cases with its debrief and files, for an export.
+#[derive(Clone, Debug)]
+pub struct CaseRecord {
+    pub detail: CaseDetail,
+    /// The files kept with the case, without their bytes.
+    pub attachments: Vec<crate::case::Attachment>,
+    /// Private status-page links that still work.
+    pub live_status_links: i64,
+}
+
+/// Everything the store holds about one customer (GDPR article 15).
+#[derive(Clone, Debug)]
+pub struct CustomerData {
+    pub customer: Customer,
+    pub erasure: Option<Erasure>,
+    /// Oldest first.
+    pub cases: Vec<CaseRecord>,
+    /// Oldest first, with their answers.
+    pub responses: Vec<Response>,
+    /// The surveys those responses and invitations belong to.
+    pub surveys: Vec<Survey>,
+    pub invitations: Vec<Invitation>,
+    pub rewards: Vec<RewardEntry>,
+    /// Messages to the customer and messages about their cases, oldest first.
+    pub notifications: Vec<Notification>,
+}
+
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Cheap liveness probe of the database.
@@ -294,4 +322,20 @@ pub trait Store: Send + Sync + 'static {
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
     /// How many live status links a case has.
     async fn status_link_count(&self, case: CaseId) -> StoreResult<i64>;
+
+    /// Everything held about a customer (GDPR article 15); `None` for an
+    /// unknown one.
+    async fn customer_data(&self, customer: CustomerId) -> StoreResult<Option<CustomerData>>;
+    /// Who erased a customer's personal data and when, if anyone did.
+    async fn erasure(&self, customer: CustomerId) -> StoreResult<Option<Erasure>>;
+    /// Erases a customer's personal data (GDPR article 17) in one
+    /// transaction, for good, keeping every figure (see [`crate::privacy`]):
+    /// the customer anonymised; their cases' text, communications, text
+    /// answers and the text of messages to or about them erased; their files
+    /// deleted; pending messages to them cancelled with their jobs; their
+    /// cases' status links revoked and report links removed; unused
+    /// invitations expired; a `customer_erased` event on each case, by
+    /// `admin`; the erasure recorded. An unknown customer is not found; a
+    /// second erasure is a conflict naming the first.
+    async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport>;
 }

@@ -12,6 +12,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_queues.sql")),
     (9, include_str!("../migrations/sqlite/0009_session_activity.sql")),
     (10, include_str!("../migrations/sqlite/0010_customer_pages.sql")),
+    (11, include_str!("../migrations/sqlite/0011_erasures.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -24,6 +25,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_queues.sql")),
     (9, include_str!("../migrations/postgres/0009_session_activity.sql")),
     (10, include_str!("../migrations/postgres/0010_customer_pages.sql")),
+    (11, include_str!("../migrations/postgres/0011_erasures.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -150,6 +150,35 @@ async fn older_rows_are_reprojected_on_open(backend: Backend) {
     assert_eq!(raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await, projected);
 }
 
+async fn erasure_is_all_or_nothing_and_once(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    let (user, case) = seed(store.as_ref()).await;
+    let customer = case.customer_id;
+    // A refusal (an unknown admin) leaves everything as it was.
+    let refused = store.erase_customer(customer, redress_core::UserId(999), now()).await;
+    assert!(matches!(refused, Err(StoreError::Domain(DomainError::Invalid(_)))), "{refused:?}");
+    assert_eq!(store.customer(customer).await.unwrap().unwrap().name, "C");
+    assert_eq!(store.case(case.id).await.unwrap().unwrap().summary, "s");
+    assert!(store.erasure(customer).await.unwrap().is_none());
+    let unknown = store.erase_customer(redress_core::CustomerId(999), user.id, now()).await;
+    assert!(matches!(unknown, Err(StoreError::Domain(DomainError::NotFound(_)))), "{unknown:?}");
+
+    // Two at once: exactly one erases, the other is told it already happened.
+    let (a, b) = tokio::join!(store.erase_customer(customer, user.id, now()), store.erase_customer(customer, user.id, now()));
+    let conflicts = [&a, &b].iter().filter(|r| matches!(r, Err(StoreError::Domain(DomainError::Conflict(_))))).count();
+    assert_eq!((a.is_ok() as usize + b.is_ok() as usize, conflicts), (1, 1), "{a:?} {b:?}");
+    let erased = store.customer(customer).await.unwrap().unwrap();
+    assert_eq!((erased.name.as_str(), erased.erased_at), ("Erased customer 1", Some(now())));
+    assert_eq!(store.erasure(customer).await.unwrap().unwrap().erased_by, user.id);
+    // The stored case and its projection columns alike.
+    assert_eq!(store.case(case.id).await.unwrap().unwrap().summary, "[erased]");
+    let rows = raw(backend, &db.url, "SELECT id, CAST(NULL AS BIGINT) FROM cases WHERE summary = '[erased]'").await;
+    assert_eq!(rows, vec![(case.id.0, None)]);
+    let kinds: Vec<String> = store.case_detail(case.id).await.unwrap().unwrap().timeline.into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds.last().map(String::as_str), Some("customer_erased"));
+    assert_eq!(kinds.iter().filter(|k| *k == "customer_erased").count(), 1, "once");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -157,4 +186,4 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open);
+both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once);

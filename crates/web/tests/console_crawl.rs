@@ -50,9 +50,17 @@ async fn organisation(app: &TestApp) {
     }
 }
 
-/// Console links on a page (`href="/console…"`), without fragments.
+/// Console links on a page (`<a href="/console…">`), without fragments;
+/// downloads (`<a download>`) are files, not pages.
 fn links(html: &str) -> Vec<String> {
-    html.split(r#"href=""#).skip(1).filter_map(|s| s.split('"').next()).filter(|h| h.starts_with("/console")).map(|h| h.replace("&#38;", "&").replace("&amp;", "&")).collect()
+    html.split("<a ")
+        .skip(1)
+        .filter_map(|a| a.split('>').next())
+        .filter(|a| !a.split_whitespace().any(|attr| attr == "download" || attr.starts_with("download=")))
+        .filter_map(|a| a.split(r#"href=""#).nth(1).and_then(|s| s.split('"').next()))
+        .filter(|h| h.starts_with("/console"))
+        .map(|h| h.replace("&#38;", "&").replace("&amp;", "&"))
+        .collect()
 }
 
 /// Fields a person fills in that have no label pointing at them.

@@ -31,6 +31,7 @@ fn customer() -> Customer {
         client_manager_id: None,
         language: None,
         created_at: t("2026-01-01T00:00:00Z"),
+        erased_at: None,
     }
 }
 

@@ -47,3 +47,14 @@ pub(super) async fn get(pool: &Pool, id: i64) -> StoreResult<Option<(Attachment,
             .map_err(db_error)?;
     row.map(|(id, case, filename, content_type, size, at, data)| Ok((attachment_from((id, case, filename, content_type, size, at))?, data))).transpose()
 }
+
+/// Deletes every file kept with `case`; answers how many there were.
+pub(super) async fn delete_of_case(c: &mut Conn, case: CaseId) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM attachments WHERE case_id = $1").bind(case.0).execute(&mut *c).await.map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
+/// The names of the files kept with `case`, read on `c`.
+pub(super) async fn names_of(c: &mut Conn, case: CaseId) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar("SELECT filename FROM attachments WHERE case_id = $1 ORDER BY id").bind(case.0).fetch_all(&mut *c).await.map_err(db_error)
+}

@@ -255,10 +255,7 @@ pub(super) async fn case_with_context(pool: &Pool, id: CaseId) -> StoreResult<Op
 
 pub(super) async fn case_detail(pool: &Pool, id: CaseId) -> StoreResult<Option<CaseDetail>> {
     let mut c = pool.acquire().await.map_err(db_error)?;
-    let Some(case) = load_case(&mut c, id).await? else { return Ok(None) };
-    let timeline = timeline::events_of(&mut c, id).await?;
-    let communications = timeline::communications_of(&mut c, id).await?;
-    Ok(Some(CaseDetail { case, timeline, communications }))
+    detail_on(&mut c, id).await
 }
 
 pub(super) async fn due_for_target_check(pool: &Pool, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
@@ -285,4 +282,27 @@ pub(super) async fn report_by_token(pool: &Pool, token_digest: &str) -> StoreRes
             .await
             .map_err(db_error)?;
     row.map(|(id, data, report)| Ok((case_from((id, data))?, report as u32))).transpose()
+}
+
+// ---- a customer's cases ------------------------------------------------------------
+
+/// The ids of `customer`'s cases, oldest first.
+pub(super) async fn ids_of_customer(c: &mut Conn, customer: CustomerId) -> StoreResult<Vec<CaseId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE customer_id = $1 ORDER BY id").bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?;
+    Ok(ids.into_iter().map(CaseId).collect())
+}
+
+/// Removes the private links to `case`'s formal action reports: the page
+/// they lead to is gone.
+pub(super) async fn remove_report_links(c: &mut Conn, case: CaseId) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM report_links WHERE case_id = $1").bind(case.0).execute(&mut *c).await.map_err(db_error)?;
+    Ok(done.rows_affected())
+}
+
+/// A case with its debrief, read on `c`.
+pub(super) async fn detail_on(c: &mut Conn, id: CaseId) -> StoreResult<Option<CaseDetail>> {
+    let Some(case) = load_case(c, id).await? else { return Ok(None) };
+    let timeline = timeline::events_of(c, id).await?;
+    let communications = timeline::communications_of(c, id).await?;
+    Ok(Some(CaseDetail { case, timeline, communications }))
 }

@@ -114,3 +114,20 @@ pub(super) async fn list(pool: &sqlx::Pool<Db>, status: Option<JobStatus>, limit
         })
         .collect()
 }
+
+/// Ends the delivery jobs of a message that must not go out (pending, or
+/// leased by a worker: it finds the message no longer pending), recording why.
+pub(super) async fn end_deliveries(c: &mut Conn, notification: redress_core::NotificationId, why: &str, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'done', last_error = $3, locked_until = NULL, updated_at = $4 \
+         WHERE kind = $1 AND payload = $2 AND status IN ('pending', 'running')",
+    )
+    .bind(redress_core::jobs::DELIVER_NOTIFICATION)
+    .bind(to_json(&serde_json::json!({ "notification_id": notification.0 }))?)
+    .bind(why)
+    .bind(micros(now))
+    .execute(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(done.rows_affected())
+}

@@ -33,6 +33,8 @@ mod jobs;
 mod notifications;
 #[path = "people.rs"]
 mod people;
+#[path = "privacy.rs"]
+mod privacy;
 #[path = "problems.rs"]
 mod problems;
 #[path = "settings.rs"]

@@ -105,3 +105,29 @@ pub(super) async fn get(pool: &Pool, id: NotificationId) -> StoreResult<Option<N
     let row: Option<NotificationRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(db_error)?;
     row.map(notification_from).transpose()
 }
+
+/// Every message to `customer` and every message about one of their cases,
+/// oldest first.
+pub(super) async fn of_customer(c: &mut Conn, customer: CustomerId) -> StoreResult<Vec<Notification>> {
+    let sql = format!(
+        "SELECT {NOTIFICATION_COLS} FROM notifications WHERE (recipient_kind = 'customer' AND recipient_id = $1) \
+         OR case_id IN (SELECT id FROM cases WHERE customer_id = $1) ORDER BY id"
+    );
+    let rows: Vec<NotificationRow> = sqlx::query_as(&sql).bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?;
+    rows.into_iter().map(notification_from).collect()
+}
+
+/// Replaces a message's address, text, state and error (erasure does).
+pub(super) async fn rewrite(c: &mut Conn, n: &Notification) -> StoreResult<()> {
+    sqlx::query("UPDATE notifications SET address = $2, subject = $3, body = $4, status = $5, last_error = $6 WHERE id = $1")
+        .bind(n.id.0)
+        .bind(&n.address)
+        .bind(&n.subject)
+        .bind(&n.body)
+        .bind(n.status.as_str())
+        .bind(&n.last_error)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}

@@ -24,8 +24,10 @@ pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
     })
 }
 
-pub(super) const CUSTOMER_COLS: &str = "id, name, email, phone, timezone, client_manager_id, created_at, language";
-pub(super) type CustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64, Option<String>);
+/// The customer's columns, and when their data was erased (from `erasures`).
+pub(super) const CUSTOMER_COLS: &str =
+    "id, name, email, phone, timezone, client_manager_id, created_at, language, (SELECT e.erased_at FROM erasures e WHERE e.customer_id = customers.id)";
+pub(super) type CustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64, Option<String>, Option<i64>);
 
 pub(super) fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
     Ok(Customer {
@@ -37,6 +39,7 @@ pub(super) fn customer_from(r: CustomerRow) -> StoreResult<Customer> {
         client_manager_id: r.5.map(UserId),
         created_at: ts(r.6)?,
         language: r.7.as_deref().and_then(redress_core::Lang::parse),
+        erased_at: opt_ts(r.8)?,
     })
 }
 
@@ -115,6 +118,7 @@ pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp
         client_manager_id: n.client_manager_id,
         language: n.language,
         created_at: now,
+        erased_at: None,
     })
 }
 
@@ -326,14 +330,37 @@ pub(super) async fn customer_names(pool: &Pool, ids: &[CustomerId]) -> StoreResu
 
 type RewardRow = (i64, i64, String, Option<i64>, Option<i64>, i64);
 
+fn reward_from(r: RewardRow) -> StoreResult<RewardEntry> {
+    Ok(RewardEntry { id: r.0, points: r.1, reason: r.2, case_id: r.3.map(CaseId), response_id: r.4.map(ResponseId), created_at: ts(r.5)? })
+}
+
 pub(super) async fn rewards(pool: &Pool, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {
+    let mut c = pool.acquire().await.map_err(db_error)?;
+    rewards_on(&mut c, customer).await
+}
+
+// ---- erasure ------------------------------------------------------------------
+
+/// Loads a customer to erase them, locking the row until the transaction ends.
+pub(super) async fn lock_customer(c: &mut Conn, id: CustomerId) -> StoreResult<Option<Customer>> {
+    let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1{LOCK_FOR_UPDATE}");
+    let row: Option<CustomerRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(customer_from).transpose()
+}
+
+/// Replaces the customer's name and clears their e-mail address and phone.
+pub(super) async fn anonymise_customer(c: &mut Conn, id: CustomerId, name: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE customers SET name = $2, email = NULL, phone = NULL WHERE id = $1").bind(id.0).bind(name).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+/// A customer's rewards ledger, read on `c`.
+pub(super) async fn rewards_on(c: &mut Conn, customer: CustomerId) -> StoreResult<Vec<RewardEntry>> {
     let rows: Vec<RewardRow> =
         sqlx::query_as("SELECT id, points, reason, case_id, response_id, created_at FROM rewards WHERE customer_id = $1 ORDER BY id")
             .bind(customer.0)
-            .fetch_all(pool)
+            .fetch_all(&mut *c)
             .await
             .map_err(db_error)?;
-    rows.into_iter()
-        .map(|r| Ok(RewardEntry { id: r.0, points: r.1, reason: r.2, case_id: r.3.map(CaseId), response_id: r.4.map(ResponseId), created_at: ts(r.5)? }))
-        .collect()
+    rows.into_iter().map(reward_from).collect()
 }

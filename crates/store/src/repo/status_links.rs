@@ -24,15 +24,15 @@ pub(super) async fn case_of(pool: &Pool, token_digest: &str) -> StoreResult<Opti
     Ok(id.map(CaseId))
 }
 
-/// Revokes every live link of `case`.
-pub(super) async fn revoke_all(c: &mut Conn, case: CaseId, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE status_links SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
+/// Revokes every live link of `case`; answers how many there were.
+pub(super) async fn revoke_all(c: &mut Conn, case: CaseId, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query("UPDATE status_links SET revoked_at = $2 WHERE case_id = $1 AND revoked_at IS NULL")
         .bind(case.0)
         .bind(micros(now))
         .execute(&mut *c)
         .await
         .map_err(db_error)?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// How many live links `case` has.

@@ -7,11 +7,12 @@ use redress_core::case::{Attachment, Case, CaseContext, Outcome, Status};
 use redress_core::customer::{Customer, NewCustomer};
 use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
 use redress_core::notification::Notification;
+use redress_core::privacy::{Erasure, ErasureReport};
 use redress_core::problem::{NewProblem, Problem};
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::store::{
-    CaseDetail, CaseFilter, CaseMutation, DeliveryUpdate, NotificationFilter, NotificationUpdate, PendingDelivery, RewardEntry, Store, Submission,
+    CaseDetail, CaseFilter, CaseMutation, CustomerData, DeliveryUpdate, NotificationFilter, NotificationUpdate, PendingDelivery, RewardEntry, Store, Submission,
     Submitted,
 };
 use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
@@ -336,5 +337,19 @@ impl Store for This {
 
     async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>> {
         surveys::responses_of(&self.reads, customer, limit).await
+    }
+
+    // ---- a customer's data ----
+
+    async fn customer_data(&self, customer: CustomerId) -> StoreResult<Option<CustomerData>> {
+        privacy::customer_data(&self.reads, customer).await
+    }
+
+    async fn erasure(&self, customer: CustomerId) -> StoreResult<Option<Erasure>> {
+        privacy::erasure(&self.reads, customer).await
+    }
+
+    async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport> {
+        self.write(move |c| Box::pin(privacy::erase(c, customer, admin, now))).await
     }
 }

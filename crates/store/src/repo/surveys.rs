@@ -107,24 +107,25 @@ pub(super) async fn insert_invitations(c: &mut Conn, survey: SurveyId, invitatio
 
 type InvitationRow = (i64, i64, i64, i64, Option<i64>, Option<i64>, i64);
 
+fn invitation_from(r: InvitationRow) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: InvitationId(r.0),
+        survey_id: SurveyId(r.1),
+        customer_id: CustomerId(r.2),
+        expires_at: ts(r.3)?,
+        used_at: opt_ts(r.4)?,
+        case_id: r.5.map(CaseId),
+        created_at: ts(r.6)?,
+    })
+}
+
 pub(super) async fn load_invitation(c: &mut Conn, digest: &str, lock: bool) -> StoreResult<Option<Invitation>> {
     let sql = format!(
         "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at FROM invitations WHERE code_sha256 = $1{}",
         if lock { LOCK_FOR_UPDATE } else { "" }
     );
     let row: Option<InvitationRow> = sqlx::query_as(&sql).bind(digest).fetch_optional(&mut *c).await.map_err(db_error)?;
-    row.map(|r| {
-        Ok(Invitation {
-            id: InvitationId(r.0),
-            survey_id: SurveyId(r.1),
-            customer_id: CustomerId(r.2),
-            expires_at: ts(r.3)?,
-            used_at: opt_ts(r.4)?,
-            case_id: r.5.map(CaseId),
-            created_at: ts(r.6)?,
-        })
-    })
-    .transpose()
+    row.map(invitation_from).transpose()
 }
 
 const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
@@ -312,4 +313,41 @@ pub(super) async fn responses_of(pool: &Pool, customer: CustomerId, limit: u32) 
     let sql = format!("SELECT {RESPONSE_COLS} FROM responses WHERE customer_id = $1 ORDER BY id DESC LIMIT $2");
     let rows: Vec<ResponseRow> = sqlx::query_as(&sql).bind(customer.0).bind(i64::from(limit.max(1))).fetch_all(pool).await.map_err(db_error)?;
     rows.into_iter().map(response_from).collect()
+}
+
+// ---- a customer's data ----------------------------------------------------------
+
+/// Every response of `customer`, oldest first.
+pub(super) async fn responses_of_customer(c: &mut Conn, customer: CustomerId) -> StoreResult<Vec<Response>> {
+    let sql = format!("SELECT {RESPONSE_COLS} FROM responses WHERE customer_id = $1 ORDER BY id");
+    let rows: Vec<ResponseRow> = sqlx::query_as(&sql).bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?;
+    rows.into_iter().map(response_from).collect()
+}
+
+/// Every invitation of `customer`, oldest first (codes are never kept).
+pub(super) async fn invitations_of_customer(c: &mut Conn, customer: CustomerId) -> StoreResult<Vec<Invitation>> {
+    let rows: Vec<InvitationRow> =
+        sqlx::query_as("SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at FROM invitations WHERE customer_id = $1 ORDER BY id")
+            .bind(customer.0)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_error)?;
+    rows.into_iter().map(invitation_from).collect()
+}
+
+/// Replaces a response's answers (erasure does; its scores stay in their columns).
+pub(super) async fn set_answers(c: &mut Conn, id: ResponseId, answers: &Answers) -> StoreResult<()> {
+    sqlx::query("UPDATE responses SET answers = $2 WHERE id = $1").bind(id.0).bind(to_json(answers)?).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+/// Ends `customer`'s unused invitations at `now`: nobody can answer with them any more.
+pub(super) async fn expire_unused_invitations(c: &mut Conn, customer: CustomerId, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query("UPDATE invitations SET expires_at = $2 WHERE customer_id = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(customer.0)
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(done.rows_affected())
 }

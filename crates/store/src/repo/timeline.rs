@@ -98,3 +98,28 @@ pub(super) async fn last_changes(pool: &Pool, ids: &[CaseId]) -> StoreResult<std
     }
     q.fetch_all(pool).await.map_err(db_error)?.into_iter().map(|(id, at)| Ok((CaseId(id), ts(at)?))).collect()
 }
+
+// ---- erasure ------------------------------------------------------------------
+
+/// Rewrites an event's text (only ever to erase personal data from it).
+pub(super) async fn rewrite_event(c: &mut Conn, id: i64, summary: &str, detail: &serde_json::Value) -> StoreResult<()> {
+    sqlx::query("UPDATE case_events SET summary = $2, detail = $3 WHERE id = $1")
+        .bind(id)
+        .bind(summary)
+        .bind(to_json(detail)?)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Erases the bodies of every communication of `case`, in and out; answers how many.
+pub(super) async fn erase_communications(c: &mut Conn, case: CaseId, marker: &str) -> StoreResult<u64> {
+    let done = sqlx::query("UPDATE communications SET body = $2 WHERE case_id = $1")
+        .bind(case.0)
+        .bind(marker)
+        .execute(&mut *c)
+        .await
+        .map_err(db_error)?;
+    Ok(done.rows_affected())
+}

@@ -128,3 +128,27 @@ pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, d: Deliv
     .map_err(db_error)?;
     Ok(())
 }
+
+/// Scrubs the stored payloads of `case`'s deliveries with `redactor` (see
+/// [`redress_core::privacy`]); ones still to be sent go out scrubbed.
+/// Answers how many changed.
+pub(super) async fn scrub_deliveries(c: &mut Conn, case: CaseId, redactor: &redress_core::privacy::Redactor) -> StoreResult<usize> {
+    let pattern = format!("%\"case_id\":{},\"reference\":\"{}\"%", case.0, case.reference());
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, payload FROM webhook_deliveries WHERE payload LIKE $1").bind(pattern).fetch_all(&mut *c).await.map_err(db_error)?;
+    let mut changed = 0;
+    for (id, payload) in rows {
+        let mut event: WebhookEvent = from_json(&payload)?;
+        if event.case_id != case {
+            continue;
+        }
+        event.summary = redactor.scrub(&event.summary);
+        redactor.scrub_detail(&mut event.detail);
+        let scrubbed = to_json(&event)?;
+        if scrubbed != payload {
+            sqlx::query("UPDATE webhook_deliveries SET payload = $2 WHERE id = $1").bind(id).bind(scrubbed).execute(&mut *c).await.map_err(db_error)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}

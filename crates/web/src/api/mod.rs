@@ -1,7 +1,8 @@
 //! The v1 JSON API, one file per resource, every handler described for OpenAPI.
 
 pub(crate) mod cases;
-pub(crate) mod customers;
+pub mod customer_data;
+pub mod customers;
 pub(crate) mod directory;
 pub(crate) mod inbound;
 mod jobs;
@@ -102,6 +103,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(responses::get_response))
         .routes(routes!(settings::get_rules, settings::put_rules))
         .routes(routes!(customers::rewards))
+        .routes(routes!(customer_data::export_customer))
+        .routes(routes!(customer_data::erase_customer))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(notifications::retry_notification))
         .routes(routes!(jobs::list_jobs))

@@ -1,16 +1,25 @@
 //! Customers: the list (newest first, or found by e-mail) and each customer
-//! with their cases, survey responses and rewards.
+//! with their cases, survey responses and rewards; for admins, everything
+//! held about them as a download and the erasure of their personal data.
 
+use super::admin::Admin;
 use super::{names, Staff};
+use crate::api::customer_data;
 use crate::pages::format::{when, zone};
-use crate::pages::frame::{Frame, PagePath, PageResult};
+use crate::pages::forms::{csrf_ok, FormFields};
+use crate::pages::frame::{redirect_with, Flash, Frame, PagePath, PageResult};
 use crate::pages::pager::Pager;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use redress_core::store::CaseFilter;
+use redress_core::user::{Role, User};
 use redress_core::CustomerId;
+
+/// What an admin types to confirm an erasure.
+const CONFIRM_WORD: &str = "ERASE";
 
 const PAGE_SIZE: u32 = 50;
 /// Most cases and responses a customer's page lists.
@@ -69,6 +78,14 @@ pub struct ResponseRow {
 #[template(path = "console/customers/show.html")]
 struct CustomerPage {
     frame: Frame,
+    id: i64,
+    /// Admins see the export and the erasure.
+    admin: bool,
+    /// "Erased on … by …", once it was.
+    erased: Option<String>,
+    /// Why the erasure form was refused.
+    error: Option<String>,
+    confirm_word: &'static str,
     name: String,
     details: Vec<(&'static str, String)>,
     cases: Vec<CaseRow>,
@@ -78,13 +95,21 @@ struct CustomerPage {
 }
 
 pub async fn show(State(app): State<AppState>, Staff(user): Staff, frame: Frame, PagePath(id): PagePath<i64>) -> PageResult {
-    let frame = frame.signed_in(&user);
+    customer_page(&app, frame, &user, id, StatusCode::OK, None).await
+}
+
+async fn customer_page(app: &AppState, frame: Frame, user: &User, id: i64, status: StatusCode, error: Option<String>) -> PageResult {
+    let frame = frame.signed_in(user);
     let store = app.store();
     let Some(customer) = store.customer(CustomerId(id)).await? else {
         return Ok(frame.message(StatusCode::NOT_FOUND, "No such customer", &format!("There is no customer {id}."), "/console/customers"));
     };
     let tz = zone(&store.settings().await?);
-    let names = names(&app).await?;
+    let names = names(app).await?;
+    let erased = store.erasure(customer.id).await?.map(|e| {
+        let by = names.get(&e.erased_by).cloned().unwrap_or_else(|| format!("user {}", e.erased_by));
+        format!("Personal data erased on {} by {by}, at the customer's request.", when(e.erased_at, &tz))
+    });
     let cases = store
         .cases(&CaseFilter { customer_id: Some(customer.id), limit: MOST, ..CaseFilter::default() })
         .await?
@@ -116,6 +141,11 @@ pub async fn show(State(app): State<AppState>, Staff(user): Staff, frame: Frame,
     details.retain(|(_, v)| !v.is_empty());
     let page = CustomerPage {
         frame,
+        id,
+        admin: user.role == Role::Admin,
+        erased,
+        error,
+        confirm_word: CONFIRM_WORD,
         name: customer.name,
         details,
         cases,
@@ -123,5 +153,46 @@ pub async fn show(State(app): State<AppState>, Staff(user): Staff, frame: Frame,
         balance: entries.iter().map(|e| e.points).sum(),
         rewards: entries.into_iter().map(|e| (when(e.created_at, &tz), e.reason.replace('_', " "), e.points)).collect(),
     };
-    Ok(page.frame.page(StatusCode::OK, &page))
+    Ok(page.frame.page(status, &page))
+}
+
+/// Everything held about the customer, as a JSON download (admins only):
+/// the document `GET /api/v1/customers/{id}/export` answers.
+pub async fn export(State(app): State<AppState>, Admin(_admin): Admin, PagePath(id): PagePath<i64>) -> PageResult {
+    let document = customer_data::export(app.store(), CustomerId(id), app.now()).await?;
+    let body = serde_json::to_vec_pretty(&document).map_err(|e| {
+        tracing::error!(error = %e, "an export could not be written");
+        crate::error::ApiError::internal()
+    })?;
+    let disposition = format!("attachment; filename=\"customer-{id}.json\"");
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+/// Erases the customer's personal data (admins only), once the admin has
+/// typed the confirmation word; a refusal shows the page again with the reason.
+pub async fn erase(State(app): State<AppState>, Admin(admin): Admin, headers: HeaderMap, frame: Frame, PagePath(id): PagePath<i64>, form: FormFields) -> PageResult {
+    let back = format!("/console/customers/{id}");
+    if !csrf_ok(&headers, &form) {
+        return Ok(frame.expired_form(&back));
+    }
+    let typed = form.text("confirm");
+    if typed != CONFIRM_WORD {
+        let why = if typed.is_empty() {
+            format!("Nothing was erased: type {CONFIRM_WORD} in the box to confirm that this customer's personal data is to be erased for good.")
+        } else {
+            format!("Nothing was erased: you typed “{typed}”, not {CONFIRM_WORD}. Type {CONFIRM_WORD} (in capitals) to confirm.")
+        };
+        return customer_page(&app, frame, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, Some(why)).await;
+    }
+    match customer_data::erase(app.store(), &admin, CustomerId(id), app.now()).await {
+        Ok(r) => Ok(redirect_with(
+            &back,
+            Flash::notice(format!(
+                "Personal data erased: {} case(s) anonymised, {} file(s) deleted, {} message(s) to the customer cancelled. The figures are kept.",
+                r.cases, r.attachments_deleted, r.notifications_cancelled
+            )),
+        )),
+        Err(e) if e.status.is_client_error() => customer_page(&app, frame, &admin, id, e.status, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/problems", get(problems::list).post(problems::create))
         .route("/console/customers", get(customers::list))
         .route("/console/customers/{id}", get(customers::show))
+        .route("/console/customers/{id}/export", get(customers::export))
+        .route("/console/customers/{id}/erase", post(customers::erase))
         .route("/console/surveys", get(surveys::list).post(surveys::create))
         .route("/console/surveys/{id}", get(surveys::show))
         .route("/console/surveys/{id}/invitations", post(surveys::invite))

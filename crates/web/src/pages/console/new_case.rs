@@ -15,7 +15,6 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use redress_core::customer::Customer;
 use redress_core::user::User;
 use redress_core::CustomerId;
 use serde_json::Value;
@@ -113,17 +112,7 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
         None => {
             let req: CreateCustomer = from_form(form.to_json(&CUSTOMER, tz))?;
             let n = new_customer(app, req).await?;
-            let placeholder = Customer {
-                id: CustomerId(0),
-                name: n.name.clone(),
-                email: n.email.clone(),
-                phone: n.phone.clone(),
-                timezone: n.timezone.clone(),
-                client_manager_id: n.client_manager_id,
-                language: n.language,
-                created_at: now,
-            };
-            (placeholder, Some(n))
+            (n.unsaved(now), Some(n))
         }
     };
     let case_json = |customer: CustomerId| {

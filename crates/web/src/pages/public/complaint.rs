@@ -20,7 +20,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 use redress_core::calendar::Target;
 use redress_core::case::{first_name, status_token, Acknowledgement, Channel};
-use redress_core::customer::{Customer, NewCustomer};
+use redress_core::customer::NewCustomer;
 use redress_core::timeline::NewEvent;
 use redress_core::{CustomerId, Lang};
 use serde_json::{json, Value};
@@ -228,17 +228,7 @@ async fn open(app: &AppState, frame: &Frame, fields: &FormFields, files: Vec<red
                 client_manager_id: None,
                 language: Some(frame.lang),
             };
-            let placeholder = Customer {
-                id: CustomerId(0),
-                name: n.name.clone(),
-                email: n.email.clone(),
-                phone: n.phone.clone(),
-                timezone: n.timezone.clone(),
-                client_manager_id: None,
-                language: n.language,
-                created_at: now,
-            };
-            (placeholder, Some(n))
+            (n.unsaved(now), Some(n))
         }
     };
     let area: Option<i64> = match fields.text("service_area_id") {
