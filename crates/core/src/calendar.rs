@@ -266,6 +266,25 @@ impl BusinessCalendar {
         start + span
     }
 
+    /// How much business time passes from `from` to `to` (zero when `to`
+    /// is not after `from`): what "answered in 3 business hours" means.
+    pub fn business_time_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
+        let mut total = SignedDuration::ZERO;
+        if to <= from {
+            return total;
+        }
+        for (open, close) in self.days_from(from) {
+            if open >= to {
+                break;
+            }
+            let (start, end) = (open.max(from), close.min(to));
+            if end > start {
+                total += end.duration_since(start);
+            }
+        }
+        total
+    }
+
     /// `n` working days on at the same point of the working day. A start outside
     /// opening hours counts from the next opening, and n days from an opening is
     /// the close of the (n-1)th day after it: Friday 16:00 plus two days is
@@ -323,6 +342,18 @@ mod tests {
 
     fn local(t: Timestamp, tz: &str) -> String {
         t.to_zoned(TimeZone::get(tz).unwrap()).datetime().strftime("%a %Y-%m-%d %H:%M").to_string()
+    }
+
+    #[test]
+    fn business_time_between_counts_only_open_hours() {
+        let lon = "Europe/London";
+        let cal = BusinessCalendar::new(TimeZone::get(lon).unwrap(), WeekHours::default(), ["2026-11-23".parse().unwrap()]);
+        // Friday 16:00 to Tuesday 10:00, with Monday a holiday: 1 h Friday + 1 h Tuesday.
+        assert_eq!(cal.business_time_between(at("2026-11-20T16:00", lon), at("2026-11-24T10:00", lon)), SignedDuration::from_hours(2));
+        // Within one morning; overnight from a close; backwards is nothing.
+        assert_eq!(cal.business_time_between(at("2026-11-24T09:30", lon), at("2026-11-24T11:00", lon)), SignedDuration::from_mins(90));
+        assert_eq!(cal.business_time_between(at("2026-11-24T17:00", lon), at("2026-11-25T09:00", lon)), SignedDuration::ZERO);
+        assert_eq!(cal.business_time_between(at("2026-11-25T09:00", lon), at("2026-11-24T09:00", lon)), SignedDuration::ZERO);
     }
 
     #[test]

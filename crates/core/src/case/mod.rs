@@ -13,11 +13,13 @@
 mod action;
 mod capture;
 mod close;
+mod debrief;
 mod prevent;
 mod report;
 mod targets;
 
 pub use action::{ActionStatus, CorrectiveAction, Decision, RemedyKind};
+pub use debrief::{Contribution, Debrief, DebriefEntry, TargetOutcome};
 pub use capture::{first_name, status_digest, status_token, Acknowledgement, CasePatch, MessageFrom, NewCase};
 pub use prevent::{FollowUp, FollowUpOutcome, Preventive, PreventiveInput};
 pub use report::{Assignee, FormalReport, Recovery, RecoveryInvite};

@@ -7,6 +7,7 @@
 mod admin;
 mod case;
 mod customers;
+mod debrief;
 mod home;
 mod new_case;
 mod outbox;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/logout", post(session::logout))
         .route("/console/cases/new", get(new_case::new_case_page).post(new_case::create))
         .route("/console/cases/{id}", get(case::case_page))
+        .route("/console/cases/{id}/debrief", get(debrief::debrief))
         .route("/console/attachments/{id}", get(case::attachment))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
         .route("/console/problems", get(problems::list).post(problems::create))
