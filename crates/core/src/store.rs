@@ -108,6 +108,8 @@ pub enum CaseSort {
     Oldest,
     /// Earliest unmet due time first; cases with none last.
     DueSoonest,
+    /// Best text match of `q` first (newest first without `q`).
+    Relevance,
 }
 
 /// Which cases to list. Every field narrows the result.

@@ -13,6 +13,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/0009_session_activity.sql")),
     (10, include_str!("../migrations/sqlite/0010_customer_pages.sql")),
     (11, include_str!("../migrations/sqlite/0011_erasures.sql")),
+    (12, include_str!("../migrations/sqlite/0012_case_text_search.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -26,6 +27,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (9, include_str!("../migrations/postgres/0009_session_activity.sql")),
     (10, include_str!("../migrations/postgres/0010_customer_pages.sql")),
     (11, include_str!("../migrations/postgres/0011_erasures.sql")),
+    (12, include_str!("../migrations/postgres/0012_case_text_search.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -14,6 +14,15 @@ const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
 const ILIKE: &str = "ILIKE";
 /// Concurrent claimers (several processes) pass over each other's rows.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// Cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
+const TEXT_MATCH: &str = "search @@ to_tsquery('simple', ?)";
+/// A case's rank for a search, best first (ts_rank; the summary weighs more).
+const TEXT_RANK: &str = "ts_rank(search, to_tsquery('simple', ?)) DESC";
+
+/// A tsquery for `words` (letters and digits only): every word, each as a prefix.
+fn text_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
+}
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
 #[path = "repo/mod.rs"]

@@ -18,6 +18,16 @@ const LOCK_FOR_UPDATE: &str = "";
 const ILIKE: &str = "LIKE";
 /// The single writer claims jobs one batch at a time; nothing to skip.
 const SKIP_LOCKED: &str = "";
+/// Cases whose text matches a search (the full-text index `case_text`, FTS5).
+const TEXT_MATCH: &str = "id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?)";
+/// A case's rank for a search, best first (bm25, the summary weighted
+/// four times the description; cases found by their customer's name last).
+const TEXT_RANK: &str = "COALESCE((SELECT bm25(case_text, 4.0, 1.0) FROM case_text WHERE case_text MATCH ? AND rowid = cases.id), 1e9) ASC";
+
+/// An FTS5 query for `words` (letters and digits only): every word, each as a prefix.
+fn text_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
+}
 
 #[allow(clippy::duplicate_mod)] // the same repository code, compiled for this driver
 #[path = "repo/mod.rs"]

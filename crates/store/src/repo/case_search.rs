@@ -67,13 +67,22 @@ fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
         if let Some(id) = CaseId::parse_reference(q) {
             push(&mut sql, " AND id = ?", Arg::I(id.0));
         } else {
+            // The words through the full-text index; the customer's name as typed.
             let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            push(&mut sql, &format!(" AND (summary {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
-            push(&mut sql, &format!(" OR description {ILIKE} ? ESCAPE '\\'"), Arg::S(pattern.clone()));
+            match text_query(&words(q)) {
+                query if query.is_empty() => sql.push_str(" AND (1 = 0"),
+                query => push(&mut sql, &format!(" AND ({TEXT_MATCH}"), Arg::S(query)),
+            }
             push(&mut sql, &format!(" OR customer_id IN (SELECT id FROM customers WHERE name {ILIKE} ? ESCAPE '\\'))"), Arg::S(pattern));
         }
     }
     (sql, args)
+}
+
+/// The words of a search: runs of letters and digits, lower-cased (so
+/// nothing typed can reach the full-text query's own syntax), at most ten.
+fn words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(10).map(str::to_lowercase).collect()
 }
 
 /// Cases matching every field of `f`, in its order, one page.
@@ -83,10 +92,15 @@ pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>
         args.push(Arg::I(b.0));
         sql.push_str(&format!(" AND id < ${}", args.len()));
     }
-    let order = match f.sort {
-        CaseSort::Newest => "id DESC",
-        CaseSort::Oldest => "id ASC",
-        CaseSort::DueSoonest => "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, id",
+    let searched = f.q.as_deref().map(words).filter(|w| !w.is_empty());
+    let order = match (f.sort, searched) {
+        (CaseSort::Relevance, Some(w)) => {
+            args.push(Arg::S(text_query(&w)));
+            format!("{}, id DESC", TEXT_RANK.replace('?', &format!("${}", args.len())))
+        }
+        (CaseSort::Newest | CaseSort::Relevance, _) => "id DESC".into(),
+        (CaseSort::Oldest, _) => "id ASC".into(),
+        (CaseSort::DueSoonest, _) => "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, id".into(),
     };
     args.push(Arg::I(i64::from(f.limit.max(1))));
     args.push(Arg::I(i64::from(f.offset)));

@@ -100,6 +100,7 @@ impl Ask {
             sort: match get("sort") {
                 "oldest" => CaseSort::Oldest,
                 "due" => CaseSort::DueSoonest,
+                "best" => CaseSort::Relevance,
                 _ => CaseSort::Newest,
             },
             page: get("page").parse::<u32>().ok().filter(|p| (1..=10_000).contains(p)).unwrap_or(1),
@@ -111,6 +112,7 @@ impl Ask {
             CaseSort::Newest => "newest",
             CaseSort::Oldest => "oldest",
             CaseSort::DueSoonest => "due",
+            CaseSort::Relevance => "best",
         }
     }
 
