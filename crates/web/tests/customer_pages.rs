@@ -216,7 +216,7 @@ async fn the_status_page_shows_only_this_case_and_what_the_customer_may_see(b: B
     let (_, page) = v.get(&mine).await;
     assert!(page.contains("Vase arrived broken"));
     assert!(page.contains("We spoke with you"), "the call is mentioned");
-    for secret in ["INTERNAL-", "Enigma", "alan@example.com", "Alan", "mandate", "500", "Refund the vase", "approval"] {
+    for secret in ["INTERNAL-", "Enigma", "alan@example.com", "Alan", "mandate", "500.00", "€500", "Refund the vase", "approval"] {
         assert!(!page.contains(secret), "{secret} must not show on the customer's page");
     }
     let (_, other) = v.get(&theirs).await;
