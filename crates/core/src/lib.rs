@@ -4,7 +4,8 @@
 //! concepts a reader looks for live under their own names: [`case`] (the loop's
 //! state machine and its guards), [`mandate`] (who may agree how much),
 //! [`calendar`] (business hours, holidays and due times), [`clock`] (injected
-//! time), [`money`] (minor units), [`store`] (the persistence contract).
+//! time), [`money`] (minor units), [`store`] (the persistence contract),
+//! [`insight`] (the dashboard's figures, from mergeable per-day rollups).
 #![forbid(unsafe_code)]
 
 pub mod access_code;
@@ -15,6 +16,7 @@ pub mod customer;
 pub mod error;
 pub mod feedback;
 pub mod ids;
+pub mod insight;
 pub mod jobs;
 pub mod mandate;
 pub mod mail;
