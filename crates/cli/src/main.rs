@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: CustomerCommand,
     },
+    /// The insight rollups the figures are computed from.
+    Rollups {
+        #[command(subcommand)]
+        command: RollupsCommand,
+    },
     /// Measure case creation and survey ingest over HTTP on a fresh database.
     Bench(bench::Args),
     /// Print the OpenAPI document.
@@ -68,6 +73,13 @@ enum Command {
 enum ImportCommand {
     /// Invite the customers of a CSV file to a survey and write their access codes.
     Invitations(import::Args),
+}
+
+#[derive(Subcommand)]
+enum RollupsCommand {
+    /// Recompute every rollup row from the cases, responses and invitations
+    /// (safe while serving; the figures stay exact throughout).
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -146,6 +158,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 CustomerCommand::Export(args) => customer::export(store.as_ref(), args).await,
                 CustomerCommand::Erase(args) => customer::erase(store.as_ref(), args).await,
             }
+        }
+        Command::Rollups { command: RollupsCommand::Rebuild } => {
+            let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            let started = std::time::Instant::now();
+            let r = store.rebuild_rollups().await.map_err(|e| e.to_string())?;
+            println!(
+                "rebuilt {} rollup rows from {} cases, {} responses, {} invitations and {} customers in {:.1} s",
+                r.rows,
+                r.cases,
+                r.responses,
+                r.invitations,
+                r.customers,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,

@@ -211,7 +211,7 @@ fn import_invitations(backend: &str) {
     let db = fresh(backend, &rt);
     let (survey, known) = rt.block_on(async {
         let store = redress_store::open(&db.url).await.unwrap();
-        let q = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true };
+        let q = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true, category_id: None };
         let s = NewSurvey::parse("Imported", None, None, vec![q], 5, None, SurveyPurpose::Feedback).unwrap();
         let survey = store.create_survey(s, jiff::Timestamp::now()).await.unwrap();
         let c = redress_core::customer::NewCustomer { name: "Known".into(), email: Some("known@example.com".into()), phone: None, timezone: "UTC".into(), client_manager_id: None, language: None };
@@ -268,6 +268,7 @@ fn customer_export_and_erase(backend: &str) {
             occurred_at: None,
             reported_at: None,
             order_reference: None,
+            category_id: None,
         };
         let targets = settings.targets_for(None, Severity::Normal);
         let (case, events) = Case::open(input, &customer, &agent, &agent, &settings, targets, now).unwrap();

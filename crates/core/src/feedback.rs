@@ -151,6 +151,7 @@ fn open_follow_up(
         occurred_at: Some(now),
         reported_at: Some(now),
         order_reference: None,
+        category_id: survey.category_of(answers),
     };
     let targets = ctx.settings.targets_for(ctx.area.as_ref(), input.severity);
     let (mut case, mut events) = Case::open(input, &ctx.customer, owner, owner, &ctx.settings, targets, now)?;
@@ -198,7 +199,7 @@ mod tests {
     }
 
     fn q(key: &str, kind: QuestionKind) -> Question {
-        Question { key: key.into(), prompt: format!("{key}?"), kind, options: vec![], required: true }
+        Question { key: key.into(), prompt: format!("{key}?"), kind, options: vec![], required: true, category_id: None }
     }
 
     fn ctx(client_manager: Option<i64>) -> ResponseContext {

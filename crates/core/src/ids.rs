@@ -37,6 +37,8 @@ id_type!(
     InvitationId,
     /// One submitted survey.
     ResponseId,
+    /// A complaint category: an admin-managed list cases and survey questions map to.
+    CategoryId,
 );
 
 impl CaseId {

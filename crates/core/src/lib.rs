@@ -11,6 +11,7 @@
 pub mod access_code;
 pub mod calendar;
 pub mod case;
+pub mod category;
 pub mod clock;
 pub mod customer;
 pub mod error;

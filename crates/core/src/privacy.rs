@@ -296,7 +296,7 @@ mod tests {
     #[test]
     fn text_answers_go_and_scores_and_choices_stay() {
         use crate::survey::{Question, SurveyPurpose};
-        let q = |key: &str, kind, options: &[&str]| Question { key: key.into(), prompt: key.into(), kind, options: options.iter().map(|o| o.to_string()).collect(), required: false };
+        let q = |key: &str, kind, options: &[&str]| Question { key: key.into(), prompt: key.into(), kind, options: options.iter().map(|o| o.to_string()).collect(), required: false, category_id: None };
         let survey = Survey {
             id: crate::SurveyId(1),
             title: "S".into(),

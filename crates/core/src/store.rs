@@ -120,6 +120,11 @@ pub struct CaseFilter {
     pub customer_id: Option<CustomerId>,
     pub created_by: Option<UserId>,
     pub channel: Option<Channel>,
+    pub service_area_id: Option<ServiceAreaId>,
+    pub category_id: Option<crate::CategoryId>,
+    /// Cases reported in `[from, to)`: the cases behind a figure.
+    pub reported_from: Option<Timestamp>,
+    pub reported_to: Option<Timestamp>,
     pub significant: Option<bool>,
     pub flagged: Option<bool>,
     /// Open cases with a first response, update or resolution due before this instant.
@@ -189,6 +194,28 @@ pub struct CustomerData {
     pub rewards: Vec<RewardEntry>,
     /// Messages to the customer and messages about their cases, oldest first.
     pub notifications: Vec<Notification>,
+}
+
+/// The rollup rows a metrics query needs ([`Store::rollups`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RollupRows {
+    /// From [`MetricsQuery::first_day_needed`](crate::insight::MetricsQuery::first_day_needed)
+    /// to `to`: per owner when the query names one, else summed over owners.
+    pub period: Vec<crate::insight::KeyedRollup>,
+    /// The [`RollupKey::of_day`](crate::insight::RollupKey::of_day) rows up to `to`, for loyalty.
+    pub loyalty: Vec<crate::insight::KeyedRollup>,
+}
+
+/// What a rebuild of the rollups went through.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RebuildReport {
+    pub cases: u64,
+    pub responses: u64,
+    pub invitations: u64,
+    /// Customers with a loyalty contribution.
+    pub customers: u64,
+    /// Rollup rows written.
+    pub rows: u64,
 }
 
 #[async_trait::async_trait]
@@ -340,4 +367,21 @@ pub trait Store: Send + Sync + 'static {
     /// `admin`; the erasure recorded. An unknown customer is not found; a
     /// second erasure is a conflict naming the first.
     async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport>;
+
+    // ---- insight ----
+
+    /// Adds a category; a name already used (case-insensitively) is a conflict.
+    async fn create_category(&self, category: crate::category::NewCategory, now: Timestamp) -> StoreResult<crate::category::Category>;
+    /// Renames, describes, retires or reinstates a category.
+    async fn update_category(&self, id: crate::CategoryId, category: crate::category::NewCategory) -> StoreResult<crate::category::Category>;
+    /// Every category, by name.
+    async fn categories(&self) -> StoreResult<Vec<crate::category::Category>>;
+    /// The rollup rows `query` is computed from, with every committed write
+    /// in them (rebuilt first when a rebuild is due).
+    async fn rollups(&self, query: &crate::insight::MetricsQuery) -> StoreResult<RollupRows>;
+    /// Folds up to `limit` pending changes into the rollup rows; answers how
+    /// many (0: none pending). Reads are exact either way; this keeps them fast.
+    async fn compact_rollups(&self, limit: u32) -> StoreResult<usize>;
+    /// Recomputes every rollup row from the cases, responses and invitations.
+    async fn rebuild_rollups(&self) -> StoreResult<RebuildReport>;
 }

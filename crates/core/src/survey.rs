@@ -31,6 +31,11 @@ pub struct Question {
     pub options: Vec<String>,
     #[serde(default = "yes")]
     pub required: bool,
+    /// The complaint category a low score on this question points to: a
+    /// follow-up case opened by the response is filed under the category
+    /// of its lowest-rated question that has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<crate::CategoryId>,
 }
 
 fn yes() -> bool {
@@ -126,7 +131,10 @@ impl NewSurvey {
                 _ if !options.is_empty() => return Err(DomainError::invalid(format!("{at}: only choice questions take options"))),
                 _ => {}
             }
-            checked.push(Question { key, prompt, kind: q.kind, options, required: q.required });
+            if q.category_id.is_some() && q.kind != QuestionKind::Rating {
+                return Err(DomainError::invalid(format!("{at}.category_id: only rating questions map to a category")));
+            }
+            checked.push(Question { key, prompt, kind: q.kind, options, required: q.required, category_id: q.category_id });
         }
         Ok(NewSurvey { title, intro, service_area_id, questions: checked, reward_points, thank_you, purpose })
     }
@@ -207,6 +215,20 @@ impl Survey {
     /// The lowest 1–5 rating given; NPS and other answers do not count.
     pub fn lowest_rating(&self, answers: &Answers) -> Option<u8> {
         self.scores_of(QuestionKind::Rating, answers).min()
+    }
+
+    /// The category of the lowest-rated question that names one (the first
+    /// such question among equal ratings).
+    pub fn category_of(&self, answers: &Answers) -> Option<crate::CategoryId> {
+        self.questions
+            .iter()
+            .filter(|q| q.kind == QuestionKind::Rating && q.category_id.is_some())
+            .filter_map(|q| match answers.get(&q.key) {
+                Some(AnswerValue::Score(n)) => Some((*n, q.category_id)),
+                _ => None,
+            })
+            .min_by_key(|(n, _)| *n)
+            .and_then(|(_, c)| c)
     }
 
     /// The first 0–10 recommendation score given.

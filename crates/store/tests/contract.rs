@@ -42,6 +42,7 @@ async fn seed(store: &dyn Store) -> (User, Case) {
         occurred_at: None,
         reported_at: None,
         order_reference: None,
+        category_id: None,
     };
     let (case, events) = Case::open(input, &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
     let case = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap();

@@ -118,6 +118,15 @@ impl Actor {
         }
     }
 
+    /// Managers, seniors and admins: the people insight is for.
+    pub fn supervisor(self) -> Result<User, ApiError> {
+        if self.0.role.supervises() {
+            Ok(self.0)
+        } else {
+            Err(ApiError::forbidden(format!("only managers, seniors and admins may do this; you are {}", self.0.role.as_str())))
+        }
+    }
+
     pub fn admin(self) -> Result<User, ApiError> {
         if self.0.role == redress_core::user::Role::Admin {
             Ok(self.0)

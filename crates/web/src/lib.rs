@@ -65,6 +65,9 @@ struct Inner {
     logins: limiter::GuessLimiter,
     status_guesses: limiter::GuessLimiter,
     complaints: limiter::GuessLimiter,
+    /// Set when the server begins to shut down: long-lived responses
+    /// (server-sent events) end so the shutdown does not wait on them.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -79,7 +82,13 @@ impl AppState {
             logins: limiter::GuessLimiter::default(),
             status_guesses: limiter::GuessLimiter::default(),
             complaints,
+            closing: tokio::sync::watch::Sender::new(false),
         }))
+    }
+
+    /// Turns `true` when the server begins to shut down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.closing.subscribe()
     }
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
@@ -133,8 +142,39 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then finishes requests in flight.
+/// Meanwhile it keeps the insight rollups compact.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     ops::install_metrics();
+    let (_stop_compactor, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(compact_rollups(state.0.store.clone(), stopped));
+    let closing = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.0.closing.send_replace(true);
+    };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Folds the rollup changes writes append into the rollup rows, every
+/// second and until none are pending, so figures read few rows; stops when
+/// `stop` is dropped. Figures are exact without it, only slower to read.
+async fn compact_rollups(store: Arc<dyn Store>, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    const BATCH: u32 = 2000;
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+        loop {
+            match store.compact_rollups(BATCH).await {
+                Ok(n) if n as u32 == BATCH => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot compact the insight rollups");
+                    break;
+                }
+            }
+        }
+    }
 }

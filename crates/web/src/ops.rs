@@ -57,9 +57,11 @@ async fn prometheus(State(app): State<AppState>) -> Response {
 
 /// Counts every request and times it, labelled by route pattern (not raw
 /// path, so ids do not explode the label space).
-/// The policy of every HTML page: nothing inline, nothing from elsewhere,
+/// The policy of every HTML page: nothing inline (scripts only from this
+/// server's own files), nothing from elsewhere,
 /// forms post only here, and no other site may frame the page.
-const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_POLICY: &str =
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Security headers on every response; the Content-Security-Policy on pages.
 /// `no-referrer` keeps private links (report, status) out of other sites' logs.

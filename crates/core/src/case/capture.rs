@@ -19,6 +19,8 @@ pub struct NewCase {
     pub reported_at: Option<Timestamp>,
     /// The customer's order, invoice or booking number, if they gave one.
     pub order_reference: Option<String>,
+    /// What kind of complaint it is; the edge checks it is choosable.
+    pub category_id: Option<CategoryId>,
 }
 
 /// Corrections to what was captured; `None` leaves a field as it is.
@@ -30,6 +32,8 @@ pub struct CasePatch {
     pub facts: Option<String>,
     pub severity: Option<Severity>,
     pub significant: Option<bool>,
+    /// Files the case under another category (checked at the edge).
+    pub category_id: Option<CategoryId>,
 }
 
 pub(crate) const SUMMARY_MAX: usize = 300;
@@ -78,6 +82,7 @@ impl Case {
             description,
             desired_resolution,
             order_reference,
+            category_id: input.category_id,
             facts: None,
             severity: input.severity,
             significant: input.significant,
@@ -125,6 +130,7 @@ impl Case {
                     "channel": case.channel, "summary": case.summary, "occurred_at": occurred_at,
                     "reported_at": reported_at, "identification_lag_seconds": lag.as_secs(),
                     "significant": case.significant, "severity": case.severity,
+                    "category_id": case.category_id,
                 }),
             ),
             NewEvent::new(
@@ -167,6 +173,10 @@ impl Case {
         if let Some(v) = patch.significant {
             self.significant = v;
             changed.insert("significant".into(), json!(v));
+        }
+        if let Some(v) = patch.category_id {
+            self.category_id = Some(v);
+            changed.insert("category_id".into(), json!(v));
         }
         if changed.is_empty() {
             return Err(DomainError::invalid("nothing to change: name at least one field"));

@@ -31,7 +31,7 @@ use crate::settings::OrgSettings;
 use crate::terms::{EffectiveTargets, Severity, Step};
 use crate::timeline::NewEvent;
 use crate::user::User;
-use crate::{CaseId, CustomerId, DomainError, Money, ServiceAreaId, UserId};
+use crate::{CaseId, CategoryId, CustomerId, DomainError, Money, ServiceAreaId, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -61,6 +61,13 @@ impl Channel {
             Channel::Social => "social",
             Channel::InPerson => "in_person",
         }
+    }
+
+    pub const ALL: [Channel; 7] = [Channel::Phone, Channel::Email, Channel::Web, Channel::Retailer, Channel::Survey, Channel::Social, Channel::InPerson];
+
+    /// The channel written as [`as_str`](Channel::as_str) writes it.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -174,6 +181,10 @@ pub struct Case {
     /// The customer's order, invoice or booking number, if they gave one.
     #[serde(default)]
     pub order_reference: Option<String>,
+    /// What kind of complaint this is, from the organisation's list of
+    /// categories; trends and candidate problems are counted by it.
+    #[serde(default)]
+    pub category_id: Option<CategoryId>,
     /// The facts as established with the customer.
     pub facts: Option<String>,
     pub severity: Severity,

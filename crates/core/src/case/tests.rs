@@ -47,6 +47,7 @@ fn new_case(channel: Channel, significant: bool) -> NewCase {
         occurred_at: Some(t("2026-11-17T16:00:00Z")),
         reported_at: Some(t("2026-11-20T16:00:00Z")),
         order_reference: None,
+        category_id: None,
     }
 }
 

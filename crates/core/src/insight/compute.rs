@@ -51,10 +51,12 @@ fn week_point(week: Date, days: u32, r: &Rollup) -> WeekPoint {
 
 impl Metrics {
     /// The figures of `query` from rollup rows covering at least
-    /// [`MetricsQuery::first_day_needed`] to `to`. Rows outside the period
-    /// or its filters are ignored, so the store may hand over more than it
-    /// must. `loyalty` is computed apart, by [`Loyalty::compare`].
-    pub fn from_rollups(rows: &[KeyedRollup], query: &MetricsQuery, loyalty: Loyalty) -> Metrics {
+    /// [`MetricsQuery::first_day_needed`] to `to`, and, for the loyalty
+    /// comparison, the [`RollupKey::of_day`] rows from the first day kept to
+    /// `to` ([`Loyalty::from_rollups`]). Rows outside the period or its
+    /// filters are ignored, so the store may hand over more than it must.
+    pub fn from_rollups(rows: &[KeyedRollup], loyalty_rows: &[KeyedRollup], query: &MetricsQuery) -> Metrics {
+        let loyalty = Loyalty::from_rollups(loyalty_rows, query);
         let admitted: Vec<&KeyedRollup> = rows.iter().filter(|r| query.admits(&r.key)).collect();
         let in_period: Vec<&KeyedRollup> = admitted.iter().copied().filter(|r| query.contains(r.key.day)).collect();
         let total = Rollup::merged(in_period.iter().map(|r| &r.rollup));
@@ -73,6 +75,7 @@ impl Metrics {
             service_area_id: query.service_area_id,
             channel: query.channel,
             owner_id: query.owner_id,
+            category_id: query.category_id,
             cases: total.cases,
             satisfaction: satisfaction(&total),
             response_rate: ResponseRate {
@@ -132,7 +135,7 @@ fn weekly(rows: &[&KeyedRollup], query: &MetricsQuery) -> Vec<WeekPoint> {
 }
 
 /// Case counts in the seven days ending on `to` against the seven before,
-/// per service area and per channel.
+/// per service area, per channel and per category.
 fn trends(rows: &[&KeyedRollup], query: &MetricsQuery, rule: &RisingRule) -> Vec<Trend> {
     let this_from = query.to.saturating_sub(jiff::Span::new().days(6));
     let last_from = query.to.saturating_sub(jiff::Span::new().days(13));
@@ -141,6 +144,7 @@ fn trends(rows: &[&KeyedRollup], query: &MetricsQuery, rule: &RisingRule) -> Vec
         let this = r.key.day >= this_from;
         let mut keys = vec![TrendKey::ServiceArea { service_area_id: r.key.service_area_id }];
         keys.extend(r.key.channel.map(|channel| TrendKey::Channel { channel }));
+        keys.extend(r.key.category_id.map(|category_id| TrendKey::Category { category_id }));
         for key in keys {
             let slot = counts.entry(key).or_default();
             if this {

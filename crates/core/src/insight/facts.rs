@@ -6,7 +6,7 @@
 use crate::calendar::BusinessCalendar;
 use crate::case::{ActionStatus, Case, Channel, FollowUpOutcome, TargetName};
 use crate::survey::{Invitation, Response, Survey, SurveyPurpose};
-use crate::{ServiceAreaId, UserId};
+use crate::{CategoryId, ServiceAreaId, UserId};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,8 @@ pub struct CaseFacts {
     pub channel: Channel,
     /// The owner now: a transferred case counts for its current owner.
     pub owner_id: UserId,
+    #[serde(default)]
+    pub category_id: Option<CategoryId>,
     /// From the problem occurring to the company being informed.
     pub identification_lag_secs: u64,
     /// From being informed to the owner's first response.
@@ -86,6 +88,7 @@ impl CaseFacts {
             service_area_id: case.service_area_id,
             channel: case.channel,
             owner_id: case.owner_id,
+            category_id: case.category_id,
             identification_lag_secs: case.identification_lag().as_secs().max(0) as u64,
             first_response: case.responded_at.map(|r| Elapsed::between(case.reported_at, r, cal)),
             resolution: case.closed_at.map(|c| Elapsed::between(case.reported_at, c, cal)),

@@ -4,21 +4,35 @@
 //!
 //! Both groups are measured the same way from an anchor: for a resolved
 //! complainant, the moment their first case closed; for a customer who never
-//! complained, their first survey response. What counts is what they said
-//! *after* the anchor, within the period: the scores of those later
-//! responses, and the share of the group that answered again at all (the
-//! repeat-response rate). Customers who complained but whose case is still
-//! open are in neither group, and counted so the reader sees who was left
-//! out. This is per customer, so it is not in the per-day rollups: the
-//! store reads [`CustomerFacts`] for the customers with a case or a
-//! response before the period's end.
+//! complained, their first survey response. A customer is in a group once
+//! their anchor lies before the period's end; they *returned* if they
+//! answered a survey again after the anchor, before the period's end; their
+//! scores are those of the responses after the anchor within the period.
+//! Customers who complained before the period's end but had no case closed
+//! by then are in neither group, and counted so the reader sees who was left
+//! out.
+//!
+//! Each customer's part is kept as per-day contributions
+//! ([`CustomerFacts::contributions`]) in the rollup rows that have no
+//! service area, channel, owner or category: the customer, complainant and
+//! return counts on the day they happened (summed from the beginning up to
+//! the period's end), and each later response's scores on its own day
+//! (summed over the period). When a customer's facts change (a new response,
+//! a first case, a first closing) the store takes their old contributions
+//! out and puts the new ones in. [`Loyalty::compare`] computes the same
+//! figures straight from the facts, as the reference the rollups must equal.
 
-use super::{Nps, Period};
+use super::facts::day_of;
+use super::rollup::{KeyedRollup, Rollup, RollupKey};
+use super::{MetricsQuery, Nps, Period};
+use crate::calendar::BusinessCalendar;
 use crate::case::Case;
 use crate::survey::Response;
 use crate::CustomerId;
+use jiff::civil::Date;
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One survey response's scores, for the loyalty comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,8 +48,9 @@ pub struct ScoredResponse {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomerFacts {
     pub customer_id: CustomerId,
-    /// Whether the customer ever had a case, on any channel.
-    pub complained: bool,
+    /// When the company was first informed of one of their problems: the
+    /// earliest `reported_at` of their cases, on any channel.
+    pub first_case_at: Option<Timestamp>,
     /// When the first of their cases closed (every step done or waived).
     pub resolved_at: Option<Timestamp>,
     /// Their feedback-survey responses; recovery surveys left out, since only
@@ -49,7 +64,7 @@ impl CustomerFacts {
     pub fn of(customer_id: CustomerId, cases: &[Case], responses: &[Response]) -> CustomerFacts {
         CustomerFacts {
             customer_id,
-            complained: !cases.is_empty(),
+            first_case_at: cases.iter().map(|c| c.reported_at).min(),
             resolved_at: cases.iter().filter_map(|c| c.closed_at).min(),
             responses: responses.iter().map(|r| ScoredResponse { at: r.created_at, rating: r.lowest_rating, nps: r.nps }).collect(),
         }
@@ -62,8 +77,8 @@ pub struct LoyaltyGroup {
     /// Customers in the group whose anchor (resolution, or first response)
     /// came before the period's end.
     pub customers: u64,
-    /// Of them, those who gave at least one survey response after their
-    /// anchor, within the period.
+    /// Of them, those who answered a survey again after their anchor,
+    /// before the period's end.
     pub returned: u64,
     /// `returned / customers`; `null` when the group is empty.
     pub repeat_response_rate: Option<f64>,
@@ -86,8 +101,8 @@ pub struct Loyalty {
     /// Customers who never had a case, measured on their responses after
     /// their first one.
     pub never_complained: LoyaltyGroup,
-    /// Customers with a case but none closed before the period's end: in
-    /// neither group.
+    /// Customers with a case reported before the period's end but none
+    /// closed by then: in neither group.
     pub unresolved: u64,
     /// `resolved.average_rating − never_complained.average_rating`:
     /// positive when a resolved complaint left customers happier; `null`
@@ -95,28 +110,59 @@ pub struct Loyalty {
     pub rating_difference: Option<f64>,
 }
 
-#[derive(Default)]
-struct Tally {
-    customers: u64,
-    returned: u64,
-    responses: u64,
-    ratings: [u64; 5],
-    nps: [u64; 11],
+/// One group's counters, as kept in rollup rows: `customers` and
+/// `returned` count on the day they happened, the rest on the day of each
+/// later response. Integers only, so rows add and subtract exactly.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoyaltyTally {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub customers: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub returned: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub responses: u64,
+    #[serde(skip_serializing_if = "super::rollup::all_zero")]
+    pub ratings: [u64; 5],
+    #[serde(skip_serializing_if = "super::rollup::all_zero")]
+    pub nps: [u64; 11],
 }
 
-impl Tally {
-    fn customer(&mut self, later: &[&ScoredResponse]) {
-        self.customers += 1;
-        self.returned += u64::from(!later.is_empty());
-        for r in later {
-            self.responses += 1;
-            if let Some(x) = r.rating.filter(|x| (1..=5).contains(x)) {
-                self.ratings[usize::from(x - 1)] += 1;
-            }
-            if let Some(n) = r.nps.filter(|n| *n <= 10) {
-                self.nps[usize::from(n)] += 1;
-            }
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl LoyaltyTally {
+    pub fn is_empty(&self) -> bool {
+        *self == LoyaltyTally::default()
+    }
+
+    fn response(&mut self, r: &ScoredResponse) {
+        self.responses += 1;
+        if let Some(x) = r.rating.filter(|x| (1..=5).contains(x)) {
+            self.ratings[usize::from(x - 1)] += 1;
         }
+        if let Some(n) = r.nps.filter(|n| *n <= 10) {
+            self.nps[usize::from(n)] += 1;
+        }
+    }
+
+    /// Adds (`sign` 1) or takes out (`sign` −1, refusing an underflow) `o`.
+    pub(crate) fn apply(&mut self, o: &LoyaltyTally, plus: bool) -> Result<(), super::sketch::Underflow> {
+        let f = |a: &mut u64, b: u64| -> Result<(), super::sketch::Underflow> {
+            *a = if plus { a.saturating_add(b) } else { a.checked_sub(b).ok_or(super::sketch::Underflow("loyalty"))? };
+            Ok(())
+        };
+        f(&mut self.customers, o.customers)?;
+        f(&mut self.returned, o.returned)?;
+        f(&mut self.responses, o.responses)?;
+        for (a, b) in self.ratings.iter_mut().zip(o.ratings) {
+            f(a, b)?;
+        }
+        for (a, b) in self.nps.iter_mut().zip(o.nps) {
+            f(a, b)?;
+        }
+        Ok(())
     }
 
     fn group(&self) -> LoyaltyGroup {
@@ -133,26 +179,108 @@ impl Tally {
     }
 }
 
-impl Loyalty {
-    /// Compares the two groups over `period` (its bounds as instants).
-    pub fn compare(customers: &[CustomerFacts], period: &Period) -> Loyalty {
-        let (mut resolved, mut never) = (Tally::default(), Tally::default());
-        let mut unresolved = 0;
-        for c in customers {
-            let anchor = match (c.complained, c.resolved_at) {
-                (true, Some(at)) if at < period.end => Some((at, &mut resolved)),
-                (true, _) => {
-                    unresolved += 1;
-                    None
-                }
-                (false, _) => c.responses.iter().map(|r| r.at).min().map(|at| (at, &mut never)),
-            };
-            let Some((anchor, tally)) = anchor.filter(|(at, _)| *at < period.end) else { continue };
-            let later: Vec<&ScoredResponse> = c.responses.iter().filter(|r| r.at > anchor && r.at >= period.start && r.at < period.end).collect();
-            tally.customer(&later);
+/// Which group a customer's anchor puts them in.
+enum Anchor {
+    Resolved(Timestamp),
+    NeverComplained(Timestamp),
+}
+
+impl CustomerFacts {
+    fn anchor(&self) -> Option<Anchor> {
+        match (self.first_case_at, self.resolved_at) {
+            (Some(_), Some(at)) => Some(Anchor::Resolved(at)),
+            (Some(_), None) => None,
+            (None, _) => self.responses.iter().map(|r| r.at).min().map(Anchor::NeverComplained),
         }
-        let (resolved, never_complained) = (resolved.group(), never.group());
-        let rating_difference = resolved.average_rating.zip(never_complained.average_rating).map(|(a, b)| a - b);
-        Loyalty { resolved, never_complained, unresolved, rating_difference }
+    }
+
+    /// This customer's part of the loyalty figures, as rollup rows on the
+    /// days (in `cal`'s zone) things happened; see the module documentation.
+    pub fn contributions(&self, cal: &BusinessCalendar) -> Vec<KeyedRollup> {
+        fn row<'a>(days: &'a mut BTreeMap<Date, Rollup>, t: Timestamp, cal: &BusinessCalendar) -> &'a mut Rollup {
+            days.entry(day_of(t, cal)).or_default()
+        }
+        fn tally(r: &mut Rollup, resolved: bool) -> &mut LoyaltyTally {
+            if resolved {
+                &mut r.loyalty_resolved
+            } else {
+                &mut r.loyalty_never
+            }
+        }
+        let mut days = BTreeMap::new();
+        if let Some(at) = self.first_case_at {
+            row(&mut days, at, cal).loyalty_complainants += 1;
+        }
+        let anchor = match self.anchor() {
+            Some(Anchor::Resolved(at)) => Some((at, true)),
+            Some(Anchor::NeverComplained(at)) => Some((at, false)),
+            None => None,
+        };
+        if let Some((at, resolved)) = anchor {
+            tally(row(&mut days, at, cal), resolved).customers += 1;
+            let mut later: Vec<&ScoredResponse> = self.responses.iter().filter(|r| r.at > at).collect();
+            later.sort_by_key(|r| r.at);
+            if let Some(first) = later.first() {
+                tally(row(&mut days, first.at, cal), resolved).returned += 1;
+            }
+            for r in later {
+                tally(row(&mut days, r.at, cal), resolved).response(r);
+            }
+        }
+        days.into_iter().map(|(day, rollup)| KeyedRollup { key: RollupKey::of_day(day), rollup }).collect()
+    }
+}
+
+impl Loyalty {
+    /// Compares the two groups over `period` (its bounds as instants),
+    /// straight from each customer's facts.
+    pub fn compare(customers: &[CustomerFacts], period: &Period) -> Loyalty {
+        let (mut resolved, mut never) = (LoyaltyTally::default(), LoyaltyTally::default());
+        let mut complainants = 0;
+        for c in customers {
+            complainants += u64::from(c.first_case_at.is_some_and(|at| at < period.end));
+            let (at, tally) = match c.anchor() {
+                Some(Anchor::Resolved(at)) => (at, &mut resolved),
+                Some(Anchor::NeverComplained(at)) => (at, &mut never),
+                None => continue,
+            };
+            if at >= period.end {
+                continue;
+            }
+            tally.customers += 1;
+            tally.returned += u64::from(c.responses.iter().any(|r| r.at > at && r.at < period.end));
+            for r in c.responses.iter().filter(|r| r.at > at && r.at >= period.start && r.at < period.end) {
+                tally.response(r);
+            }
+        }
+        Loyalty::of(&resolved, &never, complainants)
+    }
+
+    /// The comparison from rollup rows with no service area, channel, owner
+    /// or category, reaching from the first day kept to `query.to`: the
+    /// customer counts summed up to `to`, the scores over the period.
+    pub fn from_rollups(rows: &[KeyedRollup], query: &MetricsQuery) -> Loyalty {
+        let (mut resolved, mut never) = (LoyaltyTally::default(), LoyaltyTally::default());
+        let mut complainants = 0;
+        for r in rows.iter().filter(|r| r.key.is_day_only() && r.key.day <= query.to) {
+            let x = &r.rollup;
+            complainants += x.loyalty_complainants;
+            for (mine, theirs) in [(&mut resolved, &x.loyalty_resolved), (&mut never, &x.loyalty_never)] {
+                mine.customers += theirs.customers;
+                mine.returned += theirs.returned;
+                if query.contains(r.key.day) {
+                    mine.responses += theirs.responses;
+                    mine.ratings.iter_mut().zip(theirs.ratings).for_each(|(a, b)| *a += b);
+                    mine.nps.iter_mut().zip(theirs.nps).for_each(|(a, b)| *a += b);
+                }
+            }
+        }
+        Loyalty::of(&resolved, &never, complainants)
+    }
+
+    fn of(resolved: &LoyaltyTally, never: &LoyaltyTally, complainants: u64) -> Loyalty {
+        let (resolved_group, never_complained) = (resolved.group(), never.group());
+        let rating_difference = resolved_group.average_rating.zip(never_complained.average_rating).map(|(a, b)| a - b);
+        Loyalty { unresolved: complainants.saturating_sub(resolved.customers), resolved: resolved_group, never_complained, rating_difference }
     }
 }

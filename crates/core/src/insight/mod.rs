@@ -23,13 +23,13 @@ pub mod sketch;
 pub mod trend;
 
 pub use facts::{day_of, CaseFacts, Elapsed, InvitationFacts, ResponseFacts};
-pub use loyalty::{CustomerFacts, Loyalty, LoyaltyGroup, ScoredResponse};
+pub use loyalty::{CustomerFacts, Loyalty, LoyaltyGroup, LoyaltyTally, ScoredResponse};
 pub use rollup::{KeyedRollup, MetTotal, Rollup, RollupKey};
 pub use sketch::{DurationSketch, Underflow};
 pub use trend::{RisingRule, Trend, TrendKey};
 
 use crate::case::{Channel, TargetName};
-use crate::{Money, ServiceAreaId, UserId};
+use crate::{CategoryId, Money, ServiceAreaId, UserId};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -44,6 +44,7 @@ pub struct MetricsQuery {
     pub service_area_id: Option<ServiceAreaId>,
     pub channel: Option<Channel>,
     pub owner_id: Option<UserId>,
+    pub category_id: Option<CategoryId>,
 }
 
 /// A period as instants: `start` inclusive, `end` exclusive.
@@ -59,6 +60,7 @@ impl MetricsQuery {
         self.service_area_id.is_none_or(|a| key.service_area_id == Some(a))
             && self.channel.is_none_or(|c| key.channel == Some(c))
             && self.owner_id.is_none_or(|o| key.owner_id == Some(o))
+            && self.category_id.is_none_or(|c| key.category_id == Some(c))
     }
 
     /// Whether `day` lies in the period.
@@ -297,6 +299,9 @@ pub struct Metrics {
     /// When set, only cases this user owns now count; satisfaction and
     /// response rate count nothing, as surveys have no owner.
     pub owner_id: Option<UserId>,
+    /// When set, only cases of this category count; satisfaction and
+    /// response rate count nothing, as surveys have no category.
+    pub category_id: Option<CategoryId>,
     /// Cases reported in the period.
     pub cases: u64,
     pub satisfaction: Satisfaction,
@@ -315,13 +320,14 @@ pub struct Metrics {
     pub gifts: Costs,
     pub recovery: RecoveryFigures,
     /// Later survey scores of resolved complainants against customers who
-    /// never complained, with the counts behind each.
+    /// never complained, with the counts behind each. Per customer, so the
+    /// filters do not apply to it.
     pub loyalty: Loyalty,
     /// The period week by week (Monday to Sunday), for charts.
     pub weekly: Vec<WeekPoint>,
     /// Cases in the seven days ending on `to` against the seven before, per
-    /// service area and per channel, with an exact one-sided Poisson test;
-    /// `rising` marks a candidate problem.
+    /// service area, per channel and per category, with an exact one-sided
+    /// Poisson test; `rising` marks a candidate problem.
     pub trends: Vec<Trend>,
 }
 

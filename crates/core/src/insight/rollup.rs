@@ -33,9 +33,10 @@
 //! [`RollupKey::without_owner`], and read it when no owner is asked for.
 
 use super::facts::{CaseFacts, InvitationFacts, ResponseFacts};
+use super::loyalty::LoyaltyTally;
 use super::sketch::{DurationSketch, Underflow};
 use crate::case::Channel;
-use crate::{ServiceAreaId, UserId};
+use crate::{CategoryId, ServiceAreaId, UserId};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,9 @@ pub struct RollupKey {
     pub service_area_id: Option<ServiceAreaId>,
     pub channel: Option<Channel>,
     pub owner_id: Option<UserId>,
+    /// The case's category; survey rows have none.
+    #[serde(default)]
+    pub category_id: Option<CategoryId>,
 }
 
 impl RollupKey {
@@ -56,6 +60,32 @@ impl RollupKey {
     pub fn without_owner(self) -> RollupKey {
         RollupKey { owner_id: None, ..self }
     }
+
+    /// The key of a day alone: no service area, channel, owner or category
+    /// (the rows loyalty contributions live in).
+    pub fn of_day(day: Date) -> RollupKey {
+        RollupKey { day, service_area_id: None, channel: None, owner_id: None, category_id: None }
+    }
+
+    pub fn is_day_only(&self) -> bool {
+        *self == RollupKey::of_day(self.day)
+    }
+}
+
+pub(crate) fn all_zero<const N: usize>(a: &[u64; N]) -> bool {
+    a.iter().all(|n| *n == 0)
+}
+
+fn zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn zero_sum(n: &i64) -> bool {
+    *n == 0
+}
+
+fn no_met_total(m: &MetTotal) -> bool {
+    m.total == 0 && m.met == 0
 }
 
 /// A row: its key and its counters.
@@ -80,44 +110,79 @@ pub struct MetTotal {
 #[serde(default)]
 pub struct Rollup {
     /// Cases reported.
+    #[serde(skip_serializing_if = "zero")]
     pub cases: u64,
     /// Identification lag of each case, seconds.
+    #[serde(skip_serializing_if = "DurationSketch::is_empty")]
     pub identification_lag: DurationSketch,
     /// First-response time of each answered case, business and calendar seconds.
+    #[serde(skip_serializing_if = "DurationSketch::is_empty")]
     pub first_response_business: DurationSketch,
+    #[serde(skip_serializing_if = "DurationSketch::is_empty")]
     pub first_response_calendar: DurationSketch,
     /// Resolution time of each closed case, business and calendar seconds.
+    #[serde(skip_serializing_if = "DurationSketch::is_empty")]
     pub resolution_business: DurationSketch,
+    #[serde(skip_serializing_if = "DurationSketch::is_empty")]
     pub resolution_calendar: DurationSketch,
+    #[serde(skip_serializing_if = "no_met_total")]
     pub first_response_target: MetTotal,
+    #[serde(skip_serializing_if = "no_met_total")]
     pub resolution_target: MetTotal,
+    #[serde(skip_serializing_if = "no_met_total")]
     pub follow_up_target: MetTotal,
     /// Transfers, summed over cases; cases flagged as bounced.
+    #[serde(skip_serializing_if = "zero")]
     pub transfers: u64,
+    #[serde(skip_serializing_if = "zero")]
     pub flagged: u64,
     /// Cases reopened at least once; reopenings summed over cases.
+    #[serde(skip_serializing_if = "zero")]
     pub reopened_cases: u64,
+    #[serde(skip_serializing_if = "zero")]
     pub reopens: u64,
     /// Agreed corrective actions with a value, and their value in minor units.
+    #[serde(skip_serializing_if = "zero")]
     pub remedies: u64,
+    #[serde(skip_serializing_if = "zero_sum")]
     pub remedy_cost_minor: i64,
     /// Goodwill gestures and their cost in minor units.
+    #[serde(skip_serializing_if = "zero")]
     pub gifts: u64,
+    #[serde(skip_serializing_if = "zero_sum")]
     pub gift_cost_minor: i64,
     /// Cases with a recovery measured; the sum of recovery minus opening
     /// score; how many came out higher.
+    #[serde(skip_serializing_if = "zero")]
     pub recoveries: u64,
+    #[serde(skip_serializing_if = "zero_sum")]
     pub recovery_change_sum: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub recoveries_improved: u64,
     /// Feedback-survey responses (recovery surveys not counted).
+    #[serde(skip_serializing_if = "zero")]
     pub responses: u64,
     /// Responses by lowest rating: index 0 is a rating of 1, index 4 a 5.
+    #[serde(skip_serializing_if = "all_zero")]
     pub ratings: [u64; 5],
     /// Responses by recommendation score: index n is a score of n.
+    #[serde(skip_serializing_if = "all_zero")]
     pub nps: [u64; 11],
     /// Feedback-survey invitations created, and how many were answered.
+    #[serde(skip_serializing_if = "zero")]
     pub invitations: u64,
+    #[serde(skip_serializing_if = "zero")]
     pub invitations_answered: u64,
+    /// Loyalty (on [`RollupKey::of_day`] rows only; see
+    /// [`CustomerFacts::contributions`](super::CustomerFacts::contributions)):
+    /// customers whose first case was reported that day; the resolved
+    /// complainants' and the never-complained customers' counters.
+    #[serde(skip_serializing_if = "zero")]
+    pub loyalty_complainants: u64,
+    #[serde(skip_serializing_if = "LoyaltyTally::is_empty")]
+    pub loyalty_resolved: LoyaltyTally,
+    #[serde(skip_serializing_if = "LoyaltyTally::is_empty")]
+    pub loyalty_never: LoyaltyTally,
 }
 
 #[derive(Clone, Copy)]
@@ -212,12 +277,22 @@ impl Rollup {
             count(a, b, s, "nps")?;
         }
         count(&mut self.invitations, o.invitations, s, "invitations")?;
-        count(&mut self.invitations_answered, o.invitations_answered, s, "invitations_answered")
+        count(&mut self.invitations_answered, o.invitations_answered, s, "invitations_answered")?;
+        count(&mut self.loyalty_complainants, o.loyalty_complainants, s, "loyalty_complainants")?;
+        let plus = matches!(s, Sign::Plus);
+        self.loyalty_resolved.apply(&o.loyalty_resolved, plus)?;
+        self.loyalty_never.apply(&o.loyalty_never, plus)
     }
 
     /// One case's contribution, on the day it was reported.
     pub fn of_case(f: &CaseFacts) -> KeyedRollup {
-        let key = RollupKey { day: f.day, service_area_id: f.service_area_id, channel: Some(f.channel), owner_id: Some(f.owner_id) };
+        let key = RollupKey {
+            day: f.day,
+            service_area_id: f.service_area_id,
+            channel: Some(f.channel),
+            owner_id: Some(f.owner_id),
+            category_id: f.category_id,
+        };
         let target = |m: Option<bool>| MetTotal { met: u64::from(m == Some(true)), total: u64::from(m.is_some()) };
         let mut r = Rollup {
             cases: 1,
@@ -253,7 +328,7 @@ impl Rollup {
 
     /// One survey response's contribution; a recovery survey's is empty.
     pub fn of_response(f: &ResponseFacts) -> KeyedRollup {
-        let key = RollupKey { day: f.day, service_area_id: f.service_area_id, channel: None, owner_id: None };
+        let key = RollupKey { service_area_id: f.service_area_id, ..RollupKey::of_day(f.day) };
         let mut r = Rollup::default();
         if !f.recovery {
             r.responses = 1;
@@ -269,7 +344,7 @@ impl Rollup {
 
     /// One invitation's contribution; a recovery survey's is empty.
     pub fn of_invitation(f: &InvitationFacts) -> KeyedRollup {
-        let key = RollupKey { day: f.day, service_area_id: f.service_area_id, channel: None, owner_id: None };
+        let key = RollupKey { service_area_id: f.service_area_id, ..RollupKey::of_day(f.day) };
         let mut r = Rollup::default();
         if !f.recovery {
             r.invitations = 1;

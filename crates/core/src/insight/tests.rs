@@ -39,6 +39,7 @@ fn case() -> Case {
         description: "The vase was in pieces".into(),
         desired_resolution: None,
         order_reference: None,
+        category_id: None,
         facts: None,
         severity: Severity::Normal,
         significant: false,
@@ -127,11 +128,11 @@ impl Rows {
 }
 
 fn november() -> MetricsQuery {
-    MetricsQuery { from: d("2026-11-01"), to: d("2026-11-30"), service_area_id: None, channel: None, owner_id: None }
+    MetricsQuery { from: d("2026-11-01"), to: d("2026-11-30"), service_area_id: None, channel: None, owner_id: None, category_id: None }
 }
 
 fn metrics(rows: &Rows, query: &MetricsQuery) -> Metrics {
-    Metrics::from_rollups(&rows.keyed(), query, Loyalty::default())
+    Metrics::from_rollups(&rows.keyed(), &[], query)
 }
 
 #[test]
@@ -440,7 +441,7 @@ fn loyalty_of_resolved_complainants_against_customers_who_never_complained() {
     let r = |at: &str, rating: u8, nps: u8| ScoredResponse { at: t(at), rating: Some(rating), nps: Some(nps) };
     let customer = |id: i64, complained: bool, resolved: Option<&str>, responses: Vec<ScoredResponse>| CustomerFacts {
         customer_id: CustomerId(id),
-        complained,
+        first_case_at: complained.then(|| t("2026-10-20T09:00:00Z")),
         resolved_at: resolved.map(t),
         responses,
     };
@@ -462,6 +463,27 @@ fn loyalty_of_resolved_complainants_against_customers_who_never_complained() {
         customer(8, false, None, vec![r("2026-12-05T10:00:00Z", 5, 10)]),
     ];
     let l = Loyalty::compare(&all, &november().period(&TimeZone::UTC));
+    // The rollups kept per customer give the same figures.
+    let utc = BusinessCalendar::new(TimeZone::UTC, WeekHours::default(), []);
+    let rows = Rows::of(all.iter().flat_map(|c| c.contributions(&utc)));
+    assert_eq!(Loyalty::from_rollups(&rows.keyed(), &november()), l);
+    // A customer's facts changing (C's case closes on 25 Nov) moves them:
+    // take the old contributions out, put the new in, as the store does.
+    let mut rows = rows;
+    let mut c = all[2].clone();
+    for old in c.contributions(&utc) {
+        rows.put(Some(&old), None);
+    }
+    c.resolved_at = Some(t("2026-11-25T10:00:00Z"));
+    for new in c.contributions(&utc) {
+        rows.put(None, Some(&new));
+    }
+    let mut changed = all.clone();
+    changed[2] = c;
+    let moved = Loyalty::from_rollups(&rows.keyed(), &november());
+    assert_eq!(moved, Loyalty::compare(&changed, &november().period(&TimeZone::UTC)));
+    // C answered on 10 Nov, before the closing: in the group, not returned.
+    assert_eq!((moved.resolved.customers, moved.resolved.returned, moved.unresolved), (3, 1, 1));
     // Resolved: A and B; A returned: 1 / 2 = 0.5. Ratings 5, 4: mean 4.5.
     // NPS 10 and 9, both promoters: 100 × (2 − 0) / 2 = 100.
     assert_eq!((l.resolved.customers, l.resolved.returned, l.resolved.repeat_response_rate), (2, 1, Some(0.5)));

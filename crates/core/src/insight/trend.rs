@@ -18,7 +18,7 @@
 //! at 1 % are expected, which is why the threshold is strict.
 
 use crate::case::Channel;
-use crate::ServiceAreaId;
+use crate::{CategoryId, ServiceAreaId};
 use serde::Serialize;
 
 /// What a trend is counted over.
@@ -29,8 +29,8 @@ pub enum TrendKey {
     ServiceArea { service_area_id: Option<ServiceAreaId> },
     /// Cases that arrived on one channel.
     Channel { channel: Channel },
-    /// Cases of one category, as the store groups them.
-    Category { category: String },
+    /// Cases of one category.
+    Category { category_id: CategoryId },
 }
 
 /// When a rise is a candidate problem.
@@ -189,8 +189,8 @@ mod tests {
     #[test]
     fn a_rising_category_is_a_candidate_and_a_flat_one_is_not() {
         let rule = RisingRule::default();
-        let damaged = TrendKey::Category { category: "damaged in transit".into() };
-        let billing = TrendKey::Category { category: "billing".into() };
+        let damaged = TrendKey::Category { category_id: CategoryId(1) };
+        let billing = TrendKey::Category { category_id: CategoryId(2) };
         // 2 → 12: p = 106/16384 = 0.0065 < 0.01 and 12 ≥ 5: rising.
         let rising = compare(damaged.clone(), 2, 12, &rule);
         assert!(rising.rising);

@@ -35,6 +35,18 @@ fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
     if let Some(ch) = f.channel {
         push(&mut sql, " AND channel = ?", Arg::S(ch.as_str().into()));
     }
+    if let Some(a) = f.service_area_id {
+        push(&mut sql, " AND service_area_id = ?", Arg::I(a.0));
+    }
+    if let Some(k) = f.category_id {
+        push(&mut sql, " AND category_id = ?", Arg::I(k.0));
+    }
+    if let Some(t) = f.reported_from {
+        push(&mut sql, " AND reported_at >= ?", Arg::I(micros(t)));
+    }
+    if let Some(t) = f.reported_to {
+        push(&mut sql, " AND reported_at < ?", Arg::I(micros(t)));
+    }
     // Flags are written as literals so that partial indexes (`WHERE flagged`)
     // serve them.
     let flag = |sql: &mut String, column: &str, v: Option<bool>| match v {

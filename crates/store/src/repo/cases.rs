@@ -47,11 +47,12 @@ impl Queues {
 /// gives the calendar its next target check is reckoned on.
 pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings) -> StoreResult<()> {
     let q = Queues::of(case);
+    let old_facts = super::insight::stored_facts(c, case.id).await?;
     sqlx::query(
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
          reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_minor = $17, \
-         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20 WHERE id = $1",
+         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, category_id = $21 WHERE id = $1",
     )
     .bind(case.id.0)
     .bind(case.status.as_str())
@@ -73,10 +74,11 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(q.pending_proposer_id)
     .bind(q.awaits_follow_up)
     .bind(PROJECTION)
+    .bind(case.category_id.map(|k| k.0))
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
-    Ok(())
+    super::insight::case_changed(c, case, old_facts, &settings.calendar()).await
 }
 
 /// Re-derives the columns of up to `limit` cases written by older code;
@@ -100,8 +102,8 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
-         pending_proposer_id, awaits_follow_up, projection) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24) \
+         pending_proposer_id, awaits_follow_up, projection, category_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25) \
          RETURNING id",
     )
     .bind(case.customer_id.0)
@@ -128,6 +130,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     .bind(queues.pending_proposer_id)
     .bind(queues.awaits_follow_up)
     .bind(PROJECTION)
+    .bind(case.category_id.map(|k| k.0))
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -136,6 +139,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         opening.notifications.push(ack.notification(&case));
     }
     write_outcome(c, case.id, &opening, case.created_at).await?;
+    super::insight::case_changed(c, &case, None, &settings.calendar()).await?;
     if let Some(r) = reward {
         insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
     }

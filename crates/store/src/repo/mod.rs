@@ -23,10 +23,14 @@ type Pool = sqlx::Pool<Db>;
 
 #[path = "attachments.rs"]
 mod attachments;
+#[path = "categories.rs"]
+mod categories;
 #[path = "case_search.rs"]
 mod case_search;
 #[path = "cases.rs"]
 mod cases;
+#[path = "insight.rs"]
+mod insight;
 #[path = "jobs.rs"]
 mod jobs;
 #[path = "notifications.rs"]
@@ -54,6 +58,9 @@ mod webhooks;
 /// in batches, before the store serves anything.
 pub(super) async fn reproject(store: &This) -> StoreResult<()> {
     while store.write(|c| Box::pin(cases::reproject(c, 500))).await? > 0 {}
+    if insight::rebuild_needed(&store.reads).await? {
+        store.write(|c| Box::pin(insight::rebuild(c, true))).await?;
+    }
     Ok(())
 }
 

@@ -102,6 +102,11 @@ pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<
             return Err(DomainError::invalid(format!("default_owner_id {owner} must be active staff")).into());
         }
     }
+    let old = load_settings(c).await?;
+    if (&old.timezone, &old.business_hours, &old.holidays) != (&s.timezone, &s.business_hours, &s.holidays) {
+        // Every day and business time moves: the rollups are recomputed.
+        super::insight::require_rebuild(c).await?;
+    }
     let data = to_json(&s)?;
     sqlx::query(
         "INSERT INTO settings (id, data, updated_at) VALUES (1, $1, $2) \

@@ -8,6 +8,8 @@ use redress_core::customer::{Customer, NewCustomer};
 use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
 use redress_core::notification::Notification;
 use redress_core::privacy::{Erasure, ErasureReport};
+use redress_core::category::{Category, NewCategory};
+use redress_core::insight::MetricsQuery;
 use redress_core::problem::{NewProblem, Problem};
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
@@ -19,7 +21,8 @@ use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Surve
 use redress_core::terms::Reward;
 use redress_core::user::{ApiToken, NewUser, User, UserChange};
 use redress_core::webhook::{NewWebhook, Webhook, WebhookDelivery};
-use redress_core::{NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId};
+use redress_core::store::{RebuildReport, RollupRows};
+use redress_core::{CategoryId, NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId};
 
 #[async_trait::async_trait]
 impl Store for This {
@@ -351,5 +354,33 @@ impl Store for This {
 
     async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport> {
         self.write(move |c| Box::pin(privacy::erase(c, customer, admin, now))).await
+    }
+
+    async fn create_category(&self, category: NewCategory, now: Timestamp) -> StoreResult<Category> {
+        self.write(move |c| Box::pin(categories::insert(c, category, now))).await
+    }
+
+    async fn update_category(&self, id: CategoryId, category: NewCategory) -> StoreResult<Category> {
+        self.write(move |c| Box::pin(categories::update(c, id, category))).await
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<Category>> {
+        categories::all(&self.reads).await
+    }
+
+    async fn rollups(&self, query: &MetricsQuery) -> StoreResult<RollupRows> {
+        if insight::rebuild_needed(&self.reads).await? {
+            self.write(|c| Box::pin(insight::rebuild(c, true))).await?;
+        }
+        insight::rows(&self.reads, query).await
+    }
+
+    async fn compact_rollups(&self, limit: u32) -> StoreResult<usize> {
+        self.write(move |c| Box::pin(insight::compact(c, i64::from(limit)))).await
+    }
+
+    async fn rebuild_rollups(&self) -> StoreResult<RebuildReport> {
+        let report = self.write(|c| Box::pin(insight::rebuild(c, false))).await?;
+        Ok(report.unwrap_or_default())
     }
 }

@@ -9,11 +9,12 @@ use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
 use redress_core::feedback::ResponseContext;
+use redress_core::insight::{day_of, InvitationFacts, ResponseFacts};
 use redress_core::settings::OrgSettings;
 use redress_core::user::Role;
 use std::collections::HashMap;
 use redress_core::store::{Submission, Submitted};
-use redress_core::survey::{Answers, Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey};
+use redress_core::survey::{Answers, Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey, SurveyPurpose};
 use redress_core::{InvitationId, ResponseId, SurveyId};
 
 fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
@@ -79,6 +80,8 @@ const INVITATION_CHUNK: usize = 500;
 
 pub(super) async fn insert_invitations(c: &mut Conn, survey: SurveyId, invitations: &[NewInvitation], now: Timestamp) -> StoreResult<Vec<Invitation>> {
     let mut out = Vec::with_capacity(invitations.len());
+    let of = load_survey(c, survey).await?.ok_or_else(|| DomainError::not_found(format!("survey {survey} does not exist")))?;
+    let cal = load_settings(c).await?.calendar();
     for chunk in invitations.chunks(INVITATION_CHUNK) {
         let sql = format!(
             "INSERT INTO invitations (survey_id, customer_id, code_sha256, expires_at, case_id, created_at) VALUES {} RETURNING id, code_sha256",
@@ -102,6 +105,7 @@ pub(super) async fn insert_invitations(c: &mut Conn, survey: SurveyId, invitatio
             });
         }
     }
+    super::insight::invitations_created(c, out.iter().map(|i| InvitationFacts::of(i, &of, &cal))).await?;
     Ok(out)
 }
 
@@ -252,6 +256,16 @@ pub(super) async fn record(
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
+    let survey = load_survey(c, invitation.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
+    let cal = settings.calendar();
+    let response_facts = ResponseFacts {
+        day: day_of(now, &cal),
+        service_area_id: survey.service_area_id,
+        rating: plan.lowest_rating.filter(|r| (1..=5).contains(r)),
+        nps: plan.nps.filter(|n| *n <= 10),
+        recovery: survey.purpose == SurveyPurpose::Recovery,
+    };
+    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, &survey, &cal), invitation.customer_id, &cal).await?;
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));

@@ -1,5 +1,6 @@
 //! Cases: capture, search, read with timeline, correct.
 
+use super::metrics::CaseBrief;
 use super::mutate::mutate;
 use super::page_limit;
 use super::views::{CaseDetailView, CaseView};
@@ -17,7 +18,9 @@ use redress_core::terms::Severity;
 use redress_core::customer::Customer;
 use redress_core::store::CaseFilter;
 use redress_core::user::{Role, User};
-use redress_core::{CaseId, CustomerId, ServiceAreaId, UserId};
+use redress_core::category::require_choosable;
+use redress_core::insight::similar::{case_text, SimilarityIndex, DEFAULT_THRESHOLD};
+use redress_core::{CaseId, CategoryId, CustomerId, ServiceAreaId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,6 +49,8 @@ pub struct CreateCase {
     owner_id: Option<UserId>,
     /// The customer's order, invoice or booking number (at most 100 characters).
     order_reference: Option<String>,
+    /// The complaint's category (`GET /api/v1/categories`; not a retired one).
+    category_id: Option<CategoryId>,
 }
 
 /// Captures a problem as a case with one owner. A partner account may submit
@@ -97,6 +102,9 @@ pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, 
         None if actor.role.is_staff() => actor.clone(),
         None => intake_owner(app, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id).await?,
     };
+    if let Some(id) = req.category_id {
+        require_choosable(id, &store.categories().await?)?;
+    }
     let targets = settings.targets_for(area.as_ref(), req.severity);
     let input = NewCase {
         channel: req.channel,
@@ -109,6 +117,7 @@ pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, 
         occurred_at: req.occurred_at,
         reported_at: req.reported_at,
         order_reference: req.order_reference,
+        category_id: req.category_id,
     };
     let (case, events) = Case::open(input, customer, actor, &owner, &settings, targets, now)?;
     let reward = settings.fast_report_reward(case.identification_lag());
@@ -140,6 +149,14 @@ pub struct CaseQuery {
     customer_id: Option<i64>,
     #[param(value_type = Option<Channel>)]
     channel: Option<Channel>,
+    service_area_id: Option<i64>,
+    category_id: Option<i64>,
+    /// Cases reported at or after this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    reported_from: Option<Timestamp>,
+    /// Cases reported before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    reported_to: Option<Timestamp>,
     significant: Option<bool>,
     /// Passed along more often than allowed.
     flagged: Option<bool>,
@@ -183,6 +200,10 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
         customer_id: q.customer_id.map(CustomerId),
         created_by: (actor.role == Role::Partner).then_some(actor.id),
         channel: q.channel,
+        service_area_id: q.service_area_id.map(ServiceAreaId),
+        category_id: q.category_id.map(CategoryId),
+        reported_from: q.reported_from,
+        reported_to: q.reported_to,
         significant: q.significant,
         flagged: q.flagged,
         due_before,
@@ -221,12 +242,17 @@ pub struct PatchCase {
     facts: Option<String>,
     severity: Option<Severity>,
     significant: Option<bool>,
+    /// Files the case under another category (not a retired one).
+    category_id: Option<CategoryId>,
 }
 
 /// Corrects what was captured or records facts and the desired resolution.
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = PatchCase,
     responses((status = 200, body = CaseView)))]
 pub async fn patch_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PatchCase>) -> ApiResult<Json<CaseView>> {
+    if let Some(category) = req.category_id {
+        require_choosable(category, &app.store().categories().await?)?;
+    }
     let patch = req.into_patch();
     mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
 }
@@ -240,6 +266,7 @@ impl PatchCase {
             facts: self.facts,
             severity: self.severity,
             significant: self.significant,
+            category_id: self.category_id,
         }
     }
 }
@@ -250,4 +277,52 @@ impl PatchCase {
 #[utoipa::path(delete, path = "/api/v1/cases/{id}/status-links", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = CaseView)))]
 pub async fn revoke_status_links(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<CaseView>> {
     mutate(&app, id, vec![], move |case, _, now| case.revoke_status_links(&actor, now)).await
+}
+
+/// How many of the newest open cases a case is compared with.
+const SIMILAR_POOL: u32 = 1000;
+
+/// An open case like another, with how alike their texts are.
+#[derive(Serialize, ToSchema)]
+pub struct SimilarBrief {
+    #[serde(flatten)]
+    case: CaseBrief,
+    /// TF-IDF cosine of the two texts' character trigrams, 0 to 1.
+    score: f64,
+}
+
+/// Possible duplicates of a case, or cases of one problem.
+#[derive(Serialize, ToSchema)]
+pub struct SimilarCases {
+    /// The same customer's other open cases, newest first.
+    same_customer: Vec<CaseBrief>,
+    /// Other customers' open cases whose summary and description read alike
+    /// (TF-IDF cosine over character trigrams of at least 0.3), best first,
+    /// at most 10, among the newest 1,000 open cases.
+    similar_text: Vec<SimilarBrief>,
+}
+
+/// Open cases that may be duplicates of this one, or the same problem (staff).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/similar", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = SimilarCases)))]
+pub async fn similar_cases(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<SimilarCases>> {
+    actor.staff()?;
+    Ok(Json(similar(&app, CaseId(id)).await?))
+}
+
+pub(crate) async fn similar(app: &AppState, id: CaseId) -> ApiResult<SimilarCases> {
+    let store = app.store();
+    let case = store.case(id).await?.ok_or_else(|| ApiError::not_found(format!("case {id} does not exist")))?;
+    let open = CaseFilter { open: Some(true), limit: SIMILAR_POOL, ..CaseFilter::default() };
+    let mine = store.cases(&CaseFilter { customer_id: Some(case.customer_id), ..open.clone() }).await?;
+    let pool = store.cases(&open).await?;
+    let others: Vec<&Case> = pool.iter().filter(|c| c.customer_id != case.customer_id).collect();
+    let texts: Vec<(CaseId, String)> = others.iter().map(|c| (c.id, case_text(c))).collect();
+    let index = SimilarityIndex::new(texts.iter().map(|(id, t)| (*id, t.as_str())));
+    let similar_text = index
+        .similar(&case_text(&case), Some(case.id), DEFAULT_THRESHOLD, 10)
+        .into_iter()
+        .filter_map(|s| others.iter().find(|c| c.id == s.case_id).map(|c| SimilarBrief { case: CaseBrief::of(c), score: s.score }))
+        .collect();
+    let same_customer = mine.iter().filter(|c| c.id != case.id).map(CaseBrief::of).collect();
+    Ok(SimilarCases { same_customer, similar_text })
 }

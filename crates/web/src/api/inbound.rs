@@ -128,6 +128,7 @@ async fn open(app: &AppState, actor: User, email: InboundEmail) -> ApiResult<Cas
         occurred_at: None,
         reported_at: Some(now),
         order_reference: None,
+        category_id: None,
     };
     let (mut case, events) = Case::open(input, &customer, &actor, &owner, &settings, targets, now)?;
     let ctx = CaseContext { settings: settings.clone(), targets, customer, users: Default::default() };

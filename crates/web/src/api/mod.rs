@@ -1,12 +1,14 @@
 //! The v1 JSON API, one file per resource, every handler described for OpenAPI.
 
 pub(crate) mod cases;
+pub(crate) mod categories;
 pub mod customer_data;
 pub mod customers;
 pub(crate) mod directory;
 pub(crate) mod inbound;
 mod jobs;
 pub(crate) mod loop_steps;
+pub(crate) mod metrics;
 pub(crate) mod mutate;
 pub(crate) mod notifications;
 pub(crate) mod problems;
@@ -40,7 +42,8 @@ use utoipa_axum::routes;
     modifiers(&Conventions),
     tags(
         (name = "cases", description = "Capture, own, respond, act, apologise, prevent, verify, close"),
-        (name = "directory", description = "Staff, customers, service areas, problems, settings"),
+        (name = "directory", description = "Staff, customers, service areas, categories, problems, settings"),
+        (name = "insight", description = "The figures of the loop: satisfaction, timeliness, compliance, costs, recovery, loyalty, trends"),
         (name = "notifications", description = "Outbound messages"),
         (name = "surveys", description = "Surveys, invitations with access codes, responses, follow-up rules"),
     )
@@ -82,6 +85,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(service_areas::get_service_area, service_areas::put_service_area))
         .routes(routes!(problems::create_problem, problems::list_problems))
         .routes(routes!(problems::get_problem))
+        .routes(routes!(categories::create_category, categories::list_categories))
+        .routes(routes!(categories::put_category))
+        .routes(routes!(metrics::get_metrics))
+        .routes(routes!(metrics::candidate_problems))
+        .routes(routes!(cases::similar_cases))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(cases::create_case, cases::list_cases))
         .routes(routes!(cases::get_case, cases::patch_case))

@@ -45,6 +45,12 @@ pub(crate) async fn create(app: &AppState, actor: &redress_core::user::User, req
         return Err(ApiError::forbidden("only a manager, senior or admin may define surveys"));
     }
     let survey = NewSurvey::parse(&req.title, req.intro.as_deref(), req.service_area_id, req.questions, req.reward_points, req.thank_you.as_deref(), req.purpose)?;
+    if survey.questions.iter().any(|q| q.category_id.is_some()) {
+        let categories = app.store().categories().await?;
+        for id in survey.questions.iter().filter_map(|q| q.category_id) {
+            redress_core::category::require_choosable(id, &categories)?;
+        }
+    }
     Ok(app.store().create_survey(survey, app.now()).await?)
 }
 

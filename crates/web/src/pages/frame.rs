@@ -163,6 +163,9 @@ impl Frame {
     pub fn signed_in(mut self, user: &User) -> Frame {
         self.user = Some(user.name.clone());
         self.nav = vec![("/console", "Cases"), ("/console/cases/new", "Log a complaint"), ("/console/customers", "Customers"), ("/console/problems", "Problems"), ("/console/areas", "Service areas"), ("/console/surveys", "Surveys"), ("/console/outbox", "Outbox")];
+        if user.role.supervises() {
+            self.nav.insert(4, ("/console/insight", "Insight"));
+        }
         if user.role == redress_core::user::Role::Admin {
             self.nav.push(("/console/admin", "Admin"));
         }

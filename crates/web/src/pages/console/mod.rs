@@ -6,9 +6,11 @@
 
 mod admin;
 mod case;
+mod charts;
 mod customers;
 mod debrief;
 mod home;
+mod insight;
 mod new_case;
 mod outbox;
 mod partner;
@@ -53,6 +55,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/surveys/{id}/invitations", post(surveys::invite))
         .route("/console/surveys/{id}/invitations/upload", post(surveys::upload))
         .route("/console/outbox", get(outbox::outbox))
+        .route("/console/insight", get(insight::dashboard))
+        .route("/console/insight/live", get(insight::live))
+        .route("/console/insight/cases", get(insight::cases))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
 }

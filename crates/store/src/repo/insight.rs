@@ -1,0 +1,492 @@
+//! Insight: the per-day rollups every figure of `GET /api/v1/metrics` is
+//! computed from (`redress_core::insight::rollup` says what a row holds).
+//!
+//! Write transactions never update a rollup row: they append their changes
+//! to `rollup_deltas` (what they add and what they take out, per key), so
+//! concurrent writers never wait on one "today" row. The compactor
+//! ([`compact`], run by the server every second) folds deltas into
+//! `rollups`, maintaining each owner's rows and, under owner 0, the sum over
+//! all owners. A read ([`rows`]) takes rows and pending deltas in one
+//! statement, so it sees one consistent snapshot whatever the compactor is
+//! doing.
+//!
+//! What a case or customer contributed last is stored beside it
+//! (`cases.facts`, `customers.loyalty`), so a change takes out exactly what
+//! was put in. [`rebuild`] recomputes everything from the cases, responses
+//! and invitations; it runs when the rollups are new (migration 15), when
+//! the organisation's calendar or time zone changes, and on
+//! `redress rollups rebuild`.
+
+use super::cases::case_from;
+use super::settings::load_settings;
+use super::*;
+use jiff::civil::Date;
+use redress_core::calendar::BusinessCalendar;
+use redress_core::case::{Case, Channel};
+use redress_core::insight::{CaseFacts, CustomerFacts, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse};
+use redress_core::store::{RebuildReport, RollupRows};
+use redress_core::{CategoryId, ServiceAreaId};
+use std::collections::BTreeMap;
+
+/// A key as its five columns: owner, day, service area, channel, category.
+type KeyCols = (i64, String, i64, String, i64);
+
+fn cols(k: &RollupKey) -> KeyCols {
+    (
+        k.owner_id.map_or(0, |u| u.0),
+        k.day.to_string(),
+        k.service_area_id.map_or(0, |a| a.0),
+        k.channel.map_or("", Channel::as_str).to_string(),
+        k.category_id.map_or(0, |c| c.0),
+    )
+}
+
+fn key_of((owner, day, area, channel, category): KeyCols) -> StoreResult<RollupKey> {
+    let nonzero = |v: i64| (v != 0).then_some(v);
+    Ok(RollupKey {
+        day: day.parse::<Date>().map_err(|e| StoreError::Backend(format!("stored rollup day {day} is invalid: {e}")))?,
+        service_area_id: nonzero(area).map(ServiceAreaId),
+        channel: match channel.as_str() {
+            "" => None,
+            c => Some(Channel::parse(c).ok_or_else(|| StoreError::Backend(format!("stored rollup channel {c} is unknown")))?),
+        },
+        owner_id: nonzero(owner).map(UserId),
+        category_id: nonzero(category).map(CategoryId),
+    })
+}
+
+fn inconsistent(e: redress_core::insight::Underflow) -> StoreError {
+    StoreError::Backend(format!("the insight rollups are inconsistent ({e}); run `redress rollups rebuild`"))
+}
+
+/// Changes gathered in a write: per key, what is put in and what is taken out.
+#[derive(Default)]
+struct Changes(BTreeMap<RollupKey, (Rollup, Rollup)>);
+
+impl Changes {
+    fn add(&mut self, c: &KeyedRollup) {
+        self.0.entry(c.key).or_default().0.add(&c.rollup);
+    }
+
+    fn subtract(&mut self, c: &KeyedRollup) {
+        self.0.entry(c.key).or_default().1.add(&c.rollup);
+    }
+
+    /// Appends the changes as delta rows; a key that gets back what it loses is skipped.
+    async fn write(self, c: &mut Conn) -> StoreResult<()> {
+        let rows: Vec<(KeyCols, String, String)> = self
+            .0
+            .into_iter()
+            .filter(|(_, (plus, minus))| plus != minus)
+            .map(|(key, (plus, minus))| Ok((cols(&key), to_json(&plus)?, to_json(&minus)?)))
+            .collect::<StoreResult<_>>()?;
+        for chunk in rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO rollup_deltas (owner_id, day, service_area_id, channel, category_id, plus, minus) VALUES {}",
+                values_list(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(&sql);
+            for ((owner, day, area, channel, category), plus, minus) in chunk {
+                q = q.bind(owner).bind(day).bind(area).bind(channel).bind(category).bind(plus).bind(minus);
+            }
+            q.execute(&mut *c).await.map_err(db_error)?;
+        }
+        Ok(())
+    }
+}
+
+// ---- what writes call ----------------------------------------------------------
+
+/// The facts a case last contributed, as stored beside it.
+pub(super) async fn stored_facts(c: &mut Conn, id: CaseId) -> StoreResult<Option<CaseFacts>> {
+    let text: Option<Option<String>> = sqlx::query_scalar("SELECT facts FROM cases WHERE id = $1").bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    text.flatten().map(|t| from_json(&t)).transpose()
+}
+
+/// Moves a stored (or new, `old` = `None`) case's contribution to what it
+/// is now, and its customer's loyalty part when its report or closing moved.
+pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, cal: &BusinessCalendar) -> StoreResult<()> {
+    let new = CaseFacts::of(case, cal);
+    if old.as_ref() == Some(&new) {
+        return Ok(());
+    }
+    let mut changes = Changes::default();
+    if let Some(old) = &old {
+        changes.subtract(&Rollup::of_case(old));
+    }
+    changes.add(&Rollup::of_case(&new));
+    changes.write(c).await?;
+    sqlx::query("UPDATE cases SET facts = $2 WHERE id = $1").bind(case.id.0).bind(to_json(&new)?).execute(&mut *c).await.map_err(db_error)?;
+    if old.is_none_or(|o| o.resolution != new.resolution) {
+        refresh_loyalty(c, case.customer_id, cal).await?;
+    }
+    Ok(())
+}
+
+/// Adds a survey response, and the answering of its invitation (created
+/// on `invited_at`), then refreshes the customer's loyalty part.
+pub(super) async fn response_recorded(
+    c: &mut Conn,
+    response: ResponseFacts,
+    invitation: InvitationFacts,
+    customer: CustomerId,
+    cal: &BusinessCalendar,
+) -> StoreResult<()> {
+    if response.recovery {
+        return Ok(());
+    }
+    let mut changes = Changes::default();
+    changes.add(&Rollup::of_response(&response));
+    // Answered now, unanswered before: the difference of the two contributions.
+    let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
+    changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
+    changes.add(&answered);
+    changes.write(c).await?;
+    refresh_loyalty(c, customer, cal).await
+}
+
+/// Adds newly created invitations.
+pub(super) async fn invitations_created(c: &mut Conn, facts: impl IntoIterator<Item = InvitationFacts>) -> StoreResult<()> {
+    let mut changes = Changes::default();
+    for f in facts.into_iter().filter(|f| !f.recovery) {
+        changes.add(&Rollup::of_invitation(&f));
+    }
+    changes.write(c).await
+}
+
+type ScoreRow = (i64, Option<i64>, Option<i64>);
+
+fn scored((at, rating, nps): ScoreRow) -> StoreResult<ScoredResponse> {
+    Ok(ScoredResponse { at: ts(at)?, rating: rating.and_then(|r| u8::try_from(r).ok()), nps: nps.and_then(|n| u8::try_from(n).ok()) })
+}
+
+/// A customer's loyalty facts: their cases' first report and first closing,
+/// and their feedback-survey responses.
+fn customer_facts(customer: CustomerId, cases: &[(i64, Option<i64>)], responses: Vec<ScoreRow>) -> StoreResult<CustomerFacts> {
+    Ok(CustomerFacts {
+        customer_id: customer,
+        first_case_at: cases.iter().map(|c| c.0).min().map(ts).transpose()?,
+        resolved_at: cases.iter().filter_map(|c| c.1).min().map(ts).transpose()?,
+        responses: responses.into_iter().map(scored).collect::<StoreResult<_>>()?,
+    })
+}
+
+/// Recomputes one customer's loyalty part and moves the rollups to it.
+async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalendar) -> StoreResult<()> {
+    let cases: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT reported_at, closed_at FROM cases WHERE customer_id = $1").bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?;
+    let responses: Vec<ScoreRow> = sqlx::query_as(
+        "SELECT r.created_at, r.lowest_rating, r.nps FROM responses r JOIN surveys s ON s.id = r.survey_id \
+         WHERE r.customer_id = $1 AND s.purpose <> 'recovery'",
+    )
+    .bind(customer.0)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_error)?;
+    let new = customer_facts(customer, &cases, responses)?.contributions(cal);
+    let old: Option<Option<String>> =
+        sqlx::query_scalar("SELECT loyalty FROM customers WHERE id = $1").bind(customer.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let old: Vec<KeyedRollup> = old.flatten().map(|t| from_json(&t)).transpose()?.unwrap_or_default();
+    if old == new {
+        return Ok(());
+    }
+    let mut changes = Changes::default();
+    old.iter().for_each(|o| changes.subtract(o));
+    new.iter().for_each(|n| changes.add(n));
+    changes.write(c).await?;
+    sqlx::query("UPDATE customers SET loyalty = $2 WHERE id = $1").bind(customer.0).bind(to_json(&new)?).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+// ---- reads ------------------------------------------------------------------
+
+type RowOf = (String, i64, String, i64, String, i64, String, Option<String>);
+/// A delta: its id, key columns, what it adds and what it takes out.
+type DeltaRow = (i64, i64, String, i64, String, i64, String, String);
+/// An invitation for a rebuild: id, created, used, survey area and purpose.
+type InvitationRow = (i64, i64, Option<i64>, Option<i64>, String);
+/// One customer's cases (reported, closed) and feedback responses.
+type CustomerRows = (Vec<(i64, Option<i64>)>, Vec<ScoreRow>);
+
+/// The rows `query` needs, pending deltas folded in: its period's (owner 0
+/// unless an owner is asked for) and the loyalty rows up to its end.
+pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<RollupRows> {
+    let owner = query.owner_id.map_or(0, |u| u.0);
+    let delta_owner = if query.owner_id.is_some() { "AND owner_id = $1" } else { "" };
+    let key = "owner_id, day, service_area_id, channel, category_id";
+    let day_only = "owner_id = 0 AND service_area_id = 0 AND channel = '' AND category_id = 0";
+    let sql = format!(
+        "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3 \
+         UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3 {delta_owner} \
+         UNION ALL SELECT 'l', {key}, data, NULL FROM rollups WHERE {day_only} AND day <= $3 \
+         UNION ALL SELECT 'l', {key}, plus, minus FROM rollup_deltas WHERE {day_only} AND day <= $3"
+    );
+    let found: Vec<RowOf> = sqlx::query_as(&sql)
+        .bind(owner)
+        .bind(query.first_day_needed().to_string())
+        .bind(query.to.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    let (mut period, mut loyalty) = (Changes::default(), Changes::default());
+    for (part, o, day, area, channel, category, plus, minus) in found {
+        let mut key = key_of((o, day, area, channel, category))?;
+        if query.owner_id.is_none() {
+            key = key.without_owner();
+        }
+        let into = if part == "p" { &mut period } else { &mut loyalty };
+        into.add(&KeyedRollup { key, rollup: from_json(&plus)? });
+        if let Some(minus) = minus {
+            into.subtract(&KeyedRollup { key, rollup: from_json(&minus)? });
+        }
+    }
+    let settle = |changes: Changes| -> StoreResult<Vec<KeyedRollup>> {
+        changes
+            .0
+            .into_iter()
+            .map(|(key, (mut plus, minus))| {
+                plus.subtract(&minus).map_err(inconsistent)?;
+                Ok(KeyedRollup { key, rollup: plus })
+            })
+            .filter(|r| r.as_ref().map_or(true, |r| !r.rollup.is_empty()))
+            .collect()
+    };
+    Ok(RollupRows { period: settle(period)?, loyalty: settle(loyalty)? })
+}
+
+// ---- the compactor and the rebuild ---------------------------------------------
+
+/// Folds up to `limit` of the oldest deltas into the rollup rows; answers
+/// how many it folded (0: none were pending). Several processes may run
+/// it at once: each takes deltas the others have not locked.
+pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
+    let sql = format!("SELECT id, owner_id, day, service_area_id, channel, category_id, plus, minus FROM rollup_deltas ORDER BY id LIMIT $1{SKIP_LOCKED}");
+    let deltas: Vec<DeltaRow> = sqlx::query_as(&sql).bind(limit).fetch_all(&mut *c).await.map_err(db_error)?;
+    if deltas.is_empty() {
+        return Ok(0);
+    }
+    let mut changes = Changes::default();
+    let mut ids = Vec::with_capacity(deltas.len());
+    for (id, o, day, area, channel, category, plus, minus) in deltas {
+        ids.push(id);
+        let key = key_of((o, day, area, channel, category))?;
+        let (plus, minus): (Rollup, Rollup) = (from_json(&plus)?, from_json(&minus)?);
+        let keys = if key.owner_id.is_some() { vec![key, key.without_owner()] } else { vec![key] };
+        for key in keys {
+            changes.add(&KeyedRollup { key, rollup: plus.clone() });
+            changes.subtract(&KeyedRollup { key, rollup: minus.clone() });
+        }
+    }
+    let select = format!(
+        "SELECT data FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5{LOCK_FOR_UPDATE}"
+    );
+    for (key, (plus, minus)) in changes.0 {
+        let (owner, day, area, channel, category) = cols(&key);
+        let stored: Option<String> = sqlx::query_scalar(&select)
+            .bind(owner)
+            .bind(&day)
+            .bind(area)
+            .bind(&channel)
+            .bind(category)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?;
+        let mut row: Rollup = stored.map(|s| from_json(&s)).transpose()?.unwrap_or_default();
+        row.add(&plus);
+        row.subtract(&minus).map_err(inconsistent)?;
+        put_row(c, (owner, day, area, channel, category), &row).await?;
+    }
+    for chunk in ids.chunks(1000) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("DELETE FROM rollup_deltas WHERE id IN ({list})");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *c).await.map_err(db_error)?;
+    }
+    Ok(ids.len())
+}
+
+/// Writes one row, or removes it when it holds nothing.
+async fn put_row(c: &mut Conn, (owner, day, area, channel, category): KeyCols, row: &Rollup) -> StoreResult<()> {
+    if row.is_empty() {
+        sqlx::query("DELETE FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5")
+            .bind(owner)
+            .bind(day)
+            .bind(area)
+            .bind(channel)
+            .bind(category)
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO rollups (owner_id, day, service_area_id, channel, category_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (owner_id, day, service_area_id, channel, category_id) DO UPDATE SET data = excluded.data",
+    )
+    .bind(owner)
+    .bind(day)
+    .bind(area)
+    .bind(channel)
+    .bind(category)
+    .bind(to_json(row)?)
+    .execute(&mut *c)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Whether the rollups wait for a rebuild (new, or the calendar changed).
+pub(super) async fn rebuild_needed(pool: &Pool) -> StoreResult<bool> {
+    let needed: Option<bool> = sqlx::query_scalar("SELECT rebuild_needed FROM insight_state WHERE id = 1").fetch_optional(pool).await.map_err(db_error)?;
+    Ok(needed.unwrap_or(true))
+}
+
+const BATCH: i64 = 2000;
+
+/// Every rollup row from scratch: the sum of every case's, response's,
+/// invitation's and customer's contribution on the calendar in force; the
+/// stored contributions beside cases and customers are rewritten to match.
+pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<Option<RebuildReport>> {
+    let lock = format!("SELECT rebuild_needed FROM insight_state WHERE id = 1{LOCK_FOR_UPDATE}");
+    let needed: Option<bool> = sqlx::query_scalar(&lock).fetch_optional(&mut *c).await.map_err(db_error)?;
+    if only_if_needed && needed == Some(false) {
+        return Ok(None);
+    }
+    let cal = load_settings(c).await?.calendar();
+    for sql in ["DELETE FROM rollups", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {
+        sqlx::query(sql).execute(&mut *c).await.map_err(db_error)?;
+    }
+    let mut rows: BTreeMap<RollupKey, Rollup> = BTreeMap::new();
+    let mut put = |k: KeyedRollup| {
+        if k.key.owner_id.is_some() {
+            rows.entry(k.key.without_owner()).or_default().add(&k.rollup);
+        }
+        rows.entry(k.key).or_default().add(&k.rollup);
+    };
+    let mut report = RebuildReport::default();
+
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, data FROM cases WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(BATCH).fetch_all(&mut *c).await.map_err(db_error)?;
+        let Some(last) = batch.last().map(|r| r.0) else { break };
+        after = last;
+        for row in batch {
+            let case = case_from(row)?;
+            let facts = CaseFacts::of(&case, &cal);
+            put(Rollup::of_case(&facts));
+            sqlx::query("UPDATE cases SET facts = $2 WHERE id = $1").bind(case.id.0).bind(to_json(&facts)?).execute(&mut *c).await.map_err(db_error)?;
+            report.cases += 1;
+        }
+    }
+
+    type SurveyRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String);
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<SurveyRow> = sqlx::query_as(
+            "SELECT r.id, r.created_at, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
+             WHERE r.id > $1 ORDER BY r.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?;
+        let Some(last) = batch.last().map(|r| r.0) else { break };
+        after = last;
+        for (_, at, rating, nps, area, purpose) in batch {
+            let s = scored((at, rating, nps))?;
+            let facts = ResponseFacts {
+                day: redress_core::insight::day_of(s.at, &cal),
+                service_area_id: area.map(ServiceAreaId),
+                rating: s.rating,
+                nps: s.nps,
+                recovery: purpose == "recovery",
+            };
+            put(Rollup::of_response(&facts));
+            report.responses += 1;
+        }
+    }
+
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<InvitationRow> = sqlx::query_as(
+            "SELECT i.id, i.created_at, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
+             WHERE i.id > $1 ORDER BY i.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?;
+        let Some(last) = batch.last().map(|r| r.0) else { break };
+        after = last;
+        for (_, created, used, area, purpose) in batch {
+            let facts = InvitationFacts {
+                day: redress_core::insight::day_of(ts(created)?, &cal),
+                service_area_id: area.map(ServiceAreaId),
+                answered: used.is_some(),
+                recovery: purpose == "recovery",
+            };
+            put(Rollup::of_invitation(&facts));
+            report.invitations += 1;
+        }
+    }
+
+    // Customers in ranges of ids: their cases' and feedback responses' facts.
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM customers").fetch_one(&mut *c).await.map_err(db_error)?;
+    let mut from = 0i64;
+    while from < max.unwrap_or(0) {
+        let to = from + BATCH;
+        let cases: Vec<(i64, i64, Option<i64>)> =
+            sqlx::query_as("SELECT customer_id, reported_at, closed_at FROM cases WHERE customer_id > $1 AND customer_id <= $2")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_error)?;
+        let responses: Vec<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT r.customer_id, r.created_at, r.lowest_rating, r.nps FROM responses r JOIN surveys s ON s.id = r.survey_id \
+             WHERE r.customer_id > $1 AND r.customer_id <= $2 AND s.purpose <> 'recovery'",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?;
+        let mut by: BTreeMap<i64, CustomerRows> = BTreeMap::new();
+        for (id, reported, closed) in cases {
+            by.entry(id).or_default().0.push((reported, closed));
+        }
+        for (id, at, rating, nps) in responses {
+            by.entry(id).or_default().1.push((at, rating, nps));
+        }
+        for (id, (cases, responses)) in by {
+            let contributions = customer_facts(CustomerId(id), &cases, responses)?.contributions(&cal);
+            if contributions.is_empty() {
+                continue;
+            }
+            sqlx::query("UPDATE customers SET loyalty = $2 WHERE id = $1").bind(id).bind(to_json(&contributions)?).execute(&mut *c).await.map_err(db_error)?;
+            contributions.into_iter().for_each(&mut put);
+            report.customers += 1;
+        }
+        from = to;
+    }
+
+    rows.retain(|_, r| !r.is_empty());
+    report.rows = rows.len() as u64;
+    for (key, row) in rows {
+        put_row(c, cols(&key), &row).await?;
+    }
+    sqlx::query("UPDATE insight_state SET rebuild_needed = $1 WHERE id = 1").bind(false).execute(&mut *c).await.map_err(db_error)?;
+    Ok(Some(report))
+}
+
+/// Marks the rollups for a rebuild (the organisation's calendar changed).
+pub(super) async fn require_rebuild(c: &mut Conn) -> StoreResult<()> {
+    sqlx::query("UPDATE insight_state SET rebuild_needed = $1 WHERE id = 1").bind(true).execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}

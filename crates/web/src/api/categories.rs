@@ -1,0 +1,61 @@
+//! Complaint categories: the admin-managed list cases carry and survey
+//! questions map to; trends and candidate problems are counted by it.
+
+use super::directory::found;
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use redress_core::category::{Category, NewCategory};
+use redress_core::CategoryId;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// 1 to 100 characters, unique (case-insensitively).
+    name: String,
+    description: Option<String>,
+    /// `false` retires it: cases keep it, nobody can choose it any more.
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl CategoryInput {
+    fn checked(&self) -> ApiResult<NewCategory> {
+        Ok(NewCategory::checked(&self.name, self.description.as_deref(), self.active)?)
+    }
+}
+
+/// Adds a category (admins).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "directory", request_body = CategoryInput,
+    responses((status = 201, body = Category)))]
+pub async fn create_category(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
+    actor.admin()?;
+    Ok((StatusCode::CREATED, Json(app.store().create_category(req.checked()?, app.now()).await?)))
+}
+
+/// Every category, active and retired, by name (staff).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "directory", responses((status = 200, body = Vec<Category>)))]
+pub async fn list_categories(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<Category>>> {
+    actor.staff()?;
+    Ok(Json(app.store().categories().await?))
+}
+
+/// Renames, describes, retires or reinstates a category (admins).
+#[utoipa::path(put, path = "/api/v1/categories/{id}", tag = "directory", params(("id" = i64, Path)), request_body = CategoryInput,
+    responses((status = 200, body = Category)))]
+pub async fn put_category(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<Json<Category>> {
+    actor.admin()?;
+    let checked = req.checked()?;
+    found(app.store().categories().await?.into_iter().find(|c| c.id == CategoryId(id)), "category", id)?;
+    Ok(Json(app.store().update_category(CategoryId(id), checked).await?))
+}
