@@ -147,6 +147,21 @@ pub struct CaseFilter {
     pub limit: u32,
 }
 
+/// A span of time from `from` (inclusive) to `to` (exclusive); an absent
+/// end leaves that side open. What it selects is said where it is used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+impl TimeRange {
+    /// Whether `t` falls in the span.
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|to| t < to)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct NotificationFilter {
     pub case_id: Option<CaseId>,
