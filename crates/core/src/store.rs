@@ -288,6 +288,11 @@ pub trait Store: Send + Sync + 'static {
     /// timeline event (every change writes one), for lists.
     async fn last_changes(&self, ids: &[CaseId]) -> StoreResult<std::collections::HashMap<CaseId, Timestamp>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
+    /// One page of the case export: cases reported (`reported_at`) within
+    /// `range` whose id is above `after`, lowest id first, at most `limit`.
+    async fn cases_page(&self, range: TimeRange, after: Option<CaseId>, limit: u32) -> StoreResult<Vec<Case>>;
+    /// How many cases were reported within `range`.
+    async fn count_cases_in(&self, range: TimeRange) -> StoreResult<i64>;
     /// Cases with a target reminder, breach or update due at or before `now`.
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>>;
 
@@ -327,6 +332,11 @@ pub trait Store: Send + Sync + 'static {
     async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted>;
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>>;
     async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
+    /// One page of the response export: responses given (`created_at`)
+    /// within `range` whose id is above `after`, lowest id first, at most `limit`.
+    async fn responses_page(&self, range: TimeRange, after: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
+    /// How many responses were given within `range`.
+    async fn count_responses_in(&self, range: TimeRange) -> StoreResult<i64>;
     async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>>;
     /// A customer's survey responses, newest first.
     async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>>;

@@ -27,6 +27,8 @@ mod attachments;
 mod case_search;
 #[path = "cases.rs"]
 mod cases;
+#[path = "export.rs"]
+mod export;
 #[path = "jobs.rs"]
 mod jobs;
 #[path = "notifications.rs"]
