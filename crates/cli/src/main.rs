@@ -7,6 +7,7 @@ mod client;
 mod config;
 mod customer;
 mod demo;
+mod export;
 mod import;
 mod server;
 
@@ -53,6 +54,8 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Write cases or survey responses as CSV, optionally of a period.
+    Export(export::Args),
     /// A customer's data: export everything held about them, or erase it.
     Customer {
         #[command(subcommand)]
@@ -151,6 +154,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { what: ImportCommand::Invitations(args) } => {
             let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
             import::invitations(store.as_ref(), args).await
+        }
+        Command::Export(args) => {
+            let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;
+            export::run(store, args).await
         }
         Command::Customer { command } => {
             let store = redress_store::open(&cfg.database_url).await.map_err(|e| e.to_string())?;

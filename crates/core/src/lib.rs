@@ -5,7 +5,8 @@
 //! state machine and its guards), [`mandate`] (who may agree how much),
 //! [`calendar`] (business hours, holidays and due times), [`clock`] (injected
 //! time), [`money`] (minor units), [`store`] (the persistence contract),
-//! [`insight`] (the dashboard's figures, from mergeable per-day rollups).
+//! [`insight`] (the dashboard's figures, from mergeable per-day rollups),
+//! [`export`] (cases and responses as CSV rows).
 #![forbid(unsafe_code)]
 
 pub mod access_code;
@@ -15,6 +16,7 @@ pub mod category;
 pub mod clock;
 pub mod customer;
 pub mod error;
+pub mod export;
 pub mod feedback;
 pub mod ids;
 pub mod insight;

@@ -133,8 +133,12 @@ impl OrgSettings {
     }
 
     pub fn calendar(&self) -> BusinessCalendar {
-        let tz = jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        BusinessCalendar::new(tz, self.business_hours.clone(), self.holidays.iter().copied())
+        BusinessCalendar::new(self.time_zone(), self.business_hours.clone(), self.holidays.iter().copied())
+    }
+
+    /// The organisation's time zone (UTC if the stored name is unknown).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
     /// The points a customer earns for reporting a problem this soon after it

@@ -152,6 +152,21 @@ pub struct CaseFilter {
     pub limit: u32,
 }
 
+/// A span of time from `from` (inclusive) to `to` (exclusive); an absent
+/// end leaves that side open. What it selects is said where it is used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+impl TimeRange {
+    /// Whether `t` falls in the span.
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|to| t < to)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct NotificationFilter {
     pub case_id: Option<CaseId>,
@@ -300,6 +315,11 @@ pub trait Store: Send + Sync + 'static {
     /// timeline event (every change writes one), for lists.
     async fn last_changes(&self, ids: &[CaseId]) -> StoreResult<std::collections::HashMap<CaseId, Timestamp>>;
     async fn case_counts_by_status(&self) -> StoreResult<Vec<(Status, i64)>>;
+    /// One page of the case export: cases reported (`reported_at`) within
+    /// `range` whose id is above `after`, lowest id first, at most `limit`.
+    async fn cases_page(&self, range: TimeRange, after: Option<CaseId>, limit: u32) -> StoreResult<Vec<Case>>;
+    /// How many cases were reported within `range`.
+    async fn count_cases_in(&self, range: TimeRange) -> StoreResult<i64>;
     /// Cases with a target reminder, breach or update due at or before `now`.
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>>;
 
@@ -339,6 +359,11 @@ pub trait Store: Send + Sync + 'static {
     async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted>;
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>>;
     async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
+    /// One page of the response export: responses given (`created_at`)
+    /// within `range` whose id is above `after`, lowest id first, at most `limit`.
+    async fn responses_page(&self, range: TimeRange, after: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>>;
+    /// How many responses were given within `range`.
+    async fn count_responses_in(&self, range: TimeRange) -> StoreResult<i64>;
     async fn rewards(&self, customer: CustomerId) -> StoreResult<Vec<RewardEntry>>;
     /// A customer's survey responses, newest first.
     async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>>;

@@ -180,6 +180,52 @@ async fn erasure_is_all_or_nothing_and_once(backend: Backend) {
     assert_eq!(kinds.iter().filter(|k| *k == "customer_erased").count(), 1, "once");
 }
 
+/// The export's pages: by id above the last one, within the period by
+/// `reported_at` (from inclusive, to exclusive), and their count.
+async fn export_pages_run_by_id_within_the_period(backend: Backend) {
+    use redress_core::store::TimeRange;
+    let (store, _db) = fresh(backend).await;
+    let (user, first) = seed(store.as_ref()).await;
+    let customer = store.customer(first.customer_id).await.unwrap().unwrap();
+    let settings = store.settings().await.unwrap();
+    let mut ids = vec![first.id];
+    for day in ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"] {
+        let reported_at: Timestamp = format!("{day}T00:00:00Z").parse().unwrap();
+        let input = NewCase {
+            channel: Channel::Email,
+            summary: day.into(),
+            description: String::new(),
+            desired_resolution: None,
+            severity: Severity::Normal,
+            significant: false,
+            service_area_id: None,
+            occurred_at: None,
+            reported_at: Some(reported_at),
+            order_reference: None,
+            category_id: None,
+        };
+        let (case, events) = Case::open(input, &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
+        ids.push(store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap().id);
+    }
+    let all = TimeRange::default();
+    assert_eq!(store.count_cases_in(all).await.unwrap(), 5);
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let page = store.cases_page(all, after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        seen.extend(page.iter().map(|c| c.id));
+    }
+    assert_eq!(seen, ids, "every case once, lowest id first");
+    let range = TimeRange { from: Some("2026-11-02T00:00:00Z".parse().unwrap()), to: Some("2026-11-04T00:00:00Z".parse().unwrap()) };
+    let page: Vec<_> = store.cases_page(range, None, 10).await.unwrap().into_iter().map(|c| c.summary).collect();
+    assert_eq!(page, ["2026-11-02", "2026-11-03"]);
+    assert_eq!(store.count_cases_in(range).await.unwrap(), 2);
+    assert!(store.cases_page(range, Some(ids[3]), 10).await.unwrap().is_empty());
+    assert_eq!((store.count_responses_in(all).await.unwrap(), store.responses_page(all, None, 10).await.unwrap().len()), (0, 0));
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -187,4 +233,5 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once);
+both!(concurrent_changes_are_all_kept, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+    export_pages_run_by_id_within_the_period);

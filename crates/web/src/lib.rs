@@ -93,6 +93,10 @@ impl AppState {
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
     }
+    /// The store, for work that outlives the request (a streamed export).
+    pub fn store_handle(&self) -> Arc<dyn Store> {
+        self.0.store.clone()
+    }
     /// The current time, to the microsecond (the precision the store keeps).
     pub fn now(&self) -> jiff::Timestamp {
         let now = self.0.clock.now();

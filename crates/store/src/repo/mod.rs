@@ -29,6 +29,8 @@ mod categories;
 mod case_search;
 #[path = "cases.rs"]
 mod cases;
+#[path = "export.rs"]
+mod export;
 #[path = "insight.rs"]
 mod insight;
 #[path = "jobs.rs"]

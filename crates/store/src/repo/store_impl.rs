@@ -15,7 +15,7 @@ use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::store::{
     CaseDetail, CaseFilter, CaseMutation, CustomerData, DeliveryUpdate, NotificationFilter, NotificationUpdate, PendingDelivery, RewardEntry, Store, Submission,
-    Submitted,
+    Submitted, TimeRange,
 };
 use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
 use redress_core::terms::Reward;
@@ -194,6 +194,14 @@ impl Store for This {
         timeline::last_changes(&self.reads, ids).await
     }
 
+    async fn cases_page(&self, range: TimeRange, after: Option<CaseId>, limit: u32) -> StoreResult<Vec<Case>> {
+        export::cases_page(&self.reads, range, after, limit).await
+    }
+
+    async fn count_cases_in(&self, range: TimeRange) -> StoreResult<i64> {
+        export::count_cases(&self.reads, range).await
+    }
+
     async fn cases_for_target_check(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<CaseId>> {
         cases::due_for_target_check(&self.reads, now, limit).await
     }
@@ -336,6 +344,14 @@ impl Store for This {
 
     async fn responses(&self, survey: Option<SurveyId>, before: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
         surveys::responses(&self.reads, survey, before, limit).await
+    }
+
+    async fn responses_page(&self, range: TimeRange, after: Option<ResponseId>, limit: u32) -> StoreResult<Vec<Response>> {
+        export::responses_page(&self.reads, range, after, limit).await
+    }
+
+    async fn count_responses_in(&self, range: TimeRange) -> StoreResult<i64> {
+        export::count_responses(&self.reads, range).await
     }
 
     async fn responses_of(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<Response>> {

@@ -132,10 +132,10 @@ pub(super) async fn load_invitation(c: &mut Conn, digest: &str, lock: bool) -> S
     row.map(invitation_from).transpose()
 }
 
-const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
-type ResponseRow = (i64, i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, i64);
+pub(super) const RESPONSE_COLS: &str = "id, survey_id, invitation_id, customer_id, answers, lowest_rating, nps, case_id, created_at";
+pub(super) type ResponseRow = (i64, i64, i64, i64, String, Option<i64>, Option<i64>, Option<i64>, i64);
 
-fn response_from(r: ResponseRow) -> StoreResult<Response> {
+pub(super) fn response_from(r: ResponseRow) -> StoreResult<Response> {
     Ok(Response {
         id: ResponseId(r.0),
         survey_id: SurveyId(r.1),

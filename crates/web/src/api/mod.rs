@@ -5,6 +5,7 @@ pub(crate) mod categories;
 pub mod customer_data;
 pub mod customers;
 pub(crate) mod directory;
+pub mod export;
 pub(crate) mod inbound;
 mod jobs;
 pub(crate) mod loop_steps;
@@ -44,6 +45,7 @@ use utoipa_axum::routes;
         (name = "cases", description = "Capture, own, respond, act, apologise, prevent, verify, close"),
         (name = "directory", description = "Staff, customers, service areas, categories, problems, settings"),
         (name = "insight", description = "The figures of the loop: satisfaction, timeliness, compliance, costs, recovery, loyalty, trends"),
+        (name = "export", description = "Cases and survey responses as CSV, streamed"),
         (name = "notifications", description = "Outbound messages"),
         (name = "surveys", description = "Surveys, invitations with access codes, responses, follow-up rules"),
     )
@@ -113,6 +115,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(customers::rewards))
         .routes(routes!(customer_data::export_customer))
         .routes(routes!(customer_data::erase_customer))
+        .routes(routes!(export::export_cases))
+        .routes(routes!(export::export_responses))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(notifications::retry_notification))
         .routes(routes!(jobs::list_jobs))
