@@ -14,6 +14,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (10, include_str!("../migrations/sqlite/0010_customer_pages.sql")),
     (11, include_str!("../migrations/sqlite/0011_erasures.sql")),
     (12, include_str!("../migrations/sqlite/0012_case_text_search.sql")),
+    (14, include_str!("../migrations/sqlite/0014_problem_records.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -28,6 +29,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (10, include_str!("../migrations/postgres/0010_customer_pages.sql")),
     (11, include_str!("../migrations/postgres/0011_erasures.sql")),
     (12, include_str!("../migrations/postgres/0012_case_text_search.sql")),
+    (14, include_str!("../migrations/postgres/0014_problem_records.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";
