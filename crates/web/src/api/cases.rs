@@ -17,7 +17,7 @@ use redress_core::terms::Severity;
 use redress_core::customer::Customer;
 use redress_core::store::CaseFilter;
 use redress_core::user::{Role, User};
-use redress_core::{CaseId, CustomerId, ServiceAreaId, UserId};
+use redress_core::{CaseId, CustomerId, ProblemId, ServiceAreaId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -150,6 +150,8 @@ pub struct CaseQuery {
     breached: Option<bool>,
     /// Words in the summary, description or customer's name, or a reference such as RD-42.
     q: Option<String>,
+    /// Cases linked to this problem (through their preventive action).
+    problem_id: Option<i64>,
     /// Only cases with an id below this (the previous page's `next_before`).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
@@ -187,6 +189,7 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
         flagged: q.flagged,
         due_before,
         q: q.q,
+        problem_id: q.problem_id.map(ProblemId),
         before_id: q.before.map(CaseId),
         limit,
         ..CaseFilter::default()

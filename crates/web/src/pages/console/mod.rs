@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/outbox", get(outbox::outbox))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
+        .route("/console/problems/{id}/{form}", post(problems::post_form))
 }
 
 /// The active account this browser is signed in as, of any role; without
