@@ -5,7 +5,7 @@ use crate::case::{Case, CaseContext, Channel, Communication, Outcome, Status};
 use crate::customer::{Customer, NewCustomer};
 use crate::notification::{Notification, NotificationKind, NotificationStatus};
 use crate::privacy::{Erasure, ErasureReport};
-use crate::problem::{NewProblem, Problem};
+use crate::problem::{NewProblem, Problem, ProblemContext, ProblemEvent, ProblemStatus};
 use crate::service_area::{NewServiceArea, ServiceArea};
 use crate::settings::OrgSettings;
 use crate::timeline::TimelineEvent;
@@ -32,6 +32,27 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A change to one case, applied to its current state inside the write
 /// transaction. Returning an error leaves the case and everything else as it was.
 pub type CaseMutation = Box<dyn FnOnce(&mut Case, &CaseContext) -> Result<Outcome, DomainError> + Send>;
+
+/// A change to one problem, applied to its current state inside the write
+/// transaction; answers the history entries it makes. Returning an error
+/// leaves the problem as it was.
+pub type ProblemMutation = Box<dyn FnOnce(&mut Problem, &ProblemContext) -> Result<Vec<crate::timeline::NewEvent>, DomainError> + Send>;
+
+/// A case linked to a problem, as the problem's record lists it: read from
+/// the case's columns, not its full state.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LinkedCase {
+    pub id: CaseId,
+    /// "RD-42".
+    pub reference: String,
+    pub summary: String,
+    pub status: Status,
+    pub owner_id: UserId,
+    /// Its agreed remedies, summed.
+    pub remedies: crate::Money,
+    /// Its gifts' costs, summed.
+    pub gifts: crate::Money,
+}
 
 /// Judges a survey submission against its context; see [`crate::feedback::respond`].
 pub type ResponseJudge = Box<dyn FnOnce(&ResponseContext) -> Result<ResponsePlan, DomainError> + Send>;
@@ -282,9 +303,32 @@ pub trait Store: Send + Sync + 'static {
     async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>>;
     async fn service_areas(&self) -> StoreResult<Vec<ServiceArea>>;
 
-    async fn create_problem(&self, problem: NewProblem, now: Timestamp) -> StoreResult<Problem>;
+    /// Records a problem (its first history entry too) and links `cases` to
+    /// it as `actor` ([`Case::link_problem`](crate::case::Case::link_problem)),
+    /// all in one transaction: an unknown or refused case stores nothing.
+    async fn create_problem(&self, problem: NewProblem, cases: Vec<CaseId>, actor: User, now: Timestamp) -> StoreResult<Problem>;
+    /// The problem with its figures ([`crate::problem::ProblemCost`]).
     async fn problem(&self, id: ProblemId) -> StoreResult<Option<Problem>>;
-    async fn problems(&self) -> StoreResult<Vec<Problem>>;
+    /// Problems, newest first, with their figures; only those in `status`
+    /// when given.
+    async fn problems(&self, status: Option<ProblemStatus>) -> StoreResult<Vec<Problem>>;
+    /// Every problem's record without its figures (`cost` and `case_count`
+    /// left at zero), newest first: cheap, for choosing one.
+    async fn problem_records(&self) -> StoreResult<Vec<Problem>>;
+    /// Loads the problem and the accounts the change needs (its owner and
+    /// `users`), applies `change` and writes the problem and its history
+    /// entries in one transaction.
+    async fn update_problem(&self, id: ProblemId, users: Vec<UserId>, change: ProblemMutation) -> StoreResult<Problem>;
+    /// Links `cases` to the problem as `actor`, in one transaction: each
+    /// case changes through [`Case::link_problem`](crate::case::Case::link_problem)
+    /// (its timeline records the link) and the problem's history gets one
+    /// entry naming the cases newly linked. An unknown or refused case
+    /// stores nothing.
+    async fn link_cases(&self, id: ProblemId, cases: Vec<CaseId>, actor: User, now: Timestamp) -> StoreResult<Problem>;
+    /// The problem's history, oldest first.
+    async fn problem_history(&self, id: ProblemId) -> StoreResult<Vec<ProblemEvent>>;
+    /// The cases linked to the problem, newest first, at most `limit`.
+    async fn linked_cases(&self, id: ProblemId, limit: u32) -> StoreResult<Vec<LinkedCase>>;
 
     /// Inserts a newly opened case and its first timeline events atomically,
     /// returning it with its id.

@@ -15,6 +15,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (11, include_str!("../migrations/sqlite/0011_erasures.sql")),
     (12, include_str!("../migrations/sqlite/0012_case_text_search.sql")),
     (13, include_str!("../migrations/sqlite/0013_export_indexes.sql")),
+    (14, include_str!("../migrations/sqlite/0014_problem_records.sql")),
     (15, include_str!("../migrations/sqlite/0015_insight.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
@@ -31,6 +32,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (11, include_str!("../migrations/postgres/0011_erasures.sql")),
     (12, include_str!("../migrations/postgres/0012_case_text_search.sql")),
     (13, include_str!("../migrations/postgres/0013_export_indexes.sql")),
+    (14, include_str!("../migrations/postgres/0014_problem_records.sql")),
     (15, include_str!("../migrations/postgres/0015_insight.sql")),
 ];
 

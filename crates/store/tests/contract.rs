@@ -2,7 +2,7 @@
 //! changes, no lost updates under concurrency, settings, tokens, migrations.
 
 use jiff::Timestamp;
-use redress_core::case::{Case, Channel, NewCase};
+use redress_core::case::{Case, Channel, NewCase, RemedyKind};
 use redress_core::terms::Severity;
 use redress_core::customer::NewCustomer;
 use redress_core::store::{Store, StoreError};
@@ -141,14 +141,21 @@ async fn raw(backend: Backend, url: &str, sql: &str) -> Vec<(i64, Option<i64>)> 
 
 async fn older_rows_are_reprojected_on_open(backend: Backend) {
     let (store, db) = fresh(backend).await;
-    let (_, case) = seed(store.as_ref()).await;
+    let (user, case) = seed(store.as_ref()).await;
+    let agreed = Money::parse("30").unwrap();
+    let case = store
+        .update_case(case.id, vec![], Box::new(move |c, ctx| c.propose_action(&user, "Refund", RemedyKind::Refund, agreed, None, ctx, now())))
+        .await
+        .unwrap();
     let projected = raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await;
-    assert_eq!(projected, vec![(1, case.next_due().map(|(t, _)| t.as_microsecond()))], "written with its queue columns");
-    // As if written by a version before the queues existed.
-    raw(backend, &db.url, "UPDATE cases SET projection = 0, next_due_at = NULL RETURNING id, next_due_at").await;
+    assert_eq!(projected, vec![(2, case.next_due().map(|(t, _)| t.as_microsecond()))], "written with its queue columns");
+    assert_eq!(raw(backend, &db.url, "SELECT remedies_minor, gifts_minor FROM cases").await, vec![(3000, Some(0))], "and what it cost");
+    // As if written by a version before the queues (or the cost columns) existed.
+    raw(backend, &db.url, "UPDATE cases SET projection = 0, next_due_at = NULL, remedies_minor = 0 RETURNING id, next_due_at").await;
     drop(store);
     let _reopened = redress_store::open(&db.url).await.unwrap();
     assert_eq!(raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await, projected);
+    assert_eq!(raw(backend, &db.url, "SELECT remedies_minor, gifts_minor FROM cases").await, vec![(3000, Some(0))]);
 }
 
 async fn erasure_is_all_or_nothing_and_once(backend: Backend) {

@@ -99,9 +99,34 @@ async fn the_dashboard_renders_and_follows_new_responses_live(b: Backend) {
     c.goto(&format!("{}{href}", app.base)).await.unwrap();
     assert!(text_of(&c, "#cases").await.contains("Parcel late"));
 
-    // A filter that matches nothing, submitted through the form.
+    // A filter that matches nothing.
     c.goto(&format!("{}/console/insight?channel=email", app.base)).await.unwrap();
     assert_eq!(figure(&c, "cases").await, "0");
     assert_eq!(figure(&c, "average-rating").await, "–", "surveys have no channel");
+
+    // A rising category (1 case last week, 10 this week) is a candidate
+    // problem; one click opens a problem with its cases.
+    let late = app.ok(&app.admin, "/api/v1/categories", json!({ "name": "Late delivery" })).await["id"].as_i64().unwrap();
+    let late_case = |day: u32| json!({ "customer_id": customer, "channel": "web", "summary": format!("Late on the {day}th"), "category_id": late, "reported_at": format!("2026-11-{day}T11:00:00Z"), "occurred_at": format!("2026-11-{day}T10:00:00Z") });
+    app.ok(&agent, "/api/v1/cases", late_case(10)).await;
+    for day in [14, 15, 16, 17, 18, 19, 20, 16, 17, 18] {
+        app.ok(&agent, "/api/v1/cases", late_case(day)).await;
+    }
+    c.goto(&format!("{}/console/insight", app.base)).await.unwrap();
+    let click = "const card = [...document.querySelectorAll('.candidate')].find(c => c.querySelector('h3').textContent === 'Category: Late delivery'); \
+                 if (!card) { return false; } window.__stale = true; card.querySelector('button').click(); return true;";
+    assert_eq!(c.execute(click, vec![]).await.unwrap(), json!(true), "the rising category is a candidate");
+    for _ in 0..200 {
+        if c.execute("return window.__stale === undefined && document.readyState === 'complete'", vec![]).await.ok() == Some(json!(true)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let url = c.current_url().await.unwrap();
+    assert!(url.path().starts_with("/console/problems/"), "{url}");
+    let id = url.path().rsplit('/').next().unwrap();
+    let (_, problem) = app.get(&app.admin, &format!("/api/v1/problems/{id}")).await;
+    assert_eq!(problem["title"], "Rising: Category: Late delivery");
+    assert_eq!(problem["cases"].as_array().unwrap().len(), 10, "{problem}");
     c.close().await.unwrap();
 }

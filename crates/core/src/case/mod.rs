@@ -379,6 +379,17 @@ impl Case {
         self.actions.iter().find(|a| a.status == ActionStatus::PendingApproval)
     }
 
+    /// The agreed corrective actions' remedy values, summed (an amended
+    /// action at its amended value).
+    pub fn agreed_remedies(&self) -> Money {
+        Money::from_minor(self.actions.iter().filter(|a| a.status == ActionStatus::Agreed).map(|a| a.remedy_value.minor()).sum())
+    }
+
+    /// What the goodwill gestures cost, summed.
+    pub fn gift_costs(&self) -> Money {
+        Money::from_minor(self.gifts.iter().map(|g| g.cost.minor()).sum())
+    }
+
     /// The status that follows from the facts.
     pub fn derive_status(&self) -> Status {
         if self.is_closed() {

@@ -136,6 +136,7 @@ impl Case {
             description: Some(format!("Recorded from case {}", self.reference)),
             root_cause: p.root_cause.clone(),
             permanent_solution: None,
+            owner_id: actor.id,
             created_by: actor.id,
         });
         let complete = p.is_complete();
@@ -145,6 +146,57 @@ impl Case {
             "preventive_recorded",
             if complete { "Root cause and preventive action recorded" } else { "Preventive action updated (incomplete)" },
             json!({ "owner_id": p.owner_id, "root_cause": p.root_cause, "action": p.action, "problem_id": p.problem_id, "new_problem": new_problem, "complete": complete }),
+        ));
+        self.schedule_apology(actor.id, ctx, now, &mut out);
+        self.settle();
+        Ok(out)
+    }
+
+    /// Links the case to `problem` from the problem's side: a problem
+    /// recorded with its cases, or cases added to it. Any staff member may,
+    /// on an open or a closed case (what a problem cost counts closed cases
+    /// too), but not to a closed problem. A case already linked to it stays
+    /// as it is; one linked to another problem is refused (it moves through
+    /// its preventive action). A case with no preventive action yet gets the
+    /// problem's owner as its preventive-action owner — whoever owns the
+    /// permanent solution guards this case against a recurrence — which, as
+    /// naming one always does, releases a held apology.
+    pub fn link_problem(&mut self, actor: &User, problem: &crate::problem::Problem, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
+        Self::require_staff(actor)?;
+        problem.check_linkable(actor)?;
+        match self.preventive.as_ref().and_then(|p| p.problem_id) {
+            Some(id) if id == problem.id => return Ok(Outcome::default()),
+            Some(other) => {
+                return Err(DomainError::conflict(format!(
+                    "{} is already linked to problem {other}; move it from its preventive action",
+                    self.reference
+                )))
+            }
+            None => {}
+        }
+        let mut out = Outcome::default();
+        if self.preventive.is_none() {
+            let owner = ctx.user(problem.owner_id)?;
+            if !owner.role.is_staff() || !owner.active {
+                return Err(DomainError::invalid(format!(
+                    "{} has no preventive-action owner and the problem's owner (user {}) is no longer active: give the problem an active owner first",
+                    self.reference, problem.owner_id
+                )));
+            }
+            out.events.extend(self.name_preventive_owner(actor, owner, now)?);
+        }
+        let Some(p) = self.preventive.as_mut() else {
+            // Unreachable: an owner was named above or was already there.
+            return Err(DomainError::invalid("the case has no preventive action to link"));
+        };
+        p.problem_id = Some(problem.id);
+        p.updated_at = now;
+        out.events.push(NewEvent::new(
+            actor.id,
+            now,
+            "problem_linked",
+            format!("Linked to problem {}: {}", problem.id, problem.title),
+            json!({ "problem_id": problem.id, "preventive_owner_id": p.owner_id }),
         ));
         self.schedule_apology(actor.id, ctx, now, &mut out);
         self.settle();

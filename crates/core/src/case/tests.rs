@@ -308,3 +308,59 @@ fn a_required_report_blocks_closing_until_delivered() {
     assert!(out.notifications[0].body.contains("http://x/reports/t"));
     case.close(&w.agent, None, None, &w.ctx, now).unwrap();
 }
+
+fn a_problem(owner: &User) -> crate::problem::Problem {
+    crate::problem::NewProblem::check(owner, owner, "Thin boxes", None, None, None).unwrap().into_problem(crate::ProblemId(3), t(NOW))
+}
+
+#[test]
+fn linking_from_a_problem_names_its_owner_where_nobody_owns_prevention() {
+    let w = world();
+    let problem = a_problem(&w.big_manager);
+    let mut held = opened(&w, false);
+    held.propose_action(&w.agent, "Replacement vase", RemedyKind::Replacement, Money::parse("25").unwrap(), None, &w.ctx, t(NOW)).unwrap();
+    let out = held.link_problem(&w.colleague, &problem, &w.ctx, t("2026-11-24T11:00:00Z")).unwrap();
+    let p = held.preventive.as_ref().unwrap();
+    assert_eq!((p.owner_id, p.problem_id, p.root_cause.as_deref()), (w.big_manager.id, Some(problem.id), None));
+    let kinds: Vec<&str> = out.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["preventive_owner_named", "problem_linked", "apology_scheduled"]);
+    assert_eq!(out.events[1].summary, "Linked to problem 3: Thin boxes");
+    assert!(out.events.iter().all(|e| e.actor_id == Some(w.colleague.id)));
+    assert_eq!(out.notifications[0].scheduled_for, t("2026-11-25T09:00:00Z"), "the held apology goes out, naming the problem's owner");
+    // Linking again changes nothing; another problem is refused.
+    assert_eq!(held.link_problem(&w.agent, &problem, &w.ctx, t(NOW)).unwrap(), Outcome::default());
+    let other = crate::problem::Problem { id: crate::ProblemId(4), ..problem.clone() };
+    let err = held.link_problem(&w.agent, &other, &w.ctx, t(NOW)).unwrap_err();
+    assert!(matches!(&err, DomainError::Conflict(m) if m.contains("already linked to problem 3")), "{err}");
+}
+
+#[test]
+fn a_case_keeps_its_preventive_owner_and_a_closed_problem_takes_no_cases() {
+    let w = world();
+    let mut problem = a_problem(&w.big_manager);
+    let mut case = opened(&w, false);
+    case.record_preventive(&w.agent, PreventiveInput { owner_id: Some(w.colleague.id), root_cause: Some("Thin".into()), ..Default::default() }, &w.ctx, t(NOW)).unwrap();
+    let out = case.link_problem(&w.agent, &problem, &w.ctx, t(NOW)).unwrap();
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(case.preventive.as_ref().map(|p| (p.owner_id, p.problem_id)), Some((w.colleague.id, Some(problem.id))));
+    problem.status = crate::problem::ProblemStatus::Closed;
+    let mut other = opened(&w, false);
+    let err = other.link_problem(&w.agent, &problem, &w.ctx, t(NOW)).unwrap_err();
+    assert!(matches!(err, DomainError::Conflict(_)), "{err}");
+    assert!(other.preventive.is_none());
+    problem.status = crate::problem::ProblemStatus::Open;
+    let partner = user(9, Role::Partner, 0);
+    assert!(matches!(other.link_problem(&partner, &problem, &w.ctx, t(NOW)), Err(DomainError::Forbidden(_))));
+}
+
+#[test]
+fn what_a_case_cost_is_its_agreed_remedies_and_gifts() {
+    let w = world();
+    let mut case = opened(&w, false);
+    case.propose_action(&w.agent, "Refund", RemedyKind::Refund, Money::parse("30").unwrap(), None, &w.ctx, t(NOW)).unwrap();
+    case.propose_action(&w.agent, "Full refund", RemedyKind::Refund, Money::parse("200").unwrap(), None, &w.ctx, t(NOW)).unwrap();
+    assert_eq!(case.agreed_remedies(), Money::parse("30").unwrap(), "pending does not count");
+    case.decide(&w.small_manager, Decision::Amend { amended_value: Money::parse("80").unwrap() }, None, &w.ctx, t(NOW)).unwrap();
+    case.give_gift(&w.agent, "Flowers", Money::parse("5.50").unwrap(), t(NOW)).unwrap();
+    assert_eq!((case.agreed_remedies(), case.gift_costs()), (Money::parse("110").unwrap(), Money::parse("5.50").unwrap()));
+}

@@ -21,14 +21,17 @@ pub(super) fn case_from((id, data): (i64, String)) -> StoreResult<Case> {
 
 /// The version of the derived columns this code writes; rows carrying an
 /// older one are re-derived when the store opens ([`reproject`]).
-pub(super) const PROJECTION: i64 = 1;
+pub(super) const PROJECTION: i64 = 2;
 
-/// What the queues select on, derived from the case's state.
+/// What the queues select on, and what a problem's cost sums, derived from
+/// the case's state.
 struct Queues {
     next_due_at: Option<i64>,
     pending_value_minor: Option<i64>,
     pending_proposer_id: Option<i64>,
     awaits_follow_up: bool,
+    remedies_minor: i64,
+    gifts_minor: i64,
 }
 
 impl Queues {
@@ -39,6 +42,8 @@ impl Queues {
             pending_value_minor: pending.map(|a| a.remedy_value.minor()),
             pending_proposer_id: pending.map(|a| a.proposed_by.0),
             awaits_follow_up: case.awaits_follow_up(),
+            remedies_minor: case.agreed_remedies().minor(),
+            gifts_minor: case.gift_costs().minor(),
         }
     }
 }
@@ -52,7 +57,7 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
          reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_minor = $17, \
-         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, category_id = $21 WHERE id = $1",
+         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, remedies_minor = $21, gifts_minor = $22, category_id = $23 WHERE id = $1",
     )
     .bind(case.id.0)
     .bind(case.status.as_str())
@@ -74,6 +79,8 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(q.pending_proposer_id)
     .bind(q.awaits_follow_up)
     .bind(PROJECTION)
+    .bind(q.remedies_minor)
+    .bind(q.gifts_minor)
     .bind(case.category_id.map(|k| k.0))
     .execute(&mut *c)
     .await
@@ -102,8 +109,8 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
-         pending_proposer_id, awaits_follow_up, projection, category_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25) \
+         pending_proposer_id, awaits_follow_up, projection, remedies_minor, gifts_minor, category_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          RETURNING id",
     )
     .bind(case.customer_id.0)
@@ -130,6 +137,8 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     .bind(queues.pending_proposer_id)
     .bind(queues.awaits_follow_up)
     .bind(PROJECTION)
+    .bind(queues.remedies_minor)
+    .bind(queues.gifts_minor)
     .bind(case.category_id.map(|k| k.0))
     .fetch_one(&mut *c)
     .await
@@ -183,22 +192,45 @@ pub(super) async fn lock_case(c: &mut Conn, id: CaseId) -> StoreResult<Option<Ca
 }
 
 pub(super) async fn change_case(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
+    let done = apply_change(c, id, extra, change).await?;
+    let after = done.case.preventive.as_ref().and_then(|p| p.problem_id);
+    super::problems::note_link_change(c, &done.case.reference, done.problem_before, after, done.actor, done.at).await?;
+    Ok(done.case)
+}
+
+/// A change to a case, written.
+pub(super) struct Changed {
+    pub(super) case: Case,
+    /// Whether the change wrote any timeline event.
+    pub(super) changed: bool,
+    /// The problem the case was linked to before the change.
+    pub(super) problem_before: Option<redress_core::ProblemId>,
+    /// Who made the change (the first event's actor) and when.
+    pub(super) actor: Option<UserId>,
+    pub(super) at: Timestamp,
+}
+
+/// Applies `change` to case `id` and writes the case and what the change
+/// causes (a problem it records too), without noting link changes in any
+/// problem's history.
+pub(super) async fn apply_change(c: &mut Conn, id: CaseId, extra: Vec<UserId>, change: CaseMutation) -> StoreResult<Changed> {
     let Some(mut case) = lock_case(c, id).await? else {
         return Err(DomainError::not_found(format!("case {id} does not exist")).into());
     };
+    let problem_before = case.preventive.as_ref().and_then(|p| p.problem_id);
     let ctx = case_context(c, &case, extra).await?;
     let mut outcome = change(&mut case, &ctx)?;
+    let at = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
     if let Some(p) = outcome.new_problem.take() {
-        let at = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
         let problem = super::problems::insert_problem(c, p, at).await?;
         if let Some(prevent) = case.preventive.as_mut() {
             prevent.problem_id = Some(problem.id);
         }
     }
     save_case(c, &case, &ctx.settings).await?;
-    let now = outcome.events.first().map_or_else(Timestamp::now, |e| e.at);
-    write_outcome(c, id, &outcome, now).await?;
-    Ok(case)
+    write_outcome(c, id, &outcome, at).await?;
+    let actor = outcome.events.iter().find_map(|e| e.actor_id);
+    Ok(Changed { case, changed: !outcome.events.is_empty(), problem_before, actor, at })
 }
 
 /// Writes everything a change to case `id` causes: timeline events, the

@@ -10,12 +10,12 @@ use redress_core::notification::Notification;
 use redress_core::privacy::{Erasure, ErasureReport};
 use redress_core::category::{Category, NewCategory};
 use redress_core::insight::MetricsQuery;
-use redress_core::problem::{NewProblem, Problem};
+use redress_core::problem::{NewProblem, Problem, ProblemEvent, ProblemStatus};
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::store::{
-    CaseDetail, CaseFilter, CaseMutation, CustomerData, DeliveryUpdate, NotificationFilter, NotificationUpdate, PendingDelivery, RewardEntry, Store, Submission,
-    Submitted, TimeRange,
+    CaseDetail, CaseFilter, CaseMutation, CustomerData, DeliveryUpdate, LinkedCase, NotificationFilter, NotificationUpdate, PendingDelivery, ProblemMutation,
+    RewardEntry, Store, Submission, Submitted, TimeRange,
 };
 use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
 use redress_core::terms::Reward;
@@ -143,16 +143,39 @@ impl Store for This {
 
     // ---- problems ----
 
-    async fn create_problem(&self, problem: NewProblem, now: Timestamp) -> StoreResult<Problem> {
-        self.write(move |c| Box::pin(problems::insert_problem(c, problem, now))).await
+    async fn create_problem(&self, problem: NewProblem, cases: Vec<CaseId>, actor: User, now: Timestamp) -> StoreResult<Problem> {
+        let id = self.write(move |c| Box::pin(async move { problems::create_with_cases(c, problem, cases, actor, now).await.map(|p| p.id) })).await?;
+        self.problem(id).await?.ok_or_else(|| StoreError::Backend(format!("problem {id} went missing")))
     }
 
     async fn problem(&self, id: ProblemId) -> StoreResult<Option<Problem>> {
         problems::problem(&self.reads, id).await
     }
 
-    async fn problems(&self) -> StoreResult<Vec<Problem>> {
-        problems::problems(&self.reads).await
+    async fn problems(&self, status: Option<ProblemStatus>) -> StoreResult<Vec<Problem>> {
+        problems::problems(&self.reads, status).await
+    }
+
+    async fn problem_records(&self) -> StoreResult<Vec<Problem>> {
+        problems::records(&self.reads).await
+    }
+
+    async fn update_problem(&self, id: ProblemId, users: Vec<UserId>, change: ProblemMutation) -> StoreResult<Problem> {
+        self.write(move |c| Box::pin(problems::change_problem(c, id, users, change))).await?;
+        self.problem(id).await?.ok_or_else(|| StoreError::Backend(format!("problem {id} went missing")))
+    }
+
+    async fn link_cases(&self, id: ProblemId, cases: Vec<CaseId>, actor: User, now: Timestamp) -> StoreResult<Problem> {
+        self.write(move |c| Box::pin(problems::link_cases(c, id, cases, actor, now))).await?;
+        self.problem(id).await?.ok_or_else(|| StoreError::Backend(format!("problem {id} went missing")))
+    }
+
+    async fn problem_history(&self, id: ProblemId) -> StoreResult<Vec<ProblemEvent>> {
+        problems::history(&self.reads, id).await
+    }
+
+    async fn linked_cases(&self, id: ProblemId, limit: u32) -> StoreResult<Vec<LinkedCase>> {
+        problems::linked_cases(&self.reads, id, limit).await
     }
 
     // ---- cases ----

@@ -20,7 +20,7 @@ use redress_core::store::CaseFilter;
 use redress_core::user::{Role, User};
 use redress_core::category::require_choosable;
 use redress_core::insight::similar::{case_text, SimilarityIndex, DEFAULT_THRESHOLD};
-use redress_core::{CaseId, CategoryId, CustomerId, ServiceAreaId, UserId};
+use redress_core::{CaseId, CategoryId, CustomerId, ProblemId, ServiceAreaId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -167,6 +167,8 @@ pub struct CaseQuery {
     breached: Option<bool>,
     /// Words in the summary, description or customer's name, or a reference such as RD-42.
     q: Option<String>,
+    /// Cases linked to this problem (through their preventive action).
+    problem_id: Option<i64>,
     /// Only cases with an id below this (the previous page's `next_before`).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
@@ -208,6 +210,7 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
         flagged: q.flagged,
         due_before,
         q: q.q,
+        problem_id: q.problem_id.map(ProblemId),
         before_id: q.before.map(CaseId),
         limit,
         ..CaseFilter::default()

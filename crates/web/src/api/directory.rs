@@ -16,3 +16,9 @@ pub fn require_existing_user(user: &User) -> Result<(), ApiError> {
         Err(ApiError::unprocessable(format!("user {} is deactivated", user.id)))
     }
 }
+
+/// A field that may be sent as `null` to clear it: absent is `None`,
+/// `null` is `Some(None)`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use redress_core::case::{Channel, Decision, Direction, FollowUpOutcome, MessageFrom, PreventiveInput, RecoveryInvite, RemedyKind};
 use redress_core::terms::Step;
 use redress_core::user::{Role, User};
-use redress_core::{Money, ProblemId, UserId};
+use redress_core::{CaseId, Money, ProblemId, UserId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -308,7 +308,14 @@ impl StepRequest {
                     users.push(named_user(app, "owner_id", o).await?.id);
                 }
                 if let Some(p) = req.problem_id {
-                    app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
+                    let problem = app.store().problem(p).await?.ok_or_else(|| ApiError::unprocessable(format!("problem_id {p} does not exist")))?;
+                    // A closed problem takes no new cases (one already linked may stay).
+                    if problem.is_closed() {
+                        let linked = app.store().case(CaseId(id)).await?.and_then(|c| c.preventive).and_then(|v| v.problem_id);
+                        if linked != Some(p) {
+                            problem.check_linkable(&actor)?;
+                        }
+                    }
                 }
                 let input = PreventiveInput {
                     owner_id: req.owner_id,

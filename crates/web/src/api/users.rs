@@ -1,6 +1,6 @@
 //! Staff and partner accounts, and their API tokens.
 
-use super::directory::{found, require_existing_user};
+use super::directory::{found, present, require_existing_user};
 use crate::auth::{check_password_rules, hash_password, new_token, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
@@ -131,12 +131,6 @@ pub async fn set_password(State(app): State<AppState>, actor: Actor, ApiPath(id)
     let hash = hash_password(req.password).await?;
     app.store().set_password(UserId(id), hash).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A field that may be sent as `null` to clear it: absent is `None`,
-/// `null` is `Some(None)`.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize, ToSchema)]

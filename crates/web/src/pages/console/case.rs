@@ -118,6 +118,8 @@ struct CasePage {
     report_needed: bool,
     staff: Vec<Choice>,
     problems: Vec<Choice>,
+    /// The problem the case is linked to: its id and title.
+    problem: Option<(i64, String)>,
     waivable: Vec<Choice>,
     failed: Option<Failed>,
 }
@@ -207,8 +209,15 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
     };
     let pending = case.pending_action().map(|a| action_row(a, &settings, &name));
     let approve_refusal = case.pending_action().and_then(|a| mandate::check_approver(viewer, a.proposed_by, a.remedy_value).err()).map(|e| e.to_string());
-    let problems: Vec<Choice> = store.problems().await?.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.title }).collect();
-    let problem_title = |id: redress_core::ProblemId| problems.iter().find(|p| p.value == id.to_string()).map_or_else(|| format!("problem {id}"), |p| p.label.clone());
+    let all_problems = store.problem_records().await?;
+    let linked = case.preventive.as_ref().and_then(|p| p.problem_id);
+    let problem_title = |id: redress_core::ProblemId| all_problems.iter().find(|p| p.id == id).map_or_else(|| format!("problem {id}"), |p| p.title.clone());
+    // A closed problem takes no new cases: offered only to the case already linked to it.
+    let problems: Vec<Choice> = all_problems
+        .iter()
+        .filter(|p| !p.is_closed() || Some(p.id) == linked)
+        .map(|p| Choice { value: p.id.to_string(), label: p.title.clone() })
+        .collect();
     // Waiving the follow-up takes a supervisor; other steps, whoever steers.
     let waivable = case.missing_steps().into_iter().filter(|s| *s != Step::FollowUp || viewer.role.supervises()).map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
     let status = failed.as_ref().map_or(StatusCode::OK, |f| f.status);
@@ -261,10 +270,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
                 let mut rows = vec![("Owner", name(p.owner_id))];
                 rows.extend(p.root_cause.clone().map(|r| ("Root cause", r)));
                 rows.extend(p.action.clone().map(|a| ("Preventive action", a)));
-                rows.extend(p.problem_id.map(|p| ("Problem", problem_title(p))));
                 rows
             })
             .unwrap_or_default(),
+        problem: linked.map(|p| (p.0, problem_title(p))),
         records: records(&case, &settings, &tz, &name),
         answers: answers(app, &case).await?,
         timeline: timeline(&detail.timeline, &detail.communications, &tz, &name),

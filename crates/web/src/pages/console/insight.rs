@@ -108,6 +108,8 @@ pub struct Tile {
 /// A candidate problem as the page lists it.
 pub struct CandidateRow {
     label: String,
+    /// The title a problem opened from it starts with.
+    title: String,
     counts: String,
     cases: Vec<(i64, String, String)>,
     case_ids: String,
@@ -301,6 +303,7 @@ fn candidate_row(c: CandidateProblem) -> CandidateRow {
         counts: format!("{} this week against {} the week before (p = {:.4})", c.trend.this_week, c.trend.last_week, c.trend.p_value),
         case_ids: c.cases.iter().map(|b| b.id.0.to_string()).collect::<Vec<_>>().join(","),
         cases: c.cases.iter().map(|b| (b.id.0, b.reference.clone(), b.summary.clone())).collect(),
+        title: format!("Rising: {}", c.label),
         label: c.label,
     }
 }

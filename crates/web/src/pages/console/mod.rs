@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/insight/cases", get(insight::cases))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
+        .route("/console/problems/{id}/{form}", post(problems::post_form))
 }
 
 /// The active account this browser is signed in as, of any role; without
