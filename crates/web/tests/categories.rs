@@ -9,7 +9,12 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-both_backends!(categories_are_an_admin_list_cases_and_questions_carry, a_rising_category_is_a_candidate_problem, similar_open_cases);
+both_backends!(
+    categories_are_an_admin_list_cases_and_questions_carry,
+    a_rising_category_is_a_candidate_problem,
+    similar_open_cases,
+    categories_in_the_console
+);
 
 async fn category(app: &TestApp, name: &str) -> i64 {
     app.ok(&app.admin, "/api/v1/categories", json!({ "name": name })).await["id"].as_i64().unwrap()
@@ -169,4 +174,51 @@ async fn similar_open_cases(b: Backend) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = app.get(&agent, "/api/v1/cases/9999/similar").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn categories_in_the_console(b: Backend) {
+    use common::forms::Browser;
+    let app = common::spawn(b).await;
+    let password = "correct horse battery";
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Ada Admin", "email": "ada@example.com", "role": "admin", "mandate": "0", "password": password })).await;
+    app.ok(&app.admin, "/api/v1/users", json!({ "name": "Al Agent", "email": "al@example.com", "role": "agent", "mandate": "50", "password": password })).await;
+    let admin = Browser::sign_in(&app, "ada@example.com", password).await;
+    let agent = Browser::sign_in(&app, "al@example.com", password).await;
+
+    // Admins keep the list; others are refused the page.
+    let (s, _) = agent.get("/console/admin/categories").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let r = admin.post("/console/admin/categories", &[("name", "Late delivery"), ("description", "Arrived after the promised day")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = admin.post("/console/admin/categories", &[("name", "late delivery"), ("description", "")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("already exists") && page.contains(r#"value="late delivery""#), "refused, the input kept");
+    let (_, page) = admin.get("/console/admin/categories").await;
+    assert!(page.contains("Late delivery") && page.contains("in use"));
+    let (_, list) = app.get(&app.admin, "/api/v1/categories").await;
+    let late = list[0]["id"].as_i64().unwrap();
+
+    // A case filed under it from its page, and shown there.
+    let customer = app.customer().await;
+    let (_, agent_token) = app.user("agent", "50").await;
+    let case = app.ok(&agent_token, "/api/v1/cases", json!({ "customer_id": customer, "channel": "phone", "summary": "Sofa delivered a week late" })).await["id"].as_i64().unwrap();
+    let other = app.ok(&agent_token, "/api/v1/cases", json!({ "customer_id": customer, "channel": "email", "summary": "Invoice sent twice" })).await["id"].as_i64().unwrap();
+    let (_, page) = agent.get(&format!("/console/cases/{case}")).await;
+    assert!(page.contains(r#"id="details-category""#), "the details form offers the categories");
+    assert!(page.contains(r#"id="similar""#) && page.contains(&format!("/console/cases/{other}")), "the customer's other open case is suggested");
+    let r = agent.post(&format!("/console/cases/{case}/details"), &[("category_id", &late.to_string())]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.case_json(case).await["category_id"], late);
+    let (_, page) = agent.get(&format!("/console/cases/{case}")).await;
+    assert!(page.contains(r#"<dd id="category">Late delivery</dd>"#));
+
+    // Retired: it stays on the case and leaves the choices.
+    let r = admin.post(&format!("/console/admin/categories/{late}"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = agent.get("/console/cases/new").await;
+    assert!(!page.contains("Late delivery"), "a retired category is not offered for new cases");
+    let r = agent.post(&format!("/console/cases/{other}/details"), &[("category_id", &late.to_string())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("retired"));
 }

@@ -253,14 +253,20 @@ pub struct PatchCase {
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = PatchCase,
     responses((status = 200, body = CaseView)))]
 pub async fn patch_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<PatchCase>) -> ApiResult<Json<CaseView>> {
-    if let Some(category) = req.category_id {
-        require_choosable(category, &app.store().categories().await?)?;
-    }
+    req.check(&app).await?;
     let patch = req.into_patch();
     mutate(&app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
 }
 
 impl PatchCase {
+    /// Checks what the domain cannot: a named category is on the list and active.
+    pub(crate) async fn check(&self, app: &AppState) -> ApiResult<()> {
+        if let Some(category) = self.category_id {
+            require_choosable(category, &app.store().categories().await?)?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn into_patch(self) -> CasePatch {
         CasePatch {
             summary: self.summary,
@@ -289,20 +295,20 @@ const SIMILAR_POOL: u32 = 1000;
 #[derive(Serialize, ToSchema)]
 pub struct SimilarBrief {
     #[serde(flatten)]
-    case: CaseBrief,
+    pub(crate) case: CaseBrief,
     /// TF-IDF cosine of the two texts' character trigrams, 0 to 1.
-    score: f64,
+    pub(crate) score: f64,
 }
 
 /// Possible duplicates of a case, or cases of one problem.
 #[derive(Serialize, ToSchema)]
 pub struct SimilarCases {
     /// The same customer's other open cases, newest first.
-    same_customer: Vec<CaseBrief>,
+    pub(crate) same_customer: Vec<CaseBrief>,
     /// Other customers' open cases whose summary and description read alike
     /// (TF-IDF cosine over character trigrams of at least 0.3), best first,
     /// at most 10, among the newest 1,000 open cases.
-    similar_text: Vec<SimilarBrief>,
+    pub(crate) similar_text: Vec<SimilarBrief>,
 }
 
 /// Open cases that may be duplicates of this one, or the same problem (staff).

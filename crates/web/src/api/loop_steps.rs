@@ -276,6 +276,7 @@ impl StepRequest {
         match self {
             StepRequest::RevokeStatusLinks(NoFields {}) => apply(app, id, vec![], move |case, _, now| case.revoke_status_links(&actor, now)).await,
             StepRequest::Details(req) => {
+                req.check(app).await?;
                 let patch = req.into_patch();
                 apply(app, id, vec![], move |case, _, now| case.patch(&actor, patch, now)).await
             }

@@ -118,6 +118,14 @@ struct CasePage {
     report_needed: bool,
     staff: Vec<Choice>,
     problems: Vec<Choice>,
+    /// The case's category, by name.
+    category: Option<String>,
+    /// Categories the case may be filed under (the active ones), the chosen one marked.
+    categories: Vec<(i64, String, bool)>,
+    /// The customer's other open cases: (id, reference, summary).
+    same_customer: Vec<(i64, String, String)>,
+    /// Other open cases that read alike: (id, reference, summary, score in per cent).
+    similar: Vec<(i64, String, String, u32)>,
     /// The problem the case is linked to: its id and title.
     problem: Option<(i64, String)>,
     waivable: Vec<Choice>,
@@ -221,6 +229,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
     // Waiving the follow-up takes a supervisor; other steps, whoever steers.
     let waivable = case.missing_steps().into_iter().filter(|s| *s != Step::FollowUp || viewer.role.supervises()).map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
     let status = failed.as_ref().map_or(StatusCode::OK, |f| f.status);
+    let all_categories = store.categories().await?;
+    let category = case.category_id.and_then(|c| all_categories.iter().find(|k| k.id == c)).map(|k| k.name.clone());
+    let categories = all_categories.iter().filter(|k| k.active || Some(k.id) == case.category_id).map(|k| (k.id.0, k.name.clone(), Some(k.id) == case.category_id)).collect();
+    let alike = crate::api::cases::similar(app, case.id).await?;
     let page = CasePage {
         id,
         reference: case.reference.clone(),
@@ -287,6 +299,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
         staff: staff_choices(&users),
         problems,
+        category,
+        categories,
+        same_customer: alike.same_customer.iter().map(|c| (c.id.0, c.reference.clone(), c.summary.clone())).collect(),
+        similar: alike.similar_text.iter().map(|s| (s.case.id.0, s.case.reference.clone(), s.case.summary.clone(), (s.score * 100.0).round() as u32)).collect(),
         waivable,
         frame,
         failed,

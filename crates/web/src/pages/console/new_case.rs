@@ -29,6 +29,8 @@ pub struct Choice {
 struct NewCasePage {
     frame: Frame,
     areas: Vec<Choice>,
+    /// The active complaint categories.
+    categories: Vec<Choice>,
     staff: Vec<Choice>,
     me: String,
     timezone: String,
@@ -51,6 +53,7 @@ async fn form_page(app: &AppState, frame: Frame, user: &User, status: StatusCode
     let store = app.store();
     let settings = store.settings().await?;
     let areas = store.service_areas().await?.into_iter().map(|a| Choice { value: a.id.to_string(), label: a.name }).collect();
+    let categories = store.categories().await?.into_iter().filter(|c| c.active).map(|c| Choice { value: c.id.to_string(), label: c.name }).collect();
     let mut staff: Vec<Choice> = store
         .users()
         .await?
@@ -62,6 +65,7 @@ async fn form_page(app: &AppState, frame: Frame, user: &User, status: StatusCode
     let page = NewCasePage {
         frame: frame.signed_in(user),
         areas,
+        categories,
         staff,
         me: user.id.to_string(),
         now_local: local_input(app.now(), &zone(&settings)),
@@ -80,7 +84,7 @@ pub async fn new_case_page(State(app): State<AppState>, Staff(user): Staff, fram
 const CUSTOMER: Shape = Shape { prefix: "customer.", numbers: &[], ticks: &[], booleans: &[], lines: &[], local_times: &[], nullable: &[] };
 const CASE: Shape = Shape {
     prefix: "case.",
-    numbers: &["service_area_id", "owner_id"],
+    numbers: &["service_area_id", "owner_id", "category_id"],
     ticks: &["significant"],
     booleans: &[],
     lines: &[],

@@ -37,7 +37,7 @@ const STEPS: [(&str, &str); 12] = [
 /// How the step forms' fields read as JSON.
 const SHAPE: Shape = Shape {
     prefix: "",
-    numbers: &["preventive_owner_id", "owner_id", "problem_id", "to_user_id", "satisfaction"],
+    numbers: &["preventive_owner_id", "owner_id", "problem_id", "to_user_id", "satisfaction", "category_id"],
     ticks: &["preventive_confirmed"],
     booleans: &["significant"],
     lines: &["actions"],

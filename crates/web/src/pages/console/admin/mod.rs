@@ -3,6 +3,7 @@
 //! (which managers add too), and the survey follow-up rules. Every page takes an [`Admin`]; other staff are refused with a 403.
 
 mod areas;
+mod categories;
 mod integrations;
 mod rules;
 mod settings;
@@ -27,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/admin/settings", get(settings::show).post(settings::save))
         .route("/console/admin/rules", get(rules::show).post(rules::save))
         .route("/console/areas", get(areas::list).post(areas::create))
+        .route("/console/admin/categories", get(categories::list).post(categories::create))
+        .route("/console/admin/categories/{id}", post(categories::toggle))
         .route("/console/areas/{id}", get(areas::show).post(areas::save))
         .route("/console/admin/integrations", get(integrations::show).post(integrations::subscribe))
         .route("/console/admin/staff", get(staff::list).post(staff::create))
