@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 /// The columns of the case export, in order.
-pub const CASE_COLUMNS: [&str; 31] = [
+pub const CASE_COLUMNS: [&str; 32] = [
     "id",
     "reference",
     "status",
@@ -31,6 +31,7 @@ pub const CASE_COLUMNS: [&str; 31] = [
     "flagged",
     "service_area_id",
     "service_area",
+    "category_id",
     "customer_id",
     "owner_id",
     "created_by",
@@ -54,6 +55,75 @@ pub const CASE_COLUMNS: [&str; 31] = [
     "opening_score",
     "recovery_score",
 ];
+
+/// The columns of the metrics export: one row per week of the period (its
+/// Monday), then a row `total` for the whole period.
+pub const METRICS_COLUMNS: [&str; 17] = [
+    "week_start",
+    "days",
+    "cases",
+    "responses",
+    "average_rating",
+    "nps",
+    "first_response_median_business_seconds",
+    "resolution_median_business_seconds",
+    "reopen_rate",
+    "response_rate",
+    "identification_lag_median_seconds",
+    "first_response_target_share",
+    "resolution_target_share",
+    "transfers_per_case",
+    "remedy_cost",
+    "gift_cost",
+    "recovery_average_change",
+];
+
+/// The weekly series of `m` and its total as rows of [`METRICS_COLUMNS`];
+/// figures only kept for the whole period are empty in the weekly rows.
+pub fn metrics_rows(m: &crate::insight::Metrics) -> Vec<Vec<String>> {
+    let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = m
+        .weekly
+        .iter()
+        .map(|w| {
+            let mut row = vec![
+                w.week_start.to_string(),
+                w.days.to_string(),
+                w.cases.to_string(),
+                w.responses.to_string(),
+                f(w.average_rating),
+                f(w.nps),
+                opt(w.first_response_median_business_seconds),
+                opt(w.resolution_median_business_seconds),
+                f(w.reopen_rate),
+            ];
+            row.resize(METRICS_COLUMNS.len(), String::new());
+            row
+        })
+        .collect();
+    let share = |t: crate::case::TargetName| m.compliance.iter().find(|c| c.target == t).and_then(|c| c.share);
+    let days = m.from.until(m.to).map(|s| s.get_days() + 1).unwrap_or(0);
+    rows.push(vec![
+        "total".into(),
+        days.to_string(),
+        m.cases.to_string(),
+        m.satisfaction.responses.to_string(),
+        f(m.satisfaction.average_rating),
+        f(m.satisfaction.nps.score),
+        opt(m.first_response.business.median_seconds),
+        opt(m.resolution.business.median_seconds),
+        f(m.reopens.rate),
+        f(m.response_rate.rate),
+        opt(m.identification_lag.overall.median_seconds),
+        f(share(crate::case::TargetName::FirstResponse)),
+        f(share(crate::case::TargetName::Resolution)),
+        f(m.transfers.per_case),
+        m.remedies.cost.to_string(),
+        m.gifts.cost.to_string(),
+        f(m.recovery.average_change),
+    ]);
+    rows
+}
 
 /// The columns of the survey-response export, in order.
 pub const RESPONSE_COLUMNS: [&str; 10] =
@@ -79,6 +149,7 @@ pub fn case_row(case: &Case, area_name: Option<&str>) -> Vec<String> {
         case.flagged.to_string(),
         opt(case.service_area_id),
         text(area_name.unwrap_or_default()),
+        opt(case.category_id),
         case.customer_id.to_string(),
         case.owner_id.to_string(),
         case.created_by.to_string(),

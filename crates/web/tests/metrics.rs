@@ -9,7 +9,7 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-both_backends!(every_figure_of_a_hand_made_november, metrics_roles_and_bad_input);
+both_backends!(every_figure_of_a_hand_made_november, metrics_roles_and_bad_input, the_insight_pages_download_csv);
 
 const NOVEMBER: &str = "/api/v1/metrics?from=2026-11-01&to=2026-11-30";
 
@@ -183,6 +183,23 @@ async fn every_figure_of_a_hand_made_november(b: Backend) {
     assert_eq!((weeks[1]["cases"].as_u64(), weeks[1]["responses"].as_u64(), weeks[2]["responses"].as_u64()), (Some(4), Some(3), Some(2)));
     approx(&weeks[2]["average_rating"], 4.5);
 
+    // The same figures as CSV: a row per week, then the total.
+    let resp = app.http.get(format!("{}/api/v1/export/metrics?from=2026-11-01&to=2026-11-30", app.base)).bearer_auth(&manager).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = resp.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let head: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(rows.len(), weeks.len() + 1);
+    let cell = |row: &Vec<String>, col: &str| row[head.iter().position(|h| h == col).unwrap()].clone();
+    assert_eq!(cell(&rows[1], "week_start"), "2026-11-02");
+    assert_eq!((cell(&rows[1], "cases"), cell(&rows[1], "responses")), ("4".into(), "3".into()));
+    let total = rows.last().unwrap();
+    assert_eq!((cell(total, "week_start"), cell(total, "days"), cell(total, "cases")), ("total".into(), "30".into(), "4".into()));
+    assert_eq!((cell(total, "average_rating"), cell(total, "response_rate"), cell(total, "remedy_cost")), ("4.2000".into(), "0.8333".into(), "30.00".into()));
+    assert_eq!((cell(total, "first_response_target_share"), cell(total, "recovery_average_change")), ("0.7500".into(), "2.0000".into()));
+
     // Folded by the compactor, and rebuilt from scratch: the same figures.
     while app.store.compact_rollups(3).await.unwrap() > 0 {}
     assert_eq!(metrics(&app, &manager, NOVEMBER).await, m, "compacted rollups give the same figures");
@@ -310,4 +327,38 @@ async fn metrics_roles_and_bad_input(b: Backend) {
     let v = metrics(&app, &manager, "/api/v1/metrics").await;
     assert_eq!((v["from"].as_str(), v["to"].as_str(), v["cases"].as_u64()), (Some("2026-10-22"), Some("2026-11-20"), Some(0)));
     assert_eq!(v["satisfaction"]["average_rating"], Value::Null);
+}
+
+async fn the_insight_pages_download_csv(b: Backend) {
+    use common::forms::Browser;
+    let app = common::spawn(b).await;
+    let password = "correct horse battery";
+    for (name, role) in [("mia", "manager"), ("al", "agent")] {
+        app.ok(&app.admin, "/api/v1/users", json!({ "name": name, "email": format!("{name}@example.com"), "role": role, "mandate": "50", "password": password })).await;
+    }
+    let customer = app.customer().await;
+    let (_, agent_token) = app.user("agent", "50").await;
+    app.ok(&agent_token, "/api/v1/cases", json!({ "customer_id": customer, "channel": "phone", "summary": "Late, \"again\", and\nbroken" })).await;
+    let manager = Browser::sign_in(&app, "mia@example.com", password).await;
+    let agent = Browser::sign_in(&app, "al@example.com", password).await;
+    let (s, page) = manager.get("/console/insight?from=2026-11-01&to=2026-11-20").await;
+    assert_eq!(s, StatusCode::OK);
+    let link = page.split(r#"id="download-cases""#).next().unwrap().rsplit("href=\"").next().unwrap().to_string();
+    assert!(link.starts_with("/console/insight/export/cases?from=2026-11-01&") && link.contains("to=2026-11-20"), "download links carry the filters: {link}");
+    // The period's last day is included: the case reported on the 20th is there.
+    let (s, text) = manager.get("/console/insight/export/cases?from=2026-11-01&to=2026-11-20").await;
+    assert_eq!(s, StatusCode::OK);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes()).records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].iter().any(|f| f == "Late, \"again\", and\nbroken"), "a comma, quotes and a line break survive");
+    let (s, text) = manager.get("/console/insight/export/metrics?from=2026-11-16&to=2026-11-20").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(text.starts_with("week_start,days,cases") && text.contains("total,5,1,"), "{text}");
+    let (s, _) = manager.get("/console/insight/export/nothing").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = agent.get("/console/insight/export/cases").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, page) = manager.get("/console/insight?from=yesterday").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("from yesterday is not a date"), "a bad filter is named on the page");
 }

@@ -202,8 +202,13 @@ pub struct ExportQuery {
 
 async fn answer(app: AppState, actor: Actor, q: ExportQuery, what: Dataset) -> ApiResult<HttpResponse> {
     let user = actor.staff()?;
-    may_export(&user)?;
-    let range = period(app.store(), q.from.as_deref(), q.to.as_deref()).await?;
+    download(app, &user, q.from.as_deref(), q.to.as_deref(), what).await
+}
+
+/// The CSV download of `what` for `user` (the console's download links too).
+pub(crate) async fn download(app: AppState, user: &User, from: Option<&str>, to: Option<&str>, what: Dataset) -> ApiResult<HttpResponse> {
+    may_export(user)?;
+    let range = period(app.store(), from, to).await?;
     let mut export = Export::new(app.store_handle(), what, range).await?;
     // The header and the first batch are read before answering, so that a
     // database that fails at once is a 500 rather than a broken download.
@@ -257,4 +262,41 @@ pub async fn export_cases(State(app): State<AppState>, actor: Actor, ApiQuery(q)
         headers(("content-disposition" = String, description = "attachment; filename=\"responses-<time of export>.csv\"")))))]
 pub async fn export_responses(State(app): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<ExportQuery>) -> ApiResult<HttpResponse> {
     answer(app, actor, q, Dataset::Responses).await
+}
+
+/// The insight figures as CSV (managers, seniors and admins): the period's
+/// weekly series, one row per week (its Monday) — cases, responses, average
+/// rating, NPS, median business-time first response and resolution, reopen
+/// rate — then a row `total` with the whole period's figures, including
+/// those kept only for the period (response rate, identification lag,
+/// target shares, transfers per case, remedy and gift cost, recovery). The
+/// parameters are those of `GET /api/v1/metrics`. At most 523 weeks, so the
+/// body is written at once.
+#[utoipa::path(get, path = "/api/v1/export/metrics", tag = "export", params(crate::api::metrics::MetricsParams),
+    responses((status = 200, description = "The weekly figures as CSV, header row first", content_type = "text/csv")))]
+pub async fn export_metrics(
+    State(app): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<crate::api::metrics::MetricsParams>,
+) -> ApiResult<HttpResponse> {
+    let user = actor.staff()?;
+    metrics_download(&app, &user, &q).await
+}
+
+/// The metrics CSV for `user` (the console's download link too).
+pub(crate) async fn metrics_download(app: &AppState, user: &User, q: &crate::api::metrics::MetricsParams) -> ApiResult<HttpResponse> {
+    may_export(user)?;
+    let m = crate::api::metrics::metrics(app, q).await?;
+    let header = redress_core::export::METRICS_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let body = csv_text(std::iter::once(header).chain(redress_core::export::metrics_rows(&m)))?;
+    let filename = format!("metrics-{}-{}.csv", m.from, m.to);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }

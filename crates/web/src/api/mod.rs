@@ -91,6 +91,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(categories::create_category, categories::list_categories))
         .routes(routes!(categories::put_category))
         .routes(routes!(metrics::get_metrics))
+        .routes(routes!(export::export_metrics))
         .routes(routes!(metrics::candidate_problems))
         .routes(routes!(cases::similar_cases))
         .routes(routes!(settings::get_settings, settings::put_settings))

@@ -12,10 +12,11 @@
 
 use super::charts::{bars, line, Bar};
 use super::Staff;
+use crate::api::export::{self, Dataset};
 use crate::api::metrics::{candidates, metrics, CandidateProblem, MetricsParams};
 use crate::error::ApiError;
 use crate::pages::format::{duration, money, zone};
-use crate::pages::frame::{Frame, PageError, PageResult};
+use crate::pages::frame::{Frame, PageError, PagePath, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -137,6 +138,8 @@ struct InsightPage {
     problems: Vec<String>,
     figures: String,
     live: String,
+    /// The filters as a query, for the download links.
+    query: String,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -343,7 +346,8 @@ pub async fn dashboard(State(app): State<AppState>, Supervisor(user): Supervisor
     };
     let Choices { areas, channels, categories } = choices(&ask, &areas, &categories);
     let live = format!("/console/insight/live?{}", ask.query(&m));
-    let page = InsightPage { from: m.from.to_string(), to: m.to.to_string(), areas, channels, categories, problems: ask.problems, figures: html, live, frame };
+    let query = ask.query(&m);
+    let page = InsightPage { query, from: m.from.to_string(), to: m.to.to_string(), areas, channels, categories, problems: ask.problems, figures: html, live, frame };
     Ok(page.frame.page(axum::http::StatusCode::OK, &page))
 }
 
@@ -454,4 +458,26 @@ fn query_string(q: &redress_core::insight::MetricsQuery) -> String {
         s.push_str(&format!("&category_id={c}"));
     }
     s
+}
+
+/// The insight page's downloads: `cases` and `responses` of the period (its
+/// last day included) and `metrics` (the weekly figures), as CSV.
+pub async fn download(State(app): State<AppState>, Supervisor(user): Supervisor, PagePath(what): PagePath<String>, RawQuery(query): RawQuery) -> Response {
+    let ask = Ask::parse(query.as_deref());
+    let answer = async {
+        let settings = app.store().settings().await?;
+        let today = app.now().to_zoned(zone(&settings)).date();
+        let q = ask.params.query(today)?;
+        let (from, to) = (q.from.to_string(), q.to.saturating_add(jiff::Span::new().days(1)).to_string());
+        match what.as_str() {
+            "cases" => export::download(app.clone(), &user, Some(&from), Some(&to), Dataset::Cases).await,
+            "responses" => export::download(app.clone(), &user, Some(&from), Some(&to), Dataset::Responses).await,
+            "metrics" => export::metrics_download(&app, &user, &ask.params).await,
+            other => Err(ApiError::not_found(format!("there is no {other} export: cases, responses or metrics"))),
+        }
+    };
+    match answer.await {
+        Ok(r) => r,
+        Err(e) => PageError(e).into_response(),
+    }
 }

@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/insight", get(insight::dashboard))
         .route("/console/insight/live", get(insight::live))
         .route("/console/insight/cases", get(insight::cases))
+        .route("/console/insight/export/{what}", get(insight::download))
         .route("/console/outbox/{id}/retry", post(outbox::retry_message))
         .route("/console/problems/{id}", get(problems::show))
         .route("/console/problems/{id}/{form}", post(problems::post_form))
