@@ -12,9 +12,12 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
     let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example"), Some(DEMO_PASSWORD)).await?;
     let background = server::Background { mailer: std::sync::Arc::new(redress_core::mail::NoMailer), poll: std::time::Duration::from_millis(500) };
-    let running = server::start(store, bind, server::web_config(cfg), Some(background)).await?;
+    let running = server::start(store.clone(), bind, server::web_config(cfg), Some(background)).await?;
     let api = Client::new(&running.base_url, &admin_token)?;
-    let seeded = seed(&api).await;
+    let seeded = match seed(&api).await {
+        Ok(s) => insight_history(store.as_ref()).await.map(|()| s),
+        Err(e) => Err(e),
+    };
     let Seeded { tokens, codes } = match seeded {
         Ok(s) => s,
         Err(e) => {
@@ -29,6 +32,7 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     for (who, code) in &codes {
         println!("  {who:<29} {code}");
     }
+    println!("Insight: {base}/console/insight (as a manager) — four months of figures; \"Damaged in transit\" is rising this week.");
     println!("\nStaff console: {base}/console — sign in as ada.admin@demo.example, alice@demo.example,");
     println!("  max@demo.example, maya@demo.example, sam@demo.example or bob@demo.example; password {DEMO_PASSWORD}");
     println!("Partner portal: {base}/console — sign in as {PARTNER_EMAIL} (High Street Retail, a retailer); password {DEMO_PASSWORD}\n");
@@ -55,6 +59,23 @@ pub const DEMO_PASSWORD: &str = "redress-demo";
 
 /// The demo partner (a retailer) signs in with this e-mail address.
 pub const PARTNER_EMAIL: &str = "retailer@demo.example";
+
+/// Months of survey responses and cases for the insight pages, by the
+/// seeded staff and areas.
+async fn insight_history(store: &dyn redress_core::store::Store) -> Result<(), String> {
+    let users = store.users().await.map_err(|e| e.to_string())?;
+    let by = |email: &str| users.iter().find(|u| u.email.as_deref() == Some(email)).cloned().ok_or_else(|| format!("the demo has no {email}"));
+    let areas = store.service_areas().await.map_err(|e| e.to_string())?;
+    let area = |name: &str| areas.iter().find(|a| a.name == name).map(|a| a.id).ok_or_else(|| format!("the demo has no area {name}"));
+    let cast = crate::demo_history::Cast {
+        agents: vec![by("alice@demo.example")?, by("bob@demo.example")?],
+        manager: by("maya@demo.example")?,
+        senior: by("sam@demo.example")?,
+        deliveries: area("Deliveries")?,
+        billing: area("Billing")?,
+    };
+    crate::demo_history::seed(store, &cast, Timestamp::now()).await
+}
 
 fn ago(hours: i64) -> String {
     (Timestamp::now() - SignedDuration::from_hours(hours)).to_string()

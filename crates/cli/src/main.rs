@@ -7,6 +7,7 @@ mod client;
 mod config;
 mod customer;
 mod demo;
+mod demo_history;
 mod export;
 mod import;
 mod server;

@@ -124,14 +124,32 @@ fn demo_seeds_every_stage(backend: &str) {
     let admin = lines.iter().find(|l| l.contains("admin") && l.contains("rdr_")).and_then(|l| l.split_whitespace().last()).expect("admin token printed").to_string();
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let page: Value = http.get(format!("{base}/api/v1/cases")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-        let items = page["items"].as_array().unwrap();
+        // Every case, page by page: months of history come with the stages.
+        let mut all = Vec::new();
+        let mut next = String::new();
+        loop {
+            let page: Value = http.get(format!("{base}/api/v1/cases?limit=500{next}")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+            all.extend(page["items"].as_array().unwrap().iter().cloned());
+            match page["next_before"].as_i64() {
+                Some(before) => next = format!("&before={before}"),
+                None => break,
+            }
+        }
+        assert!(all.len() > 300, "the demo has months of cases: {}", all.len());
+        let items = &all;
         for status in ["open", "in_progress", "awaiting_approval", "reopened", "closed"] {
             assert!(items.iter().any(|c| c["status"] == status), "no {status} case in the demo");
         }
         assert!(items.iter().any(|c| c["flagged"] == true));
         assert!(items.iter().any(|c| c["channel"] == "retailer"));
         assert!(items.iter().any(|c| c["apology"]["status"] == "held"));
+        // The insight pages tell a story: one category rises this week.
+        let candidates: Value = http.get(format!("{base}/api/v1/candidate-problems")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        let labels: Vec<&str> = candidates.as_array().unwrap().iter().filter_map(|c| c["label"].as_str()).collect();
+        assert!(labels.contains(&"Category: Damaged in transit"), "{labels:?}");
+        assert!(!labels.contains(&"Category: Billing error"), "{labels:?}");
+        let m: Value = http.get(format!("{base}/api/v1/metrics")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+        assert!(m["satisfaction"]["responses"].as_u64().unwrap() > 500, "a month of responses: {}", m["satisfaction"]);
         let notes: Value = http.get(format!("{base}/api/v1/notifications")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
         assert!(!notes.as_array().unwrap().is_empty());
         let messages: Value = http.get(format!("{base}/api/v1/notifications?kind=case_message")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
