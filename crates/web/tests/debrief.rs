@@ -47,4 +47,15 @@ async fn the_debrief_documents_the_case_in_business_time(b: Backend) {
     assert_eq!(Browser::anonymous(&app).get(&format!("/console/cases/{case}/debrief")).await.0, StatusCode::SEE_OTHER);
     assert_eq!(quinn.get("/console/cases/999/debrief").await.0, StatusCode::NOT_FOUND);
     assert_eq!(quinn.get("/console/cases/abc/debrief").await.0, StatusCode::NOT_FOUND);
+
+    // A formal action report sent is linked from the case page too, as the customer reads it.
+    let (s, v) = app.post(&olivia_token, &format!("/api/v1/cases/{case}/reports"), json!({ "summary": "The vase was packed loose.", "actions": ["Pack glass in double boxes"] })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, case_page) = quinn.get(&format!("/console/cases/{case}")).await;
+    assert!(case_page.contains(&format!("/console/cases/{case}/reports/1")), "the report is linked from the case page");
+    let (status, report) = quinn.get(&format!("/console/cases/{case}/reports/1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(report.contains("The vase was packed loose.") && report.contains("Pack glass in double boxes"), "{report}");
+    assert_eq!(quinn.get(&format!("/console/cases/{case}/reports/2")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(Browser::anonymous(&app).get(&format!("/console/cases/{case}/reports/1")).await.0, StatusCode::SEE_OTHER);
 }

@@ -118,6 +118,8 @@ struct CasePage {
     report_needed: bool,
     staff: Vec<Choice>,
     problems: Vec<Choice>,
+    /// The formal action reports sent: (number, "sent by … on …").
+    reports: Vec<(u32, String)>,
     /// The case's category, by name.
     category: Option<String>,
     /// Categories the case may be filed under (the active ones), the chosen one marked.
@@ -299,6 +301,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
         staff: staff_choices(&users),
         problems,
+        reports: case.reports.iter().map(|r| (r.id, format!("sent by {} on {}", name(r.by), crate::pages::format::when(r.at, &tz)))).collect(),
         category,
         categories,
         same_customer: alike.same_customer.iter().map(|c| (c.id.0, c.reference.clone(), c.summary.clone())).collect(),
@@ -444,4 +447,17 @@ async fn answers(app: &AppState, case: &Case) -> Result<Vec<(String, String)>, P
             Some((q.prompt.clone(), text))
         })
         .collect())
+}
+
+/// A formal action report of the case as its customer reads it, for staff.
+pub async fn report(State(app): State<AppState>, Staff(user): Staff, frame: Frame, Path((id, n)): Path<(String, String)>) -> PageResult {
+    let frame = frame.signed_in(&user);
+    let case = match (id.parse::<i64>(), n.parse::<u32>()) {
+        (Ok(id), Ok(_)) => app.store().case(CaseId(id)).await?,
+        _ => None,
+    };
+    match (case, n.parse::<u32>()) {
+        (Some(case), Ok(n)) => crate::pages::public::report::render(&app, frame, &case, n).await,
+        _ => Ok(frame.message(StatusCode::NOT_FOUND, "Report not found", "There is no such report.", "/console")),
+    }
 }

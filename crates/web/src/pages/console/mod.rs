@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/cases/new", get(new_case::new_case_page).post(new_case::create))
         .route("/console/cases/{id}", get(case::case_page))
         .route("/console/cases/{id}/debrief", get(debrief::debrief))
+        .route("/console/cases/{id}/reports/{n}", get(case::report))
         .route("/console/attachments/{id}", get(case::attachment))
         .route("/console/cases/{id}/{step}", post(steps::post_step))
         .route("/console/problems", get(problems::list).post(problems::create))

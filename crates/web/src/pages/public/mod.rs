@@ -4,7 +4,7 @@
 //! language (see [`Frame::lang`](crate::pages::frame::Frame)).
 
 mod complaint;
-mod report;
+pub(crate) mod report;
 mod status;
 mod survey;
 mod upload;

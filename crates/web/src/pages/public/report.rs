@@ -22,6 +22,13 @@ struct ReportPage {
 pub async fn show(State(app): State<AppState>, frame: Frame, Path(token): Path<String>) -> PageResult {
     let not_found = |frame: &Frame| frame.message(StatusCode::NOT_FOUND, &frame.t("report-not-found-heading"), &frame.t("report-not-found"), "/");
     let Some((case, report_id)) = app.store().report_by_token(&crate::auth::digest(&token)).await? else { return Ok(not_found(&frame)) };
+    render(&app, frame, &case, report_id).await
+}
+
+/// Report `report_id` of `case` as its customer reads it (staff open it
+/// from the case page too, by the report's number).
+pub(crate) async fn render(app: &AppState, frame: Frame, case: &redress_core::case::Case, report_id: u32) -> PageResult {
+    let not_found = |frame: &Frame| frame.message(StatusCode::NOT_FOUND, &frame.t("report-not-found-heading"), &frame.t("report-not-found"), "/");
     let Some(report) = case.reports.iter().find(|r| r.id == report_id) else { return Ok(not_found(&frame)) };
     let Some(customer) = app.store().customer(case.customer_id).await? else { return Ok(not_found(&frame)) };
     let frame = frame.for_customer(&customer);
