@@ -82,7 +82,7 @@ enum ImportCommand {
 #[derive(Subcommand)]
 enum RollupsCommand {
     /// Recompute every rollup row from the cases, responses and invitations
-    /// (safe while serving; the figures stay exact throughout).
+    /// (while serving, reads go on and writes wait for it).
     Rebuild,
 }
 

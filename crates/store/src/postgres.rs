@@ -14,6 +14,9 @@ const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
 const ILIKE: &str = "ILIKE";
 /// Concurrent claimers (several processes) pass over each other's rows.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// A rollup rebuild holds writes to what it reads (reads go on), so no case
+/// or customer changes between its reading and its writing of their facts.
+const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN SHARE MODE");
 /// Cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
 const TEXT_MATCH: &str = "search @@ to_tsquery('simple', ?)";
 /// A case's rank for a search, best first (ts_rank; the summary weighs more).

@@ -18,6 +18,9 @@ const LOCK_FOR_UPDATE: &str = "";
 const ILIKE: &str = "LIKE";
 /// The single writer claims jobs one batch at a time; nothing to skip.
 const SKIP_LOCKED: &str = "";
+/// Nothing to lock for a rollup rebuild: it runs in the one writer's
+/// transaction, so writes wait for it anyway.
+const HOLD_WRITES: Option<&str> = None;
 /// Cases whose text matches a search (the full-text index `case_text`, FTS5).
 const TEXT_MATCH: &str = "id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?)";
 /// A case's rank for a search, best first (bm25, the summary weighted

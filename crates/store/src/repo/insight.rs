@@ -257,9 +257,13 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
 // ---- the compactor and the rebuild ---------------------------------------------
 
 /// Folds up to `limit` of the oldest deltas into the rollup rows; answers
-/// how many it folded (0: none were pending). Several processes may run
-/// it at once: each takes deltas the others have not locked.
+/// how many it folded (0: none were pending). Several processes may run it
+/// at once: they take turns on the `insight_state` row (so two never write
+/// the same new rollup row from scratch), while writers, which never touch
+/// that row, go on appending.
 pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
+    let turn = format!("SELECT rebuild_needed FROM insight_state WHERE id = 1{LOCK_FOR_UPDATE}");
+    sqlx::query_scalar::<_, bool>(&turn).fetch_optional(&mut *c).await.map_err(db_error)?;
     let sql = format!("SELECT id, owner_id, day, service_area_id, channel, category_id, plus, minus FROM rollup_deltas ORDER BY id LIMIT $1{SKIP_LOCKED}");
     let deltas: Vec<DeltaRow> = sqlx::query_as(&sql).bind(limit).fetch_all(&mut *c).await.map_err(db_error)?;
     if deltas.is_empty() {
@@ -349,11 +353,16 @@ const BATCH: i64 = 2000;
 /// Every rollup row from scratch: the sum of every case's, response's,
 /// invitation's and customer's contribution on the calendar in force; the
 /// stored contributions beside cases and customers are rewritten to match.
+/// Writes wait while it runs (reads go on), so nothing changes between its
+/// reading a case or customer and its writing of their facts.
 pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<Option<RebuildReport>> {
     let lock = format!("SELECT rebuild_needed FROM insight_state WHERE id = 1{LOCK_FOR_UPDATE}");
     let needed: Option<bool> = sqlx::query_scalar(&lock).fetch_optional(&mut *c).await.map_err(db_error)?;
     if only_if_needed && needed == Some(false) {
         return Ok(None);
+    }
+    if let Some(hold) = HOLD_WRITES {
+        sqlx::query(hold).execute(&mut *c).await.map_err(db_error)?;
     }
     let cal = load_settings(c).await?.calendar();
     for sql in ["DELETE FROM rollups", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {

@@ -220,15 +220,20 @@ pub(crate) async fn download(app: AppState, user: &User, from: Option<&str>, to:
     }
     let body = Body::from_stream(futures_util::stream::iter(head).chain(export.into_stream()));
     let filename = format!("{}-{}.csv", what.as_str(), app.now().strftime("%Y%m%dT%H%M%SZ"));
-    Ok((
+    Ok(csv_download(&filename, body))
+}
+
+/// A CSV body as a download named `filename`, never cached.
+fn csv_download(filename: &str, body: impl Into<Body>) -> HttpResponse {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        body,
+        body.into(),
     )
-        .into_response())
+        .into_response()
 }
 
 /// Every case reported (`reported_at`) in the period as CSV, lowest id
@@ -289,14 +294,5 @@ pub(crate) async fn metrics_download(app: &AppState, user: &User, q: &crate::api
     let m = crate::api::metrics::metrics(app, q).await?;
     let header = redress_core::export::METRICS_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>();
     let body = csv_text(std::iter::once(header).chain(redress_core::export::metrics_rows(&m)))?;
-    let filename = format!("metrics-{}-{}.csv", m.from, m.to);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(csv_download(&format!("metrics-{}-{}.csv", m.from, m.to), body))
 }
