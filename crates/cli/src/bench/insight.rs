@@ -4,7 +4,7 @@
 //! in the same database), bulk-loads the responses still missing, with
 //! `--cases-per-response` cases, spread over 2026 in the organisation's zone
 //! across eight service areas, every channel, ten categories, fifty owners
-//! and 200,000 customers (`redress_store::bench`); rebuilds the rollups
+//! and up to 200,000 customers (one per five responses) (`redress_store::bench`); rebuilds the rollups
 //! (`Store::rebuild_rollups`); then, over HTTP with a manager's token, times
 //! `GET /api/v1/metrics` for the whole year, one service area over the year,
 //! and one week, and a two-word case search, `--queries` times each, one
@@ -32,6 +32,7 @@ const AREAS: [&str; 8] = ["Deliveries", "Billing", "Repairs", "Installations", "
 const CATEGORIES: [&str; 10] =
     ["Late delivery", "Damaged goods", "Wrong item", "Overcharged", "Refund delay", "Rude staff", "Faulty product", "Missed appointment", "Website error", "Poor communication"];
 const OWNERS: usize = 50;
+/// Customers at most: one for every five responses of the largest size, up to 200,000.
 const CUSTOMERS: usize = 200_000;
 /// Words the case texts are drawn from, so a two-word search finds some cases, not all.
 const NOUNS: [&str; 40] = [
@@ -134,7 +135,8 @@ pub async fn run(store: &dyn Store, admin: &Client, base: &str, url: &str, args:
     sizes.dedup();
     let started = Instant::now();
     let mut loader = BulkLoader::connect(url).await.map_err(|e| e.to_string())?;
-    let world = setup(store, admin, &mut loader).await?;
+    let customers = (sizes[sizes.len() - 1] / 5).clamp(100, CUSTOMERS);
+    let world = setup(store, admin, &mut loader, customers).await?;
     eprintln!("setup        {} areas, {} categories, {} owners, {} customers in {:.1} s", world.areas.len(), world.categories.len(), world.owners.len(), world.customers.len(), started.elapsed().as_secs_f64());
     let manager = admin.post("/api/v1/users", json!({ "name": "Insight manager", "role": "manager", "mandate": "500" })).await?;
     let api = admin.as_user(&admin.token_for(manager["id"].as_i64().unwrap_or(1)).await?);
@@ -232,7 +234,7 @@ fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-async fn setup(store: &dyn Store, admin: &Client, loader: &mut BulkLoader) -> Result<World, String> {
+async fn setup(store: &dyn Store, admin: &Client, loader: &mut BulkLoader, customer_count: usize) -> Result<World, String> {
     let mut owners = Vec::new();
     for i in 0..OWNERS {
         let role = if i % 10 == 0 { "manager" } else { "agent" };
@@ -259,8 +261,8 @@ async fn setup(store: &dyn Store, admin: &Client, loader: &mut BulkLoader) -> Re
             .await?;
     }
     let now = Timestamp::now();
-    let mut customers = Vec::with_capacity(CUSTOMERS);
-    let batch: Vec<usize> = (0..CUSTOMERS).collect();
+    let mut customers = Vec::with_capacity(customer_count);
+    let batch: Vec<usize> = (0..customer_count).collect();
     for chunk in batch.chunks(20_000) {
         let rows: Vec<BulkCustomer> = chunk
             .iter()
