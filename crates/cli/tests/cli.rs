@@ -481,3 +481,17 @@ fn sqlite_bench_console_runs() {
 fn postgres_bench_console_runs() {
     bench_console_runs("postgres");
 }
+
+/// The insight workload end to end at a tiny size: bulk load, rollup
+/// rebuild, metrics and search timed, figures printed (and as JSON).
+#[test]
+fn sqlite_bench_insight_runs() {
+    let (ok, out, err) = run(&["bench", "--workload", "insight", "--sizes", "1000,2000", "--queries", "5", "--json", "--backend", "sqlite"]);
+    assert!(ok, "bench failed: {out}\n{err}");
+    for want in ["== 1000 responses, 100 cases (sqlite) ==", "== 2000 responses, 200 cases (sqlite) ==", "metrics year", "metrics week", "search", "peak RSS", "ratio"] {
+        assert!(out.contains(want), "no '{want}' in {out}");
+    }
+    let figures: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(figures["sizes"][1]["cases"], 200);
+    assert!(figures["sizes"][1]["rollup_rows"].as_u64().unwrap() > 0);
+}

@@ -11,6 +11,7 @@
 
 mod migrate;
 mod postgres;
+pub mod bench;
 pub mod scratch;
 mod sqlite;
 

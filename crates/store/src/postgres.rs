@@ -31,6 +31,15 @@ fn text_query(words: &[String]) -> String {
 #[path = "repo/mod.rs"]
 mod repo;
 
+/// The benchmark's bulk path (`crate::bench`).
+pub(crate) use repo::bulk;
+
+/// A connection of its own for the bulk path, with the store's options.
+pub(crate) async fn bulk_connection(url: &str) -> Result<sqlx::PgConnection, OpenError> {
+    // Its multi-row statements are slow by design: not worth a warning each.
+    Ok(options(url)?.log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(1)).connect().await?)
+}
+
 /// Serialises concurrent migrators (several processes starting at once).
 const MIGRATION_LOCK: i64 = 0x0072_6564_7265_7373;
 

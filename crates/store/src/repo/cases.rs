@@ -25,17 +25,17 @@ pub(super) const PROJECTION: i64 = 2;
 
 /// What the queues select on, and what a problem's cost sums, derived from
 /// the case's state.
-struct Queues {
-    next_due_at: Option<i64>,
-    pending_value_minor: Option<i64>,
-    pending_proposer_id: Option<i64>,
-    awaits_follow_up: bool,
-    remedies_minor: i64,
-    gifts_minor: i64,
+pub(super) struct Queues {
+    pub(super) next_due_at: Option<i64>,
+    pub(super) pending_value_minor: Option<i64>,
+    pub(super) pending_proposer_id: Option<i64>,
+    pub(super) awaits_follow_up: bool,
+    pub(super) remedies_minor: i64,
+    pub(super) gifts_minor: i64,
 }
 
 impl Queues {
-    fn of(case: &Case) -> Queues {
+    pub(super) fn of(case: &Case) -> Queues {
         let pending = case.pending_action();
         Queues {
             next_due_at: case.next_due().map(|(t, _)| micros(t)),

@@ -23,6 +23,8 @@ type Pool = sqlx::Pool<Db>;
 
 #[path = "attachments.rs"]
 mod attachments;
+#[path = "bulk.rs"]
+pub(crate) mod bulk;
 #[path = "categories.rs"]
 mod categories;
 #[path = "case_search.rs"]

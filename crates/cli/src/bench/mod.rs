@@ -5,8 +5,12 @@
 //! (`--workload delivery`: acknowledgements sent by the job worker to a local
 //! SMTP server while responses arrive), or the console's pages
 //! (`--workload console`: the home page's queues and a case page with 200
-//! timeline events, over `--cases` cases). Prints throughput and latency
-//! percentiles. Every 2xx counted is durable: the store commits before answering.
+//! timeline events, over `--cases` cases), or the insight figures at scale
+//! (`--workload insight`: millions of survey responses and their cases
+//! bulk-loaded, then the metrics API and case search timed; see
+//! [`insight`]). Prints throughput and latency percentiles. Every 2xx counted is durable: the store commits before answering.
+
+mod insight;
 
 use crate::client::Client;
 use crate::server;
@@ -22,7 +26,7 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// What to measure: `cases` or `responses`.
+    /// What to measure: `cases`, `responses`, `delivery`, `console` or `insight`.
     #[arg(long, default_value = "cases")]
     workload: String,
     /// How many cases to create (workload `cases`).
@@ -49,6 +53,20 @@ pub struct Args {
     backend: String,
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres", env = "REDRESS_BENCH_POSTGRES")]
     postgres_url: String,
+    /// Survey-response counts to reach, one after another in the same
+    /// database (workload `insight`).
+    #[arg(long, default_value = "100000,10000000", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// Cases loaded per survey response (workload `insight`): 0.1 is one
+    /// case for every ten responses.
+    #[arg(long, default_value_t = 0.1)]
+    cases_per_response: f64,
+    /// Requests of each kind timed at each size (workload `insight`).
+    #[arg(long, default_value_t = 200)]
+    queries: usize,
+    /// Print the figures as JSON too (workload `insight`).
+    #[arg(long)]
+    json: bool,
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
@@ -96,7 +114,8 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
         "responses" => responses(store.as_ref(), &api, args).await,
         "delivery" => delivery(store.as_ref(), &api, &sink, args).await,
         "console" => console(store.as_ref(), &api, &running.base_url, url, args).await,
-        other => Err(format!("unknown workload '{other}': use cases, responses, delivery or console")),
+        "insight" => insight::run(store.as_ref(), &api, &running.base_url, url, args).await,
+        other => Err(format!("unknown workload '{other}': use cases, responses, delivery, console or insight")),
     };
     running.stop().await;
     result
