@@ -213,11 +213,22 @@ type CustomerRows = (Vec<(i64, Option<i64>)>, Vec<ScoreRow>);
 pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<RollupRows> {
     let owner = query.owner_id.map_or(0, |u| u.0);
     let delta_owner = if query.owner_id.is_some() { "AND owner_id = $1" } else { "" };
+    // The filters narrow the period's rows in SQL too (values, not text, go in).
+    let mut narrow = String::new();
+    if let Some(a) = query.service_area_id {
+        narrow.push_str(&format!(" AND service_area_id = {}", a.0));
+    }
+    if let Some(c) = query.channel {
+        narrow.push_str(&format!(" AND channel = '{}'", c.as_str()));
+    }
+    if let Some(k) = query.category_id {
+        narrow.push_str(&format!(" AND category_id = {}", k.0));
+    }
     let key = "owner_id, day, service_area_id, channel, category_id";
     let day_only = "owner_id = 0 AND service_area_id = 0 AND channel = '' AND category_id = 0";
     let sql = format!(
-        "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3 \
-         UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3 {delta_owner} \
+        "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
+         UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3 {delta_owner}{narrow} \
          UNION ALL SELECT 'l', {key}, data, NULL FROM rollups WHERE {day_only} AND day <= $3 \
          UNION ALL SELECT 'l', {key}, plus, minus FROM rollup_deltas WHERE {day_only} AND day <= $3"
     );
