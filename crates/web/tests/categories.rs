@@ -213,6 +213,17 @@ async fn categories_in_the_console(b: Backend) {
     let (_, page) = agent.get(&format!("/console/cases/{case}")).await;
     assert!(page.contains(r#"<dd id="category">Late delivery</dd>"#));
 
+    // The survey builder maps a rating question to it.
+    let (_, page) = admin.get("/console/surveys").await;
+    assert!(page.contains(r#"id="q1-category""#), "the builder offers the categories");
+    let r = admin
+        .post("/console/surveys", &[("title", "After delivery"), ("q1.prompt", "Was it on time?"), ("q1.kind", "rating"), ("q1.required", "on"), ("q1.category_id", &late.to_string())])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, surveys) = app.get(&app.admin, "/api/v1/surveys").await;
+    let built = surveys.as_array().unwrap().iter().find(|s| s["title"] == "After delivery").expect("the survey");
+    assert_eq!(built["questions"][0]["category_id"], late);
+
     // Retired: it stays on the case and leaves the choices.
     let r = admin.post(&format!("/console/admin/categories/{late}"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -38,6 +38,8 @@ struct ListPage {
     rows: Vec<Row>,
     may_build: bool,
     areas: Vec<(String, String)>,
+    /// Active complaint categories a rating question may point to.
+    categories: Vec<(String, String)>,
     kinds: [(&'static str, &'static str); 4],
     slots: Vec<usize>,
     error: Option<String>,
@@ -62,7 +64,8 @@ async fn list_page(app: &AppState, frame: Frame, user: &User, status: StatusCode
         .map(|s| Row { id: s.id.0, questions: s.questions.len(), purpose: if crate::pages::format::wire(&s.purpose) == "recovery" { "recovery" } else { "" }, title: s.title })
         .collect();
     let areas = app.store().service_areas().await?.into_iter().map(|a| (a.id.to_string(), a.name)).collect();
-    let page = ListPage { may_build: user.role.supervises(), frame: frame.signed_in(user), rows, areas, kinds: KINDS, slots: (1..=ROWS).collect(), error, kept };
+    let categories = app.store().categories().await?.into_iter().filter(|c| c.active).map(|c| (c.id.to_string(), c.name)).collect();
+    let page = ListPage { may_build: user.role.supervises(), frame: frame.signed_in(user), rows, areas, categories, kinds: KINDS, slots: (1..=ROWS).collect(), error, kept };
     Ok(page.frame.page(status, &page))
 }
 
@@ -96,8 +99,13 @@ fn survey_json(form: &FormFields) -> Value {
         let key = key_of(&prompt, &keys);
         keys.push(key.clone());
         let options: Vec<String> = form.text(&format!("q{n}.options")).split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
-        questions.push(json!({ "key": key, "prompt": prompt, "kind": form.text(&format!("q{n}.kind")), "options": options,
-                               "required": form.get(&format!("q{n}.required")).is_some() }));
+        let mut question = json!({ "key": key, "prompt": prompt, "kind": form.text(&format!("q{n}.kind")), "options": options,
+                                   "required": form.get(&format!("q{n}.required")).is_some() });
+        let category = form.text(&format!("q{n}.category_id"));
+        if !category.is_empty() {
+            question["category_id"] = category.parse::<i64>().map_or(Value::from(category), Value::from);
+        }
+        questions.push(question);
     }
     let mut v = json!({ "title": form.text("title"), "questions": questions });
     for key in ["intro", "thank_you"] {
