@@ -99,6 +99,11 @@ fn export_matches_the_api(backend: redress_store::Backend) {
     assert!(!ok && err.contains("from: 'last week'"), "{err}");
     let (ok, _, err) = run(&["export", "--what", "things", "--database-url", &db.url]);
     assert!(!ok && err.contains("things"), "{err}");
+
+    // The README's `redress rollups rebuild`, on the same database while it is served.
+    let (ok, out, err) = run(&["rollups", "rebuild", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("rebuilt ") && out.contains("from 3 cases, 1 responses, 1 invitations"), "{out}");
     let _ = server.kill();
     let _ = server.wait();
 }
