@@ -237,7 +237,10 @@ pub struct CustomerData {
 pub struct RollupRows {
     /// From [`MetricsQuery::first_day_needed`](crate::insight::MetricsQuery::first_day_needed)
     /// to `to`: per owner when the query names one, else summed over owners.
+    /// Empty when the query has a [`SummaryPlan`](crate::insight::SummaryPlan).
     pub period: Vec<crate::insight::KeyedRollup>,
+    /// The summaries the query's [`SummaryPlan`](crate::insight::SummaryPlan) reads, when it has one.
+    pub summaries: Vec<crate::insight::Summary>,
     /// The [`RollupKey::of_day`](crate::insight::RollupKey::of_day) rows up to `to`, for loyalty.
     pub loyalty: Vec<crate::insight::KeyedRollup>,
 }
@@ -252,6 +255,8 @@ pub struct RebuildReport {
     pub customers: u64,
     /// Rollup rows written.
     pub rows: u64,
+    /// Summary rows written.
+    pub summaries: u64,
 }
 
 #[async_trait::async_trait]

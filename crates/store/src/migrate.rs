@@ -17,6 +17,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (13, include_str!("../migrations/sqlite/0013_export_indexes.sql")),
     (14, include_str!("../migrations/sqlite/0014_problem_records.sql")),
     (15, include_str!("../migrations/sqlite/0015_insight.sql")),
+    (16, include_str!("../migrations/sqlite/0016_rollup_summaries.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -34,6 +35,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (13, include_str!("../migrations/postgres/0013_export_indexes.sql")),
     (14, include_str!("../migrations/postgres/0014_problem_records.sql")),
     (15, include_str!("../migrations/postgres/0015_insight.sql")),
+    (16, include_str!("../migrations/postgres/0016_rollup_summaries.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -1,13 +1,11 @@
 //! Every figure of [`Metrics`] from merged rollup rows.
 
-use super::trend::{self, RisingRule, Trend, TrendKey};
+use super::summary::{week_start, Dim, Summary, SummaryPlan};
+use super::trend::{self, RisingRule, TrendKey};
+use crate::store::RollupRows;
 use super::*;
 use std::collections::BTreeMap;
 
-/// The Monday on or before `day`.
-fn week_start(day: Date) -> Date {
-    day.saturating_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
-}
 
 fn days_between(a: Date, b: Date) -> u32 {
     b.since(a).map(|s| s.get_days().max(0) as u32).unwrap_or(0)
@@ -49,26 +47,115 @@ fn week_point(week: Date, days: u32, r: &Rollup) -> WeekPoint {
     }
 }
 
+/// What the figures are made of, from per-day rows or from summaries.
+#[derive(Default)]
+struct Parts<'a> {
+    /// The period's rows under the filters, each by its first day (a day,
+    /// or the Monday of a whole week).
+    period: Vec<(Date, &'a Rollup)>,
+    /// Identification lag of the period's cases, by channel.
+    by_channel: BTreeMap<Channel, DurationSketch>,
+    /// Cases in the seven days before and the seven ending on `to`.
+    trends: BTreeMap<TrendKey, (u64, u64)>,
+}
+
+impl<'a> Parts<'a> {
+    fn lag(&mut self, channel: Channel, r: &Rollup) {
+        if r.cases > 0 {
+            self.by_channel.entry(channel).or_default().merge(&r.identification_lag);
+        }
+    }
+
+    fn trend(&mut self, key: TrendKey, day: Date, r: &Rollup, query: &MetricsQuery) {
+        let (last_from, this_from) = (query.to.saturating_sub(jiff::Span::new().days(13)), query.to.saturating_sub(jiff::Span::new().days(6)));
+        if r.cases == 0 || day < last_from || day > query.to {
+            return;
+        }
+        let slot = self.trends.entry(key).or_default();
+        if day >= this_from {
+            slot.1 += r.cases;
+        } else {
+            slot.0 += r.cases;
+        }
+    }
+
+    /// From per-day rows: those the filters admit.
+    fn of_rows(&mut self, rows: &'a [KeyedRollup], query: &MetricsQuery) {
+        for r in rows.iter().filter(|r| query.admits(&r.key)) {
+            if query.contains(r.key.day) {
+                self.period.push((r.key.day, &r.rollup));
+                if let Some(c) = r.key.channel {
+                    self.lag(c, &r.rollup);
+                }
+            }
+            let mut keys = vec![TrendKey::ServiceArea { service_area_id: r.key.service_area_id }];
+            keys.extend(r.key.channel.map(|channel| TrendKey::Channel { channel }));
+            keys.extend(r.key.category_id.map(|category_id| TrendKey::Category { category_id }));
+            for key in keys {
+                self.trend(key, r.key.day, &r.rollup, query);
+            }
+        }
+    }
+
+    /// From summaries: those `plan` reads, each for what it reads them for.
+    fn of_summaries(&mut self, rows: &'a [Summary], plan: &SummaryPlan, query: &MetricsQuery) {
+        for s in rows {
+            let k = &s.key;
+            if plan.period.iter().any(|r| r.matches(k)) {
+                self.period.push((k.start, &s.rollup));
+            }
+            if let (true, Dim::One(Some(c))) = (plan.by_channel.iter().any(|r| r.matches(k)), k.channel) {
+                self.lag(c, &s.rollup);
+            }
+            let key = match (plan.trends.iter().position(|r| r.matches(k)), k.service_area_id, k.channel, k.category_id) {
+                (Some(0), Dim::One(service_area_id), _, _) => TrendKey::ServiceArea { service_area_id },
+                (Some(1), _, Dim::One(Some(channel)), _) => TrendKey::Channel { channel },
+                (Some(2), _, _, Dim::One(Some(category_id))) => TrendKey::Category { category_id },
+                _ => continue,
+            };
+            self.trend(key, k.start, &s.rollup, query);
+        }
+    }
+}
+
 impl Metrics {
-    /// The figures of `query` from rollup rows covering at least
+    /// The figures of `query` from what the store read for it
+    /// ([`Store::rollups`](crate::store::Store::rollups)): per-day rows, or
+    /// the summaries of its [`SummaryPlan`], and the loyalty rows.
+    pub fn of(rows: &RollupRows, query: &MetricsQuery) -> Metrics {
+        let mut parts = Parts::default();
+        parts.of_rows(&rows.period, query);
+        if let Some(plan) = SummaryPlan::of(query) {
+            parts.of_summaries(&rows.summaries, &plan, query);
+        }
+        Metrics::of_parts(parts, Loyalty::from_rollups(&rows.loyalty, query), query)
+    }
+
+    /// The figures of `query` from per-day rollup rows covering at least
     /// [`MetricsQuery::first_day_needed`] to `to`, and, for the loyalty
     /// comparison, the [`RollupKey::of_day`] rows from the first day kept to
     /// `to` ([`Loyalty::from_rollups`]). Rows outside the period or its
     /// filters are ignored, so the store may hand over more than it must.
     pub fn from_rollups(rows: &[KeyedRollup], loyalty_rows: &[KeyedRollup], query: &MetricsQuery) -> Metrics {
-        let loyalty = Loyalty::from_rollups(loyalty_rows, query);
-        let admitted: Vec<&KeyedRollup> = rows.iter().filter(|r| query.admits(&r.key)).collect();
-        let in_period: Vec<&KeyedRollup> = admitted.iter().copied().filter(|r| query.contains(r.key.day)).collect();
-        let total = Rollup::merged(in_period.iter().map(|r| &r.rollup));
+        let mut parts = Parts::default();
+        parts.of_rows(rows, query);
+        Metrics::of_parts(parts, Loyalty::from_rollups(loyalty_rows, query), query)
+    }
 
-        let mut by_channel: BTreeMap<Channel, DurationSketch> = BTreeMap::new();
-        for r in in_period.iter().filter(|r| r.rollup.cases > 0) {
-            if let Some(c) = r.key.channel {
-                by_channel.entry(c).or_default().merge(&r.rollup.identification_lag);
-            }
+    /// The same figures from the summaries of [`SummaryPlan::of`]`(query)`
+    /// (none when there is no plan); extra rows are ignored.
+    pub fn from_summaries(rows: &[Summary], loyalty_rows: &[KeyedRollup], query: &MetricsQuery) -> Metrics {
+        let mut parts = Parts::default();
+        if let Some(plan) = SummaryPlan::of(query) {
+            parts.of_summaries(rows, &plan, query);
         }
-        let by_channel = by_channel.into_iter().map(|(channel, s)| ChannelLag { channel, lag: DurationStats::of(&s) }).collect();
+        Metrics::of_parts(parts, Loyalty::from_rollups(loyalty_rows, query), query)
+    }
 
+    fn of_parts(parts: Parts, loyalty: Loyalty, query: &MetricsQuery) -> Metrics {
+        let total = Rollup::merged(parts.period.iter().map(|(_, r)| *r));
+        let by_channel = parts.by_channel.into_iter().map(|(channel, s)| ChannelLag { channel, lag: DurationStats::of(&s) }).collect();
+        let rule = RisingRule::default();
         Metrics {
             from: query.from,
             to: query.to,
@@ -102,21 +189,21 @@ impl Metrics {
                 share_improved: share(total.recoveries_improved, total.recoveries),
             },
             loyalty,
-            weekly: weekly(&in_period, query),
-            trends: trends(&admitted, query, &RisingRule::default()),
+            weekly: weekly(&parts.period, query),
+            trends: parts.trends.into_iter().map(|(key, (last, this))| trend::compare(key, last, this, &rule)).collect(),
         }
     }
 }
 
 /// One point per week touching the period, empty weeks included, so a
 /// chart's axis has no gaps.
-fn weekly(rows: &[&KeyedRollup], query: &MetricsQuery) -> Vec<WeekPoint> {
+fn weekly(rows: &[(Date, &Rollup)], query: &MetricsQuery) -> Vec<WeekPoint> {
     if query.to < query.from {
         return Vec::new();
     }
     let mut weeks: BTreeMap<Date, Rollup> = BTreeMap::new();
-    for r in rows {
-        weeks.entry(week_start(r.key.day)).or_default().add(&r.rollup);
+    for (day, r) in rows {
+        weeks.entry(week_start(*day)).or_default().add(r);
     }
     let empty = Rollup::default();
     let mut points = Vec::new();
@@ -132,27 +219,4 @@ fn weekly(rows: &[&KeyedRollup], query: &MetricsQuery) -> Vec<WeekPoint> {
         week = next;
     }
     points
-}
-
-/// Case counts in the seven days ending on `to` against the seven before,
-/// per service area, per channel and per category.
-fn trends(rows: &[&KeyedRollup], query: &MetricsQuery, rule: &RisingRule) -> Vec<Trend> {
-    let this_from = query.to.saturating_sub(jiff::Span::new().days(6));
-    let last_from = query.to.saturating_sub(jiff::Span::new().days(13));
-    let mut counts: BTreeMap<TrendKey, (u64, u64)> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.rollup.cases > 0 && r.key.day >= last_from && r.key.day <= query.to) {
-        let this = r.key.day >= this_from;
-        let mut keys = vec![TrendKey::ServiceArea { service_area_id: r.key.service_area_id }];
-        keys.extend(r.key.channel.map(|channel| TrendKey::Channel { channel }));
-        keys.extend(r.key.category_id.map(|category_id| TrendKey::Category { category_id }));
-        for key in keys {
-            let slot = counts.entry(key).or_default();
-            if this {
-                slot.1 += r.rollup.cases;
-            } else {
-                slot.0 += r.rollup.cases;
-            }
-        }
-    }
-    counts.into_iter().map(|(key, (last, this))| trend::compare(key, last, this, rule)).collect()
 }

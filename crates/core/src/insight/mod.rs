@@ -3,8 +3,9 @@
 //! The figures are computed from per-day [`Rollup`]s rather than from cases
 //! and responses, so a dashboard reads a few hundred rows whatever the size
 //! of the history: the store keeps one row per day, service area, channel
-//! and owner up to date in each write transaction ([`rollup`] says how), and
-//! [`Metrics::from_rollups`] merges the rows of a period. Percentiles come
+//! and owner up to date in each write transaction ([`rollup`] says how),
+//! with their sums per week and over dimensions ([`summary`]), and
+//! [`Metrics::of`] merges the rows of a period. Percentiles come
 //! from mergeable, subtractable sketches ([`sketch`]: nearest-rank, exact
 //! below 128 s, within 1/128 relative above). The loyalty comparison is per
 //! customer and computed apart ([`Loyalty::compare`]); trends use an exact
@@ -20,12 +21,14 @@ mod loyalty;
 pub mod rollup;
 pub mod similar;
 pub mod sketch;
+pub mod summary;
 pub mod trend;
 
 pub use facts::{day_of, CaseFacts, Elapsed, InvitationFacts, ResponseFacts};
 pub use loyalty::{CustomerFacts, Loyalty, LoyaltyGroup, LoyaltyTally, ScoredResponse};
 pub use rollup::{KeyedRollup, MetTotal, Rollup, RollupKey};
 pub use sketch::{DurationSketch, Underflow};
+pub use summary::{Dim, Span, Summary, SummaryKey, SummaryPlan, SummaryRead};
 pub use trend::{RisingRule, Trend, TrendKey};
 
 use crate::case::{Channel, TargetName};

@@ -131,8 +131,16 @@ fn november() -> MetricsQuery {
     MetricsQuery { from: d("2026-11-01"), to: d("2026-11-30"), service_area_id: None, channel: None, owner_id: None, category_id: None }
 }
 
+/// The figures from the per-day rows; for a query with a summary plan, the
+/// figures from the summaries too, which must be the same.
 fn metrics(rows: &Rows, query: &MetricsQuery) -> Metrics {
-    Metrics::from_rollups(&rows.keyed(), &[], query)
+    let keyed = rows.keyed();
+    let m = Metrics::from_rollups(&keyed, &[], query);
+    if SummaryPlan::of(query).is_some() {
+        let summaries = summary::summaries_of(&keyed);
+        assert_eq!(Metrics::from_summaries(&summaries, &[], query), m, "summaries and per-day rows disagree on {query:?}");
+    }
+    m
 }
 
 #[test]

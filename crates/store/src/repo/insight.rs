@@ -23,7 +23,11 @@ use super::*;
 use jiff::civil::Date;
 use redress_core::calendar::BusinessCalendar;
 use redress_core::case::{Case, Channel};
-use redress_core::insight::{CaseFacts, CustomerFacts, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse};
+use redress_core::insight::summary::summaries_of;
+use redress_core::insight::{
+    CaseFacts, CustomerFacts, Dim, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
+    SummaryPlan, SummaryRead,
+};
 use redress_core::store::{RebuildReport, RollupRows};
 use redress_core::{CategoryId, ServiceAreaId};
 use std::collections::BTreeMap;
@@ -55,13 +59,112 @@ fn key_of((owner, day, area, channel, category): KeyCols) -> StoreResult<RollupK
     })
 }
 
+/// A summary's key as its five columns: span, service area, channel, category, start.
+type SummaryCols = (&'static str, i64, String, i64, String);
+
+fn span_col(s: Span) -> &'static str {
+    match s {
+        Span::Day => "d",
+        Span::Week => "w",
+    }
+}
+
+fn summary_cols(k: &SummaryKey) -> SummaryCols {
+    let id = |d: Dim<i64>| match d {
+        Dim::All => -1,
+        Dim::One(v) => v.unwrap_or(0),
+    };
+    (
+        span_col(k.span),
+        id(dim_map(k.service_area_id, |a| a.0)),
+        match k.channel {
+            Dim::All => "*".to_string(),
+            Dim::One(c) => c.map_or("", Channel::as_str).to_string(),
+        },
+        id(dim_map(k.category_id, |c| c.0)),
+        k.start.to_string(),
+    )
+}
+
+fn dim_map<T, U>(d: Dim<T>, f: impl FnOnce(T) -> U) -> Dim<U> {
+    match d {
+        Dim::All => Dim::All,
+        Dim::One(v) => Dim::One(v.map(f)),
+    }
+}
+
+fn summary_key_of(span: &str, area: i64, channel: &str, category: i64, start: &str) -> StoreResult<SummaryKey> {
+    let fine = key_of((0, start.to_string(), area.max(0), if channel == "*" { String::new() } else { channel.to_string() }, category.max(0)))?;
+    Ok(SummaryKey {
+        span: match span {
+            "d" => Span::Day,
+            "w" => Span::Week,
+            s => return Err(StoreError::Backend(format!("stored summary span {s} is unknown"))),
+        },
+        start: fine.day,
+        service_area_id: Dim::summed_if(area == -1, fine.service_area_id),
+        channel: Dim::summed_if(channel == "*", fine.channel),
+        category_id: Dim::summed_if(category == -1, fine.category_id),
+    })
+}
+
+/// The SQL condition of a summary read (every value in it is ours: dates,
+/// ids and channel names, never user text).
+fn read_condition(r: &SummaryRead) -> String {
+    use redress_core::insight::summary::Pick;
+    fn pick<T: Copy>(col: &str, p: Pick<T>, all: &str, none: &str, show: impl Fn(T) -> String) -> String {
+        match p {
+            Pick::All => format!("{col} = {all}"),
+            Pick::Each => format!("{col} <> {all}"),
+            Pick::One(None) => format!("{col} = {none}"),
+            Pick::One(Some(v)) => format!("{col} = {}", show(v)),
+        }
+    }
+    format!(
+        "(span = '{}' AND start >= '{}' AND start <= '{}' AND {} AND {} AND {})",
+        span_col(r.span),
+        r.from,
+        r.to,
+        pick("service_area_id", r.service_area_id, "-1", "0", |a| a.0.to_string()),
+        pick("channel", r.channel, "'*'", "''", |c| format!("'{}'", c.as_str())),
+        pick("category_id", r.category_id, "-1", "0", |c| c.0.to_string()),
+    )
+}
+
 fn inconsistent(e: redress_core::insight::Underflow) -> StoreError {
     StoreError::Backend(format!("the insight rollups are inconsistent ({e}); run `redress rollups rebuild`"))
 }
 
 /// Changes gathered in a write: per key, what is put in and what is taken out.
-#[derive(Default)]
-struct Changes(BTreeMap<RollupKey, (Rollup, Rollup)>);
+struct Changes<K = RollupKey>(BTreeMap<K, (Rollup, Rollup)>);
+
+impl<K> Default for Changes<K> {
+    fn default() -> Self {
+        Changes(BTreeMap::new())
+    }
+}
+
+impl<K: Ord> Changes<K> {
+    fn put(&mut self, key: K, plus: &Rollup, minus: Option<&Rollup>) {
+        let slot = self.0.entry(key).or_default();
+        slot.0.add(plus);
+        if let Some(minus) = minus {
+            slot.1.add(minus);
+        }
+    }
+
+    /// Each key's net row; empty ones are left out.
+    fn settle(self) -> StoreResult<Vec<(K, Rollup)>> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for (key, (mut plus, minus)) in self.0 {
+            plus.subtract(&minus).map_err(inconsistent)?;
+            if !plus.is_empty() {
+                out.push((key, plus));
+            }
+        }
+        Ok(out)
+    }
+}
 
 impl Changes {
     fn add(&mut self, c: &KeyedRollup) {
@@ -208,12 +311,15 @@ type InvitationRow = (i64, i64, Option<i64>, Option<i64>, String);
 /// One customer's cases (reported, closed) and feedback responses.
 type CustomerRows = (Vec<(i64, Option<i64>)>, Vec<ScoreRow>);
 
-/// The rows `query` needs, pending deltas folded in: its period's (owner 0
-/// unless an owner is asked for) and the loyalty rows up to its end.
+/// The rows `query` needs, pending deltas folded in: the summaries of its
+/// [`SummaryPlan`] when it has one, else its period's per-day rows (owner 0
+/// unless an owner is asked for); and the loyalty rows up to its end. One
+/// statement, so one consistent snapshot whatever the compactor is doing.
 pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<RollupRows> {
-    let owner = query.owner_id.map_or(0, |u| u.0);
-    let delta_owner = if query.owner_id.is_some() { "AND owner_id = $1" } else { "" };
-    // The filters narrow the period's rows in SQL too (values, not text, go in).
+    let plan = SummaryPlan::of(query);
+    let key = "owner_id, day, service_area_id, channel, category_id";
+    let day_only = "owner_id = 0 AND service_area_id = 0 AND channel = '' AND category_id = 0";
+    // The filters narrow the per-day rows and deltas in SQL (values, not text, go in).
     let mut narrow = String::new();
     if let Some(a) = query.service_area_id {
         narrow.push_str(&format!(" AND service_area_id = {}", a.0));
@@ -224,45 +330,59 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
     if let Some(k) = query.category_id {
         narrow.push_str(&format!(" AND category_id = {}", k.0));
     }
-    let key = "owner_id, day, service_area_id, channel, category_id";
-    let day_only = "owner_id = 0 AND service_area_id = 0 AND channel = '' AND category_id = 0";
+    let delta_owner = if query.owner_id.is_some() { " AND owner_id = $1" } else { "" };
+    let period = match &plan {
+        Some(plan) => {
+            let reads = plan.reads().iter().map(read_condition).collect::<Vec<_>>().join(" OR ");
+            format!(
+                "SELECT span, 0, start, service_area_id, channel, category_id, data, NULL FROM rollup_summaries WHERE {reads} \
+                 UNION ALL SELECT 'x', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3{narrow}"
+            )
+        }
+        None => format!(
+            "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
+             UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3{delta_owner}{narrow}"
+        ),
+    };
     let sql = format!(
-        "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
-         UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3 {delta_owner}{narrow} \
-         UNION ALL SELECT 'l', {key}, data, NULL FROM rollups WHERE {day_only} AND day <= $3 \
+        "{period} UNION ALL SELECT 'l', {key}, data, NULL FROM rollups WHERE {day_only} AND day <= $3 \
          UNION ALL SELECT 'l', {key}, plus, minus FROM rollup_deltas WHERE {day_only} AND day <= $3"
     );
     let found: Vec<RowOf> = sqlx::query_as(&sql)
-        .bind(owner)
+        .bind(query.owner_id.map_or(0, |u| u.0))
         .bind(query.first_day_needed().to_string())
         .bind(query.to.to_string())
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
-    let (mut period, mut loyalty) = (Changes::default(), Changes::default());
+    let (mut period, mut loyalty, mut summaries) = (Changes::default(), Changes::default(), Changes::<SummaryKey>::default());
+    let reads = plan.as_ref().map(SummaryPlan::reads).unwrap_or_default();
     for (part, o, day, area, channel, category, plus, minus) in found {
+        if part == "d" || part == "w" {
+            summaries.put(summary_key_of(&part, area, &channel, category, &day)?, &from_json(&plus)?, None);
+            continue;
+        }
         let mut key = key_of((o, day, area, channel, category))?;
         if query.owner_id.is_none() {
             key = key.without_owner();
         }
-        let into = if part == "p" { &mut period } else { &mut loyalty };
-        into.add(&KeyedRollup { key, rollup: from_json(&plus)? });
-        if let Some(minus) = minus {
-            into.subtract(&KeyedRollup { key, rollup: from_json(&minus)? });
+        let (plus, minus): (Rollup, Option<Rollup>) = (from_json(&plus)?, minus.map(|m| from_json(&m)).transpose()?);
+        match part.as_str() {
+            // A pending delta, in each summary read that it counts in.
+            "x" => SummaryKey::containing(&key)
+                .into_iter()
+                .filter(|k| reads.iter().any(|r| r.matches(k)))
+                .for_each(|k| summaries.put(k, &plus, minus.as_ref())),
+            "p" => period.put(key, &plus, minus.as_ref()),
+            _ => loyalty.put(key, &plus, minus.as_ref()),
         }
     }
-    let settle = |changes: Changes| -> StoreResult<Vec<KeyedRollup>> {
-        changes
-            .0
-            .into_iter()
-            .map(|(key, (mut plus, minus))| {
-                plus.subtract(&minus).map_err(inconsistent)?;
-                Ok(KeyedRollup { key, rollup: plus })
-            })
-            .filter(|r| r.as_ref().map_or(true, |r| !r.rollup.is_empty()))
-            .collect()
-    };
-    Ok(RollupRows { period: settle(period)?, loyalty: settle(loyalty)? })
+    let keyed = |rows: Vec<(RollupKey, Rollup)>| rows.into_iter().map(|(key, rollup)| KeyedRollup { key, rollup }).collect();
+    Ok(RollupRows {
+        period: keyed(period.settle()?),
+        summaries: summaries.settle()?.into_iter().map(|(key, rollup)| Summary { key, rollup }).collect(),
+        loyalty: keyed(loyalty.settle()?),
+    })
 }
 
 // ---- the compactor and the rebuild ---------------------------------------------
@@ -280,16 +400,18 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
     if deltas.is_empty() {
         return Ok(0);
     }
-    let mut changes = Changes::default();
+    let (mut changes, mut summaries) = (Changes::default(), Changes::<SummaryKey>::default());
     let mut ids = Vec::with_capacity(deltas.len());
     for (id, o, day, area, channel, category, plus, minus) in deltas {
         ids.push(id);
         let key = key_of((o, day, area, channel, category))?;
         let (plus, minus): (Rollup, Rollup) = (from_json(&plus)?, from_json(&minus)?);
+        for k in SummaryKey::containing(&key) {
+            summaries.put(k, &plus, Some(&minus));
+        }
         let keys = if key.owner_id.is_some() { vec![key, key.without_owner()] } else { vec![key] };
         for key in keys {
-            changes.add(&KeyedRollup { key, rollup: plus.clone() });
-            changes.subtract(&KeyedRollup { key, rollup: minus.clone() });
+            changes.put(key, &plus, Some(&minus));
         }
     }
     let select = format!(
@@ -310,6 +432,25 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
         row.add(&plus);
         row.subtract(&minus).map_err(inconsistent)?;
         put_row(c, (owner, day, area, channel, category), &row).await?;
+    }
+    let select = format!(
+        "SELECT data FROM rollup_summaries WHERE span = $1 AND service_area_id = $2 AND channel = $3 AND category_id = $4 AND start = $5{LOCK_FOR_UPDATE}"
+    );
+    for (key, (plus, minus)) in summaries.0 {
+        let (span, area, channel, category, start) = summary_cols(&key);
+        let stored: Option<String> = sqlx::query_scalar(&select)
+            .bind(span)
+            .bind(area)
+            .bind(&channel)
+            .bind(category)
+            .bind(&start)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_error)?;
+        let mut row: Rollup = stored.map(|s| from_json(&s)).transpose()?.unwrap_or_default();
+        row.add(&plus);
+        row.subtract(&minus).map_err(inconsistent)?;
+        put_summary(c, (span, area, channel, category, start), &row).await?;
     }
     for chunk in ids.chunks(1000) {
         let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
@@ -353,6 +494,22 @@ async fn put_row(c: &mut Conn, (owner, day, area, channel, category): KeyCols, r
     Ok(())
 }
 
+/// Writes one summary, or removes it when it holds nothing.
+async fn put_summary(c: &mut Conn, (span, area, channel, category, start): SummaryCols, row: &Rollup) -> StoreResult<()> {
+    let sql = if row.is_empty() {
+        "DELETE FROM rollup_summaries WHERE span = $1 AND service_area_id = $2 AND channel = $3 AND category_id = $4 AND start = $5"
+    } else {
+        "INSERT INTO rollup_summaries (span, service_area_id, channel, category_id, start, data) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (span, service_area_id, channel, category_id, start) DO UPDATE SET data = excluded.data"
+    };
+    let mut q = sqlx::query(sql).bind(span).bind(area).bind(channel).bind(category).bind(start);
+    if !row.is_empty() {
+        q = q.bind(to_json(row)?);
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
 /// Whether the rollups wait for a rebuild (new, or the calendar changed).
 pub(super) async fn rebuild_needed(pool: &Pool) -> StoreResult<bool> {
     let needed: Option<bool> = sqlx::query_scalar("SELECT rebuild_needed FROM insight_state WHERE id = 1").fetch_optional(pool).await.map_err(db_error)?;
@@ -376,7 +533,7 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
         sqlx::query(hold).execute(&mut *c).await.map_err(db_error)?;
     }
     let cal = load_settings(c).await?.calendar();
-    for sql in ["DELETE FROM rollups", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {
+    for sql in ["DELETE FROM rollups", "DELETE FROM rollup_summaries", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {
         sqlx::query(sql).execute(&mut *c).await.map_err(db_error)?;
     }
     let mut rows: BTreeMap<RollupKey, Rollup> = BTreeMap::new();
@@ -498,6 +655,12 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
 
     rows.retain(|_, r| !r.is_empty());
     report.rows = rows.len() as u64;
+    let owner_sums: Vec<KeyedRollup> = rows.iter().filter(|(k, _)| k.owner_id.is_none()).map(|(&key, r)| KeyedRollup { key, rollup: r.clone() }).collect();
+    let summaries = summaries_of(&owner_sums);
+    report.summaries = summaries.len() as u64;
+    for s in summaries {
+        put_summary(c, summary_cols(&s.key), &s.rollup).await?;
+    }
     for (key, row) in rows {
         put_row(c, cols(&key), &row).await?;
     }

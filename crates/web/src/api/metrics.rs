@@ -12,7 +12,7 @@ use axum::Json;
 use jiff::civil::Date;
 use redress_core::case::{Case, Channel, Status};
 use redress_core::insight::{Metrics, MetricsQuery, Trend, TrendKey};
-use redress_core::store::CaseFilter;
+use redress_core::store::{CaseFilter, RollupRows};
 use redress_core::{CaseId, CategoryId, ServiceAreaId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -81,7 +81,7 @@ pub(crate) async fn metrics(app: &AppState, params: &MetricsParams) -> ApiResult
     let today = app.now().to_zoned(settings.calendar().time_zone().clone()).date();
     let query = params.query(today)?;
     let rows = app.store().rollups(&query).await?;
-    Ok(Metrics::from_rollups(&rows.period, &rows.loyalty, &query))
+    Ok(Metrics::of(&rows, &query))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -147,7 +147,7 @@ pub(crate) async fn candidates(app: &AppState, to: Option<Date>) -> ApiResult<Ve
     let week = MetricsParams { from: Some(to.saturating_sub(jiff::Span::new().days(6))), to: Some(to), ..MetricsParams::default() };
     let query = week.query(to)?;
     let rows = store.rollups(&query).await?;
-    let m = Metrics::from_rollups(&rows.period, &[], &query);
+    let m = Metrics::of(&RollupRows { loyalty: Vec::new(), ..rows }, &query);
     let period = query.period(&zone);
     let (areas, categories) = (store.service_areas().await?, store.categories().await?);
     let mut out = Vec::new();

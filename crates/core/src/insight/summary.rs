@@ -1,0 +1,317 @@
+//! Summaries: the rollup rows summed over every value of some of the
+//! service area, channel and category, per day and per week.
+//!
+//! A year's figures from the per-day rows touch every (day, service area,
+//! channel, category) combination that occurs, so their cost grows with the
+//! volume until every combination is filled. The summaries bound it: the
+//! figures of a query with at most one filter (no owner) come from
+//!
+//! - the period's whole weeks and its edge days at the filter's own level
+//!   (for no filter, the one row of everything), which give every total and
+//!   the weekly series;
+//! - the same spans one level finer by channel, for the lag by channel;
+//! - the trends' fourteen days one level finer by service area, by channel
+//!   and by category.
+//!
+//! That is a few hundred rows for a year whatever the volume. Queries that
+//! name an owner or combine filters read the per-day rows
+//! ([`Metrics::from_rollups`](super::Metrics::from_rollups)); both give the
+//! same figures (the tests compare them on every query).
+//!
+//! A summary holds the sum of the owner-0 rows it covers, so the store keeps
+//! it the way it keeps them: each per-day change is added to the summaries
+//! [`SummaryKey::containing`] its key, and a rebuild sums them afresh.
+
+use super::rollup::{KeyedRollup, Rollup, RollupKey};
+use super::MetricsQuery;
+use crate::case::Channel;
+use crate::{CategoryId, ServiceAreaId};
+use jiff::civil::Date;
+
+/// How long a summary row lasts: one day, or the week starting on its
+/// Monday (weeks are whole: a row for a week holds all seven days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Span {
+    Day,
+    Week,
+}
+
+impl Span {
+    pub const ALL: [Span; 2] = [Span::Day, Span::Week];
+
+    /// The first day of the span holding `day`.
+    pub fn start_of(self, day: Date) -> Date {
+        match self {
+            Span::Day => day,
+            Span::Week => week_start(day),
+        }
+    }
+}
+
+/// The Monday on or before `day`.
+pub fn week_start(day: Date) -> Date {
+    day.saturating_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+}
+
+/// One dimension of a summary: one value (`One(None)`: rows with none), or
+/// every value summed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim<T> {
+    One(Option<T>),
+    All,
+}
+
+impl<T: PartialEq> Dim<T> {
+    /// Every value summed when `summed`, else `value`'s.
+    pub fn summed_if(summed: bool, value: Option<T>) -> Dim<T> {
+        if summed {
+            Dim::All
+        } else {
+            Dim::One(value)
+        }
+    }
+
+    #[cfg(test)]
+    fn is_all(&self) -> bool {
+        matches!(self, Dim::All)
+    }
+}
+
+/// A summary row's key. At least one dimension is [`Dim::All`]; the row
+/// with none summed is the per-day row itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SummaryKey {
+    pub span: Span,
+    /// The span's first day.
+    pub start: Date,
+    pub service_area_id: Dim<ServiceAreaId>,
+    pub channel: Dim<Channel>,
+    pub category_id: Dim<CategoryId>,
+}
+
+impl SummaryKey {
+    /// The summaries the rows of `key` count in (its owner is ignored: a
+    /// summary sums over owners): each way of summing at least one
+    /// dimension, per day and per week — fourteen keys.
+    pub fn containing(key: &RollupKey) -> Vec<SummaryKey> {
+        let mut keys = Vec::with_capacity(14);
+        for span in Span::ALL {
+            for mask in 1..8u8 {
+                keys.push(SummaryKey {
+                    span,
+                    start: span.start_of(key.day),
+                    service_area_id: Dim::summed_if(mask & 1 != 0, key.service_area_id),
+                    channel: Dim::summed_if(mask & 2 != 0, key.channel),
+                    category_id: Dim::summed_if(mask & 4 != 0, key.category_id),
+                });
+            }
+        }
+        keys
+    }
+}
+
+/// A summary row: its key and the sum of the rows it covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub key: SummaryKey,
+    pub rollup: Rollup,
+}
+
+/// Which values of one dimension a read takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick<T> {
+    /// The summed row.
+    All,
+    /// One value's row.
+    One(Option<T>),
+    /// Every single value's row (not the summed one).
+    Each,
+}
+
+impl<T: PartialEq + Copy> Pick<T> {
+    fn of(filter: Option<T>) -> Pick<T> {
+        filter.map_or(Pick::All, |v| Pick::One(Some(v)))
+    }
+
+    pub fn matches(&self, d: &Dim<T>) -> bool {
+        match (self, d) {
+            (Pick::All, Dim::All) => true,
+            (Pick::One(v), Dim::One(w)) => v == w,
+            (Pick::Each, Dim::One(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Split by this dimension: every value, unless the read is of one already.
+    fn each(self) -> Pick<T> {
+        match self {
+            Pick::All => Pick::Each,
+            one => one,
+        }
+    }
+}
+
+/// Rows of one level over a range of span starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SummaryRead {
+    pub span: Span,
+    /// Span starts, both included.
+    pub from: Date,
+    pub to: Date,
+    pub service_area_id: Pick<ServiceAreaId>,
+    pub channel: Pick<Channel>,
+    pub category_id: Pick<CategoryId>,
+}
+
+impl SummaryRead {
+    pub fn matches(&self, k: &SummaryKey) -> bool {
+        self.span == k.span
+            && self.from <= k.start
+            && k.start <= self.to
+            && self.service_area_id.matches(&k.service_area_id)
+            && self.channel.matches(&k.channel)
+            && self.category_id.matches(&k.category_id)
+    }
+}
+
+/// The summaries a query's figures come from; see the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryPlan {
+    /// The period at the query's level: its whole weeks and its edge days.
+    pub period: Vec<SummaryRead>,
+    /// The same spans split by channel.
+    pub by_channel: Vec<SummaryRead>,
+    /// The trends' fourteen days split by service area, channel and category.
+    pub trends: Vec<SummaryRead>,
+}
+
+impl SummaryPlan {
+    /// The plan for `query`, or `None` when it names an owner or more than
+    /// one filter (the per-day rows answer those).
+    pub fn of(query: &MetricsQuery) -> Option<SummaryPlan> {
+        let filters = usize::from(query.service_area_id.is_some()) + usize::from(query.channel.is_some()) + usize::from(query.category_id.is_some());
+        if query.owner_id.is_some() || filters > 1 {
+            return None;
+        }
+        let base = SummaryRead {
+            span: Span::Day,
+            from: query.from,
+            to: query.to,
+            service_area_id: Pick::of(query.service_area_id),
+            channel: Pick::of(query.channel),
+            category_id: Pick::of(query.category_id),
+        };
+        let mut period = Vec::new();
+        if query.from <= query.to {
+            let day = jiff::Span::new().days(1);
+            let week = jiff::Span::new().days(7);
+            let mut first_week = week_start(query.from);
+            if first_week < query.from {
+                first_week = first_week.saturating_add(week);
+            }
+            let last_week = week_start(query.to.saturating_sub(jiff::Span::new().days(6)));
+            if first_week <= last_week {
+                period.push(SummaryRead { span: Span::Week, from: first_week, to: last_week, ..base });
+                if query.from < first_week {
+                    period.push(SummaryRead { to: first_week.saturating_sub(day), ..base });
+                }
+                let after = last_week.saturating_add(week);
+                if after <= query.to {
+                    period.push(SummaryRead { from: after, ..base });
+                }
+            } else {
+                period.push(base);
+            }
+        }
+        let by_channel = period.iter().map(|r| SummaryRead { channel: r.channel.each(), ..*r }).collect();
+        let window = SummaryRead { from: query.to.saturating_sub(jiff::Span::new().days(13)), ..base };
+        let trends = vec![
+            SummaryRead { service_area_id: base.service_area_id.each(), ..window },
+            SummaryRead { channel: base.channel.each(), ..window },
+            SummaryRead { category_id: base.category_id.each(), ..window },
+        ];
+        Some(SummaryPlan { period, by_channel, trends })
+    }
+
+    /// Every read, each once.
+    pub fn reads(&self) -> Vec<SummaryRead> {
+        let mut all: Vec<SummaryRead> = Vec::new();
+        for r in self.period.iter().chain(&self.by_channel).chain(&self.trends) {
+            if !all.contains(r) {
+                all.push(*r);
+            }
+        }
+        all
+    }
+}
+
+/// The summaries of per-day `rows`, computed afresh. Owners are ignored, so
+/// pass each contribution once: the per-owner rows or their sums, not both.
+pub fn summaries_of<'a>(rows: impl IntoIterator<Item = &'a KeyedRollup>) -> Vec<Summary> {
+    let mut out: std::collections::BTreeMap<SummaryKey, Rollup> = std::collections::BTreeMap::new();
+    for r in rows {
+        for key in SummaryKey::containing(&r.key) {
+            out.entry(key).or_default().add(&r.rollup);
+        }
+    }
+    out.into_iter().filter(|(_, r)| !r.is_empty()).map(|(key, rollup)| Summary { key, rollup }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn query(from: &str, to: &str) -> MetricsQuery {
+        MetricsQuery { from: d(from), to: d(to), service_area_id: None, channel: None, owner_id: None, category_id: None }
+    }
+
+    #[test]
+    fn a_period_is_its_whole_weeks_and_its_edge_days() {
+        // Thursday 5 November to Wednesday 25 November 2026.
+        let plan = SummaryPlan::of(&query("2026-11-05", "2026-11-25")).unwrap();
+        let spans: Vec<(Span, Date, Date)> = plan.period.iter().map(|r| (r.span, r.from, r.to)).collect();
+        assert_eq!(
+            spans,
+            vec![(Span::Week, d("2026-11-09"), d("2026-11-16")), (Span::Day, d("2026-11-05"), d("2026-11-08")), (Span::Day, d("2026-11-23"), d("2026-11-25"))]
+        );
+        // A period inside one week is its days; one of whole weeks has no edges.
+        let inside = SummaryPlan::of(&query("2026-11-10", "2026-11-12")).unwrap();
+        assert_eq!(inside.period.iter().map(|r| (r.span, r.from, r.to)).collect::<Vec<_>>(), vec![(Span::Day, d("2026-11-10"), d("2026-11-12"))]);
+        let whole = SummaryPlan::of(&query("2026-11-02", "2026-11-15")).unwrap();
+        assert_eq!(whole.period.iter().map(|r| (r.span, r.from, r.to)).collect::<Vec<_>>(), vec![(Span::Week, d("2026-11-02"), d("2026-11-09"))]);
+        assert!(SummaryPlan::of(&query("2026-11-15", "2026-11-02")).unwrap().period.is_empty());
+    }
+
+    #[test]
+    fn owners_and_combined_filters_read_the_per_day_rows() {
+        let mut q = query("2026-11-01", "2026-11-30");
+        q.owner_id = Some(crate::UserId(3));
+        assert!(SummaryPlan::of(&q).is_none());
+        let mut q = query("2026-11-01", "2026-11-30");
+        q.channel = Some(Channel::Email);
+        assert!(SummaryPlan::of(&q).is_some());
+        q.service_area_id = Some(ServiceAreaId(2));
+        assert!(SummaryPlan::of(&q).is_none());
+    }
+
+    #[test]
+    fn a_row_counts_in_fourteen_summaries() {
+        let key = RollupKey {
+            day: d("2026-11-05"),
+            service_area_id: Some(ServiceAreaId(2)),
+            channel: Some(Channel::Phone),
+            owner_id: None,
+            category_id: None,
+        };
+        let keys = SummaryKey::containing(&key);
+        assert_eq!(keys.len(), 14);
+        assert!(keys.iter().all(|k| k.service_area_id.is_all() || k.channel.is_all() || k.category_id.is_all()));
+        assert!(keys.iter().filter(|k| k.span == Span::Week).all(|k| k.start == d("2026-11-02")));
+        let total = keys.iter().filter(|k| k.service_area_id.is_all() && k.channel.is_all() && k.category_id.is_all()).count();
+        assert_eq!(total, 2);
+    }
+}
