@@ -15,6 +15,7 @@
 //! Every field's doc comment below is its definition; they are the OpenAPI
 //! descriptions too, so they say what a number means, not how it is made.
 
+mod codec;
 mod compute;
 mod facts;
 mod loyalty;
@@ -24,6 +25,7 @@ pub mod sketch;
 pub mod summary;
 pub mod trend;
 
+pub use codec::DecodeError;
 pub use facts::{day_of, CaseFacts, Elapsed, InvitationFacts, ResponseFacts};
 pub use loyalty::{CustomerFacts, Loyalty, LoyaltyGroup, LoyaltyTally, ScoredResponse};
 pub use rollup::{KeyedRollup, MetTotal, Rollup, RollupKey};

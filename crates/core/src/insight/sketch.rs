@@ -37,10 +37,22 @@ pub struct Underflow(pub &'static str);
 /// Counts of durations (whole seconds) in log-linear buckets; see the module
 /// documentation for the bucket layout and its error bound.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(from = "BTreeMap<u32, u64>", into = "BTreeMap<u32, u64>")]
 pub struct DurationSketch {
-    /// Bucket index to how many values fell in it; never a zero count.
-    buckets: BTreeMap<u32, u64>,
+    /// (bucket index, how many values fell in it), by index; never a zero count.
+    buckets: Vec<(u32, u64)>,
+}
+
+impl From<BTreeMap<u32, u64>> for DurationSketch {
+    fn from(m: BTreeMap<u32, u64>) -> Self {
+        DurationSketch { buckets: m.into_iter().filter(|(_, n)| *n > 0).collect() }
+    }
+}
+
+impl From<DurationSketch> for BTreeMap<u32, u64> {
+    fn from(s: DurationSketch) -> Self {
+        s.buckets.into_iter().collect()
+    }
 }
 
 /// The bucket of `v`. Values below 128 are their own bucket.
@@ -84,39 +96,88 @@ impl DurationSketch {
     }
 
     pub fn insert(&mut self, seconds: u64) {
-        *self.buckets.entry(bucket_of(seconds)).or_default() += 1;
+        self.merge(&DurationSketch { buckets: vec![(bucket_of(seconds), 1)] });
     }
 
     /// How many values it holds.
     pub fn count(&self) -> u64 {
-        self.buckets.values().sum()
+        self.buckets.iter().map(|b| b.1).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.buckets.is_empty()
     }
 
+    /// The buckets, by index: (index, count), no zero counts.
+    pub fn buckets(&self) -> &[(u32, u64)] {
+        &self.buckets
+    }
+
+    /// A sketch of given buckets; `None` unless they are by rising index
+    /// with no zero count (as [`buckets`](Self::buckets) gives them).
+    pub fn from_buckets(buckets: Vec<(u32, u64)>) -> Option<DurationSketch> {
+        let ordered = buckets.windows(2).all(|w| w[0].0 < w[1].0) && buckets.iter().all(|b| b.1 > 0);
+        ordered.then_some(DurationSketch { buckets })
+    }
+
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &DurationSketch) {
-        for (i, n) in &other.buckets {
-            let slot = self.buckets.entry(*i).or_default();
-            *slot = slot.saturating_add(*n);
+        if other.buckets.is_empty() {
+            return;
         }
+        if self.buckets.is_empty() {
+            self.buckets.clone_from(&other.buckets);
+            return;
+        }
+        let (a, b) = (&self.buckets, &other.buckets);
+        let mut out = Vec::with_capacity(a.len().max(b.len()));
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push((a[i].0, a[i].1.saturating_add(b[j].1)));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        self.buckets = out;
     }
 
     /// Takes every value of `other` back out; refuses, changing nothing, if
     /// `other` holds a value this sketch does not.
     pub fn subtract(&mut self, other: &DurationSketch, what: &'static str) -> Result<(), Underflow> {
-        if other.buckets.iter().any(|(i, n)| self.buckets.get(i).is_none_or(|have| have < n)) {
-            return Err(Underflow(what));
-        }
-        for (i, n) in &other.buckets {
-            let have = self.buckets.get_mut(i).expect("checked above");
-            *have -= n;
-            if *have == 0 {
-                self.buckets.remove(i);
+        let mut out = Vec::with_capacity(self.buckets.len());
+        let mut theirs = other.buckets.iter().peekable();
+        for &(i, n) in &self.buckets {
+            let mut left = n;
+            if let Some(&&(k, m)) = theirs.peek() {
+                if k < i {
+                    return Err(Underflow(what));
+                }
+                if k == i {
+                    left = n.checked_sub(m).ok_or(Underflow(what))?;
+                    theirs.next();
+                }
+            }
+            if left > 0 {
+                out.push((i, left));
             }
         }
+        if theirs.next().is_some() {
+            return Err(Underflow(what));
+        }
+        self.buckets = out;
         Ok(())
     }
 
@@ -132,10 +193,10 @@ impl DurationSketch {
         let p = u64::from(p.clamp(1, 100));
         let rank = (n * p).div_ceil(100).max(1);
         let mut seen = 0;
-        for (i, c) in &self.buckets {
+        for &(i, c) in &self.buckets {
             seen += c;
             if seen >= rank {
-                return Some(representative(*i));
+                return Some(representative(i));
             }
         }
         None

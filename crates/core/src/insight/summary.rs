@@ -22,7 +22,7 @@
 //! it the way it keeps them: each per-day change is added to the summaries
 //! [`SummaryKey::containing`] its key, and a rebuild sums them afresh.
 
-use super::rollup::{KeyedRollup, Rollup, RollupKey};
+use super::rollup::{Rollup, RollupKey};
 use super::MetricsQuery;
 use crate::case::Channel;
 use crate::{CategoryId, ServiceAreaId};
@@ -94,20 +94,35 @@ impl SummaryKey {
     /// summary sums over owners): each way of summing at least one
     /// dimension, per day and per week — fourteen keys.
     pub fn containing(key: &RollupKey) -> Vec<SummaryKey> {
-        let mut keys = Vec::with_capacity(14);
-        for span in Span::ALL {
-            for mask in 1..8u8 {
-                keys.push(SummaryKey {
-                    span,
-                    start: span.start_of(key.day),
-                    service_area_id: Dim::summed_if(mask & 1 != 0, key.service_area_id),
-                    channel: Dim::summed_if(mask & 2 != 0, key.channel),
-                    category_id: Dim::summed_if(mask & 4 != 0, key.category_id),
-                });
-            }
-        }
-        keys
+        Span::ALL.into_iter().flat_map(|span| LEVELS.map(|level| SummaryKey::at(span, level, key))).collect()
     }
+
+    /// The summary of `span` and `level` that the rows of `key` count in.
+    pub fn at(span: Span, level: u8, key: &RollupKey) -> SummaryKey {
+        SummaryKey {
+            span,
+            start: span.start_of(key.day),
+            service_area_id: Dim::summed_if(level & AREA != 0, key.service_area_id),
+            channel: Dim::summed_if(level & CHANNEL != 0, key.channel),
+            category_id: Dim::summed_if(level & CATEGORY != 0, key.category_id),
+        }
+    }
+
+    /// Which dimensions are summed: the sum of [`AREA`], [`CHANNEL`] and [`CATEGORY`].
+    pub fn level(&self) -> u8 {
+        level_of(self.service_area_id == Dim::All, self.channel == Dim::All, self.category_id == Dim::All)
+    }
+}
+
+/// The bits of a level: service area, channel, category summed.
+pub const AREA: u8 = 1;
+pub const CHANNEL: u8 = 2;
+pub const CATEGORY: u8 = 4;
+/// Every level a summary can have (none summed is the per-day row itself).
+pub const LEVELS: [u8; 7] = [1, 2, 3, 4, 5, 6, 7];
+
+fn level_of(area: bool, channel: bool, category: bool) -> u8 {
+    u8::from(area) * AREA + u8::from(channel) * CHANNEL + u8::from(category) * CATEGORY
 }
 
 /// A summary row: its key and the sum of the rows it covers.
@@ -164,6 +179,11 @@ pub struct SummaryRead {
 }
 
 impl SummaryRead {
+    /// The level of every row the read takes.
+    pub fn level(&self) -> u8 {
+        level_of(self.service_area_id == Pick::All, self.channel == Pick::All, self.category_id == Pick::All)
+    }
+
     pub fn matches(&self, k: &SummaryKey) -> bool {
         self.span == k.span
             && self.from <= k.start
@@ -245,13 +265,18 @@ impl SummaryPlan {
     }
 }
 
-/// The summaries of per-day `rows`, computed afresh. Owners are ignored, so
-/// pass each contribution once: the per-owner rows or their sums, not both.
-pub fn summaries_of<'a>(rows: impl IntoIterator<Item = &'a KeyedRollup>) -> Vec<Summary> {
+/// The summaries of per-day `rows`, computed afresh: at one span and level,
+/// or (`None`) at all. Owners are ignored, so pass each contribution once:
+/// the per-owner rows or their sums, not both.
+pub fn summaries_of<'a>(rows: impl IntoIterator<Item = (&'a RollupKey, &'a Rollup)>, at: Option<(Span, u8)>) -> Vec<Summary> {
     let mut out: std::collections::BTreeMap<SummaryKey, Rollup> = std::collections::BTreeMap::new();
-    for r in rows {
-        for key in SummaryKey::containing(&r.key) {
-            out.entry(key).or_default().add(&r.rollup);
+    for (key, rollup) in rows {
+        let keys = match at {
+            Some((span, level)) => vec![SummaryKey::at(span, level, key)],
+            None => SummaryKey::containing(key),
+        };
+        for key in keys {
+            out.entry(key).or_default().add(rollup);
         }
     }
     out.into_iter().filter(|(_, r)| !r.is_empty()).map(|(key, rollup)| Summary { key, rollup }).collect()
@@ -309,6 +334,7 @@ mod tests {
         };
         let keys = SummaryKey::containing(&key);
         assert_eq!(keys.len(), 14);
+        assert_eq!(keys.iter().map(SummaryKey::level).collect::<Vec<_>>(), [LEVELS, LEVELS].concat());
         assert!(keys.iter().all(|k| k.service_area_id.is_all() || k.channel.is_all() || k.category_id.is_all()));
         assert!(keys.iter().filter(|k| k.span == Span::Week).all(|k| k.start == d("2026-11-02")));
         let total = keys.iter().filter(|k| k.service_area_id.is_all() && k.channel.is_all() && k.category_id.is_all()).count();

@@ -2,15 +2,19 @@
 -- rows summed over every value of some of service area, channel and
 -- category, per day ('d') and per week starting on its Monday ('w'), so a
 -- dashboard reads a bounded number of rows whatever the volume. -1 and '*'
--- stand for every value summed; 0 and '' for none, as in rollups.
+-- stand for every value summed; 0 and '' for none, as in rollups. The
+-- level says which are summed (1: service area, 2: channel, 4: category),
+-- so a read of one level over a range of days is one range of the key.
+-- data is Rollup::encode's compact binary form.
 CREATE TABLE rollup_summaries (
     span TEXT NOT NULL,
+    level SMALLINT NOT NULL,
+    start TEXT NOT NULL,
     service_area_id BIGINT NOT NULL,
     channel TEXT NOT NULL,
     category_id BIGINT NOT NULL,
-    start TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (span, service_area_id, channel, category_id, start)
+    data BYTEA NOT NULL,
+    PRIMARY KEY (span, level, start, service_area_id, channel, category_id)
 );
 
 -- Filled by the rebuild the store runs before it serves.

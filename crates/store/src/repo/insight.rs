@@ -23,7 +23,7 @@ use super::*;
 use jiff::civil::Date;
 use redress_core::calendar::BusinessCalendar;
 use redress_core::case::{Case, Channel};
-use redress_core::insight::summary::summaries_of;
+use redress_core::insight::summary::{summaries_of, LEVELS};
 use redress_core::insight::{
     CaseFacts, CustomerFacts, Dim, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
     SummaryPlan, SummaryRead,
@@ -59,8 +59,8 @@ fn key_of((owner, day, area, channel, category): KeyCols) -> StoreResult<RollupK
     })
 }
 
-/// A summary's key as its five columns: span, service area, channel, category, start.
-type SummaryCols = (&'static str, i64, String, i64, String);
+/// A summary's key as its six columns: span, level, start, service area, channel, category.
+type SummaryCols = (&'static str, i16, String, i64, String, i64);
 
 fn span_col(s: Span) -> &'static str {
     match s {
@@ -76,13 +76,14 @@ fn summary_cols(k: &SummaryKey) -> SummaryCols {
     };
     (
         span_col(k.span),
+        i16::from(k.level()),
+        k.start.to_string(),
         id(dim_map(k.service_area_id, |a| a.0)),
         match k.channel {
             Dim::All => "*".to_string(),
             Dim::One(c) => c.map_or("", Channel::as_str).to_string(),
         },
         id(dim_map(k.category_id, |c| c.0)),
-        k.start.to_string(),
     )
 }
 
@@ -121,14 +122,19 @@ fn read_condition(r: &SummaryRead) -> String {
         }
     }
     format!(
-        "(span = '{}' AND start >= '{}' AND start <= '{}' AND {} AND {} AND {})",
+        "span = '{}' AND level = {} AND start >= '{}' AND start <= '{}' AND {} AND {} AND {}",
         span_col(r.span),
+        r.level(),
         r.from,
         r.to,
         pick("service_area_id", r.service_area_id, "-1", "0", |a| a.0.to_string()),
         pick("channel", r.channel, "'*'", "''", |c| format!("'{}'", c.as_str())),
         pick("category_id", r.category_id, "-1", "0", |c| c.0.to_string()),
     )
+}
+
+fn decoded(bytes: &[u8]) -> StoreResult<Rollup> {
+    Rollup::decode(bytes).map_err(|e| StoreError::Backend(format!("{e}; run `redress rollups rebuild`")))
 }
 
 fn inconsistent(e: redress_core::insight::Underflow) -> StoreError {
@@ -303,7 +309,8 @@ async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalen
 
 // ---- reads ------------------------------------------------------------------
 
-type RowOf = (String, i64, String, i64, String, i64, String, Option<String>);
+/// A row of a read: its part, key columns, and data (JSON, or a summary's bytes).
+type RowOf = (String, i64, String, i64, String, i64, Option<String>, Option<String>, Option<Vec<u8>>);
 /// A delta: its id, key columns, what it adds and what it takes out.
 type DeltaRow = (i64, i64, String, i64, String, i64, String, String);
 /// An invitation for a rebuild: id, created, used, survey area and purpose.
@@ -333,20 +340,23 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
     let delta_owner = if query.owner_id.is_some() { " AND owner_id = $1" } else { "" };
     let period = match &plan {
         Some(plan) => {
-            let reads = plan.reads().iter().map(read_condition).collect::<Vec<_>>().join(" OR ");
-            format!(
-                "SELECT span, 0, start, service_area_id, channel, category_id, data, NULL FROM rollup_summaries WHERE {reads} \
-                 UNION ALL SELECT 'x', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3{narrow}"
-            )
+            // A read each, so each is one range of the key; a row two reads
+            // take comes twice and counts once.
+            let reads: String = plan
+                .reads()
+                .iter()
+                .map(|r| format!("SELECT span, 0, start, service_area_id, channel, category_id, NULL, NULL, data FROM rollup_summaries WHERE {} UNION ALL ", read_condition(r)))
+                .collect();
+            format!("{reads}SELECT 'x', {key}, plus, minus, NULL FROM rollup_deltas WHERE day >= $2 AND day <= $3{narrow}")
         }
         None => format!(
-            "SELECT 'p', {key}, data, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
-             UNION ALL SELECT 'p', {key}, plus, minus FROM rollup_deltas WHERE day >= $2 AND day <= $3{delta_owner}{narrow}"
+            "SELECT 'p', {key}, data, NULL, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
+             UNION ALL SELECT 'p', {key}, plus, minus, NULL FROM rollup_deltas WHERE day >= $2 AND day <= $3{delta_owner}{narrow}"
         ),
     };
     let sql = format!(
-        "{period} UNION ALL SELECT 'l', {key}, data, NULL FROM rollups WHERE {day_only} AND day <= $3 \
-         UNION ALL SELECT 'l', {key}, plus, minus FROM rollup_deltas WHERE {day_only} AND day <= $3"
+        "{period} UNION ALL SELECT 'l', {key}, data, NULL, NULL FROM rollups WHERE {day_only} AND day <= $3 \
+         UNION ALL SELECT 'l', {key}, plus, minus, NULL FROM rollup_deltas WHERE {day_only} AND day <= $3"
     );
     let found: Vec<RowOf> = sqlx::query_as(&sql)
         .bind(query.owner_id.map_or(0, |u| u.0))
@@ -357,11 +367,16 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
         .map_err(db_error)?;
     let (mut period, mut loyalty, mut summaries) = (Changes::default(), Changes::default(), Changes::<SummaryKey>::default());
     let reads = plan.as_ref().map(SummaryPlan::reads).unwrap_or_default();
-    for (part, o, day, area, channel, category, plus, minus) in found {
-        if part == "d" || part == "w" {
-            summaries.put(summary_key_of(&part, area, &channel, category, &day)?, &from_json(&plus)?, None);
+    let mut taken = std::collections::BTreeSet::new();
+    for (part, o, day, area, channel, category, plus, minus, bytes) in found {
+        if let Some(bytes) = bytes {
+            let key = summary_key_of(&part, area, &channel, category, &day)?;
+            if taken.insert(key) {
+                summaries.put(key, &decoded(&bytes)?, None);
+            }
             continue;
         }
+        let plus = plus.ok_or_else(|| StoreError::Backend("a stored rollup row has no data".into()))?;
         let mut key = key_of((o, day, area, channel, category))?;
         if query.owner_id.is_none() {
             key = key.without_owner();
@@ -434,23 +449,24 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
         put_row(c, (owner, day, area, channel, category), &row).await?;
     }
     let select = format!(
-        "SELECT data FROM rollup_summaries WHERE span = $1 AND service_area_id = $2 AND channel = $3 AND category_id = $4 AND start = $5{LOCK_FOR_UPDATE}"
+        "SELECT data FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6{LOCK_FOR_UPDATE}"
     );
     for (key, (plus, minus)) in summaries.0 {
-        let (span, area, channel, category, start) = summary_cols(&key);
-        let stored: Option<String> = sqlx::query_scalar(&select)
+        let (span, level, start, area, channel, category) = summary_cols(&key);
+        let stored: Option<Vec<u8>> = sqlx::query_scalar(&select)
             .bind(span)
+            .bind(level)
+            .bind(&start)
             .bind(area)
             .bind(&channel)
             .bind(category)
-            .bind(&start)
             .fetch_optional(&mut *c)
             .await
             .map_err(db_error)?;
-        let mut row: Rollup = stored.map(|s| from_json(&s)).transpose()?.unwrap_or_default();
+        let mut row: Rollup = stored.map(|s| decoded(&s)).transpose()?.unwrap_or_default();
         row.add(&plus);
         row.subtract(&minus).map_err(inconsistent)?;
-        put_summary(c, (span, area, channel, category, start), &row).await?;
+        put_summary(c, (span, level, start, area, channel, category), &row).await?;
     }
     for chunk in ids.chunks(1000) {
         let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
@@ -495,16 +511,16 @@ async fn put_row(c: &mut Conn, (owner, day, area, channel, category): KeyCols, r
 }
 
 /// Writes one summary, or removes it when it holds nothing.
-async fn put_summary(c: &mut Conn, (span, area, channel, category, start): SummaryCols, row: &Rollup) -> StoreResult<()> {
+async fn put_summary(c: &mut Conn, (span, level, start, area, channel, category): SummaryCols, row: &Rollup) -> StoreResult<()> {
     let sql = if row.is_empty() {
-        "DELETE FROM rollup_summaries WHERE span = $1 AND service_area_id = $2 AND channel = $3 AND category_id = $4 AND start = $5"
+        "DELETE FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6"
     } else {
-        "INSERT INTO rollup_summaries (span, service_area_id, channel, category_id, start, data) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (span, service_area_id, channel, category_id, start) DO UPDATE SET data = excluded.data"
+        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET data = excluded.data"
     };
-    let mut q = sqlx::query(sql).bind(span).bind(area).bind(channel).bind(category).bind(start);
+    let mut q = sqlx::query(sql).bind(span).bind(level).bind(start).bind(area).bind(channel).bind(category);
     if !row.is_empty() {
-        q = q.bind(to_json(row)?);
+        q = q.bind(row.encode());
     }
     q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
@@ -655,11 +671,14 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
 
     rows.retain(|_, r| !r.is_empty());
     report.rows = rows.len() as u64;
-    let owner_sums: Vec<KeyedRollup> = rows.iter().filter(|(k, _)| k.owner_id.is_none()).map(|(&key, r)| KeyedRollup { key, rollup: r.clone() }).collect();
-    let summaries = summaries_of(&owner_sums);
-    report.summaries = summaries.len() as u64;
-    for s in summaries {
-        put_summary(c, summary_cols(&s.key), &s.rollup).await?;
+    for span in Span::ALL {
+        for level in LEVELS {
+            let summaries = summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level)));
+            report.summaries += summaries.len() as u64;
+            for s in summaries {
+                put_summary(c, summary_cols(&s.key), &s.rollup).await?;
+            }
+        }
     }
     for (key, row) in rows {
         put_row(c, cols(&key), &row).await?;
