@@ -239,8 +239,11 @@ pub struct RollupRows {
     /// to `to`: per owner when the query names one, else summed over owners.
     /// Empty when the query has a [`SummaryPlan`](crate::insight::SummaryPlan).
     pub period: Vec<crate::insight::KeyedRollup>,
-    /// The summaries the query's [`SummaryPlan`](crate::insight::SummaryPlan) reads, when it has one.
+    /// The summaries the query's [`SummaryPlan`](crate::insight::SummaryPlan)
+    /// reads for its period and channels, when it has one ...
     pub summaries: Vec<crate::insight::Summary>,
+    /// ... and the case counts of its trend reads.
+    pub trends: crate::insight::summary::TrendCounts,
     /// The [`RollupKey::of_day`](crate::insight::RollupKey::of_day) rows up to `to`, for loyalty.
     pub loyalty: Vec<crate::insight::KeyedRollup>,
 }

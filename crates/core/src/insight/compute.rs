@@ -1,6 +1,6 @@
 //! Every figure of [`Metrics`] from merged rollup rows.
 
-use super::summary::{week_start, Dim, Summary, SummaryPlan};
+use super::summary::{week_start, Dim, Summary, SummaryPlan, TrendCounts};
 use super::trend::{self, RisingRule, TrendKey};
 use crate::store::RollupRows;
 use super::*;
@@ -55,27 +55,13 @@ struct Parts<'a> {
     period: Vec<(Date, &'a Rollup)>,
     /// Identification lag of the period's cases, by channel.
     by_channel: BTreeMap<Channel, DurationSketch>,
-    /// Cases in the seven days before and the seven ending on `to`.
-    trends: BTreeMap<TrendKey, (u64, u64)>,
+    trends: TrendCounts,
 }
 
 impl<'a> Parts<'a> {
     fn lag(&mut self, channel: Channel, r: &Rollup) {
         if r.cases > 0 {
             self.by_channel.entry(channel).or_default().merge(&r.identification_lag);
-        }
-    }
-
-    fn trend(&mut self, key: TrendKey, day: Date, r: &Rollup, query: &MetricsQuery) {
-        let (last_from, this_from) = (query.to.saturating_sub(jiff::Span::new().days(13)), query.to.saturating_sub(jiff::Span::new().days(6)));
-        if r.cases == 0 || day < last_from || day > query.to {
-            return;
-        }
-        let slot = self.trends.entry(key).or_default();
-        if day >= this_from {
-            slot.1 += r.cases;
-        } else {
-            slot.0 += r.cases;
         }
     }
 
@@ -92,13 +78,13 @@ impl<'a> Parts<'a> {
             keys.extend(r.key.channel.map(|channel| TrendKey::Channel { channel }));
             keys.extend(r.key.category_id.map(|category_id| TrendKey::Category { category_id }));
             for key in keys {
-                self.trend(key, r.key.day, &r.rollup, query);
+                self.trends.add(key, r.key.day, r.rollup.cases, query);
             }
         }
     }
 
-    /// From summaries: those `plan` reads, each for what it reads them for.
-    fn of_summaries(&mut self, rows: &'a [Summary], plan: &SummaryPlan, query: &MetricsQuery) {
+    /// From summaries: those `plan`'s period and channel reads take.
+    fn of_summaries(&mut self, rows: &'a [Summary], plan: &SummaryPlan) {
         for s in rows {
             let k = &s.key;
             if plan.period.iter().any(|r| r.matches(k)) {
@@ -107,13 +93,6 @@ impl<'a> Parts<'a> {
             if let (true, Dim::One(Some(c))) = (plan.by_channel.iter().any(|r| r.matches(k)), k.channel) {
                 self.lag(c, &s.rollup);
             }
-            let key = match (plan.trends.iter().position(|r| r.matches(k)), k.service_area_id, k.channel, k.category_id) {
-                (Some(0), Dim::One(service_area_id), _, _) => TrendKey::ServiceArea { service_area_id },
-                (Some(1), _, Dim::One(Some(channel)), _) => TrendKey::Channel { channel },
-                (Some(2), _, _, Dim::One(Some(category_id))) => TrendKey::Category { category_id },
-                _ => continue,
-            };
-            self.trend(key, k.start, &s.rollup, query);
         }
     }
 }
@@ -125,10 +104,15 @@ impl Metrics {
     pub fn of(rows: &RollupRows, query: &MetricsQuery) -> Metrics {
         let mut parts = Parts::default();
         parts.of_rows(&rows.period, query);
-        if let Some(plan) = SummaryPlan::of(query) {
-            parts.of_summaries(&rows.summaries, &plan, query);
-        }
-        Metrics::of_parts(parts, Loyalty::from_rollups(&rows.loyalty, query), query)
+        parts.trends.merge(&rows.trends);
+        let loyalty = match SummaryPlan::of(query) {
+            Some(plan) => {
+                parts.of_summaries(&rows.summaries, &plan);
+                Loyalty::from_summaries(&rows.summaries, &plan)
+            }
+            None => Loyalty::from_rollups(&rows.loyalty, query),
+        };
+        Metrics::of_parts(parts, loyalty, query)
     }
 
     /// The figures of `query` from per-day rollup rows covering at least
@@ -143,13 +127,17 @@ impl Metrics {
     }
 
     /// The same figures from the summaries of [`SummaryPlan::of`]`(query)`
-    /// (none when there is no plan); extra rows are ignored.
+    /// (from the per-day loyalty rows alone when there is no plan); extra
+    /// rows are ignored.
     pub fn from_summaries(rows: &[Summary], loyalty_rows: &[KeyedRollup], query: &MetricsQuery) -> Metrics {
         let mut parts = Parts::default();
+        let mut loyalty = Loyalty::from_rollups(loyalty_rows, query);
         if let Some(plan) = SummaryPlan::of(query) {
-            parts.of_summaries(rows, &plan, query);
+            parts.of_summaries(rows, &plan);
+            parts.trends = plan.trend_counts(rows, query);
+            loyalty = Loyalty::from_summaries(rows, &plan);
         }
-        Metrics::of_parts(parts, Loyalty::from_rollups(loyalty_rows, query), query)
+        Metrics::of_parts(parts, loyalty, query)
     }
 
     fn of_parts(parts: Parts, loyalty: Loyalty, query: &MetricsQuery) -> Metrics {
@@ -190,7 +178,7 @@ impl Metrics {
             },
             loyalty,
             weekly: weekly(&parts.period, query),
-            trends: parts.trends.into_iter().map(|(key, (last, this))| trend::compare(key, last, this, &rule)).collect(),
+            trends: parts.trends.0.into_iter().map(|(key, (last, this))| trend::compare(key, last, this, &rule)).collect(),
         }
     }
 }

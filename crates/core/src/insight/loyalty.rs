@@ -24,6 +24,7 @@
 
 use super::facts::day_of;
 use super::rollup::{KeyedRollup, Rollup, RollupKey};
+use super::summary::{Summary, SummaryPlan};
 use super::{MetricsQuery, Nps, Period};
 use crate::calendar::BusinessCalendar;
 use crate::case::Case;
@@ -130,6 +131,38 @@ pub struct LoyaltyTally {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// The loyalty counters summed over rows.
+#[derive(Default)]
+struct Sums {
+    resolved: LoyaltyTally,
+    never: LoyaltyTally,
+    complainants: u64,
+}
+
+impl Sums {
+    /// The customer counts of a row (summed up to the period's end).
+    fn customers(&mut self, x: &Rollup) {
+        self.complainants += x.loyalty_complainants;
+        for (mine, theirs) in [(&mut self.resolved, &x.loyalty_resolved), (&mut self.never, &x.loyalty_never)] {
+            mine.customers += theirs.customers;
+            mine.returned += theirs.returned;
+        }
+    }
+
+    /// The scores of a row (summed over the period).
+    fn responses(&mut self, x: &Rollup) {
+        for (mine, theirs) in [(&mut self.resolved, &x.loyalty_resolved), (&mut self.never, &x.loyalty_never)] {
+            mine.responses += theirs.responses;
+            mine.ratings.iter_mut().zip(theirs.ratings).for_each(|(a, b)| *a += b);
+            mine.nps.iter_mut().zip(theirs.nps).for_each(|(a, b)| *a += b);
+        }
+    }
+
+    fn loyalty(&self) -> Loyalty {
+        Loyalty::of(&self.resolved, &self.never, self.complainants)
+    }
 }
 
 impl LoyaltyTally {
@@ -260,22 +293,31 @@ impl Loyalty {
     /// or category, reaching from the first day kept to `query.to`: the
     /// customer counts summed up to `to`, the scores over the period.
     pub fn from_rollups(rows: &[KeyedRollup], query: &MetricsQuery) -> Loyalty {
-        let (mut resolved, mut never) = (LoyaltyTally::default(), LoyaltyTally::default());
-        let mut complainants = 0;
+        let mut sums = Sums::default();
         for r in rows.iter().filter(|r| r.key.is_day_only() && r.key.day <= query.to) {
-            let x = &r.rollup;
-            complainants += x.loyalty_complainants;
-            for (mine, theirs) in [(&mut resolved, &x.loyalty_resolved), (&mut never, &x.loyalty_never)] {
-                mine.customers += theirs.customers;
-                mine.returned += theirs.returned;
-                if query.contains(r.key.day) {
-                    mine.responses += theirs.responses;
-                    mine.ratings.iter_mut().zip(theirs.ratings).for_each(|(a, b)| *a += b);
-                    mine.nps.iter_mut().zip(theirs.nps).for_each(|(a, b)| *a += b);
-                }
+            sums.customers(&r.rollup);
+            if query.contains(r.key.day) {
+                sums.responses(&r.rollup);
             }
         }
-        Loyalty::of(&resolved, &never, complainants)
+        sums.loyalty()
+    }
+
+    /// The same from the summaries of `plan`: its history reads give the
+    /// customer counts, its loyalty-period reads the scores. (A summary of
+    /// everything holds the loyalty counters of the day-only rows, as no
+    /// other row has any.)
+    pub fn from_summaries(rows: &[Summary], plan: &SummaryPlan) -> Loyalty {
+        let mut sums = Sums::default();
+        for s in rows {
+            if plan.history.iter().any(|r| r.matches(&s.key)) {
+                sums.customers(&s.rollup);
+            }
+            if plan.loyalty_period.iter().any(|r| r.matches(&s.key)) {
+                sums.responses(&s.rollup);
+            }
+        }
+        sums.loyalty()
     }
 
     fn of(resolved: &LoyaltyTally, never: &LoyaltyTally, complainants: u64) -> Loyalty {

@@ -11,7 +11,9 @@
 //!   the weekly series;
 //! - the same spans one level finer by channel, for the lag by channel;
 //! - the trends' fourteen days one level finer by service area, by channel
-//!   and by category.
+//!   and by category;
+//! - for the loyalty comparison, everything up to the period's end (in
+//!   whole weeks) and the period's spans, at the level of everything.
 //!
 //! That is a few hundred rows for a year whatever the volume. Queries that
 //! name an owner or combine filters read the per-day rows
@@ -25,8 +27,10 @@
 use super::rollup::{Rollup, RollupKey};
 use super::MetricsQuery;
 use crate::case::Channel;
+use super::trend::TrendKey;
 use crate::{CategoryId, ServiceAreaId};
 use jiff::civil::Date;
+use std::collections::BTreeMap;
 
 /// How long a summary row lasts: one day, or the week starting on its
 /// Monday (weeks are whole: a row for a week holds all seven days).
@@ -194,6 +198,35 @@ impl SummaryRead {
     }
 }
 
+/// The days from `r.from` to `r.to` as the whole weeks among them and the
+/// days before and after those: the reads of `r`'s level that cover them
+/// once (none when `to` is before `from`).
+fn spans(r: SummaryRead) -> Vec<SummaryRead> {
+    let mut out = Vec::new();
+    if r.from > r.to {
+        return out;
+    }
+    let (day, week) = (jiff::Span::new().days(1), jiff::Span::new().days(7));
+    let mut first_week = week_start(r.from);
+    if first_week < r.from {
+        first_week = first_week.saturating_add(week);
+    }
+    let last_week = week_start(r.to.saturating_sub(jiff::Span::new().days(6)));
+    if first_week > last_week {
+        out.push(SummaryRead { span: Span::Day, ..r });
+        return out;
+    }
+    out.push(SummaryRead { span: Span::Week, from: first_week, to: last_week, ..r });
+    if r.from < first_week {
+        out.push(SummaryRead { span: Span::Day, to: first_week.saturating_sub(day), ..r });
+    }
+    let after = last_week.saturating_add(week);
+    if after <= r.to {
+        out.push(SummaryRead { span: Span::Day, from: after, ..r });
+    }
+    out
+}
+
 /// The summaries a query's figures come from; see the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryPlan {
@@ -201,8 +234,14 @@ pub struct SummaryPlan {
     pub period: Vec<SummaryRead>,
     /// The same spans split by channel.
     pub by_channel: Vec<SummaryRead>,
-    /// The trends' fourteen days split by service area, channel and category.
+    /// The trends' fourteen days split by service area, channel and
+    /// category; a store may hand over their [`TrendCounts`] instead.
     pub trends: Vec<SummaryRead>,
+    /// Everything up to the period's end, in whole weeks and the days
+    /// after the last: the loyalty comparison's customer counts.
+    pub history: Vec<SummaryRead>,
+    /// The period's spans at the level of everything: its scores.
+    pub loyalty_period: Vec<SummaryRead>,
 }
 
 impl SummaryPlan {
@@ -221,28 +260,10 @@ impl SummaryPlan {
             channel: Pick::of(query.channel),
             category_id: Pick::of(query.category_id),
         };
-        let mut period = Vec::new();
-        if query.from <= query.to {
-            let day = jiff::Span::new().days(1);
-            let week = jiff::Span::new().days(7);
-            let mut first_week = week_start(query.from);
-            if first_week < query.from {
-                first_week = first_week.saturating_add(week);
-            }
-            let last_week = week_start(query.to.saturating_sub(jiff::Span::new().days(6)));
-            if first_week <= last_week {
-                period.push(SummaryRead { span: Span::Week, from: first_week, to: last_week, ..base });
-                if query.from < first_week {
-                    period.push(SummaryRead { to: first_week.saturating_sub(day), ..base });
-                }
-                let after = last_week.saturating_add(week);
-                if after <= query.to {
-                    period.push(SummaryRead { from: after, ..base });
-                }
-            } else {
-                period.push(base);
-            }
-        }
+        let period = spans(base);
+        let everything = SummaryRead { service_area_id: Pick::All, channel: Pick::All, category_id: Pick::All, ..base };
+        let history = spans(SummaryRead { from: jiff::civil::date(1, 1, 1), ..everything });
+        let loyalty_period = spans(everything);
         let by_channel = period.iter().map(|r| SummaryRead { channel: r.channel.each(), ..*r }).collect();
         let window = SummaryRead { from: query.to.saturating_sub(jiff::Span::new().days(13)), ..base };
         let trends = vec![
@@ -250,18 +271,68 @@ impl SummaryPlan {
             SummaryRead { channel: base.channel.each(), ..window },
             SummaryRead { category_id: base.category_id.each(), ..window },
         ];
-        Some(SummaryPlan { period, by_channel, trends })
+        Some(SummaryPlan { period, by_channel, trends, history, loyalty_period })
     }
 
-    /// Every read, each once.
-    pub fn reads(&self) -> Vec<SummaryRead> {
-        let mut all: Vec<SummaryRead> = Vec::new();
-        for r in self.period.iter().chain(&self.by_channel).chain(&self.trends) {
-            if !all.contains(r) {
-                all.push(*r);
+    /// The trend a summary counts for: its key, when a trend read takes it.
+    pub fn trend_key(&self, k: &SummaryKey) -> Option<TrendKey> {
+        match (self.trends.iter().position(|r| r.matches(k)), k.service_area_id, k.channel, k.category_id) {
+            (Some(0), Dim::One(service_area_id), _, _) => Some(TrendKey::ServiceArea { service_area_id }),
+            (Some(1), _, Dim::One(Some(channel)), _) => Some(TrendKey::Channel { channel }),
+            (Some(2), _, _, Dim::One(Some(category_id))) => Some(TrendKey::Category { category_id }),
+            _ => None,
+        }
+    }
+
+    /// The trend counts of summaries (those the trend reads take).
+    pub fn trend_counts(&self, rows: &[Summary], query: &MetricsQuery) -> TrendCounts {
+        let mut counts = TrendCounts::default();
+        for s in rows {
+            if let Some(key) = self.trend_key(&s.key) {
+                counts.add(key, s.key.start, s.rollup.cases, query);
             }
         }
-        all
+        counts
+    }
+}
+
+/// Case counts per trend key: (the seven days before, the seven ending on
+/// the query's last day).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrendCounts(pub BTreeMap<TrendKey, (u64, u64)>);
+
+impl TrendCounts {
+    /// Counts `cases` reported on `day` for `key`, if the day is in the two weeks.
+    pub fn add(&mut self, key: TrendKey, day: Date, cases: u64, query: &MetricsQuery) {
+        let (last_from, this_from) = (query.to.saturating_sub(jiff::Span::new().days(13)), query.to.saturating_sub(jiff::Span::new().days(6)));
+        if cases == 0 || day < last_from || day > query.to {
+            return;
+        }
+        let slot = self.0.entry(key).or_default();
+        if day >= this_from {
+            slot.1 += cases;
+        } else {
+            slot.0 += cases;
+        }
+    }
+
+    /// Takes `other`'s counts back out (none goes below zero).
+    pub fn subtract(&mut self, other: &TrendCounts) {
+        for (key, (last, this)) in &other.0 {
+            let slot = self.0.entry(key.clone()).or_default();
+            slot.0 = slot.0.saturating_sub(*last);
+            slot.1 = slot.1.saturating_sub(*this);
+        }
+        self.0.retain(|_, c| *c != (0, 0));
+    }
+
+    /// The counts of both.
+    pub fn merge(&mut self, other: &TrendCounts) {
+        for (key, (last, this)) in &other.0 {
+            let slot = self.0.entry(key.clone()).or_default();
+            slot.0 += last;
+            slot.1 += this;
+        }
     }
 }
 
@@ -269,7 +340,7 @@ impl SummaryPlan {
 /// or (`None`) at all. Owners are ignored, so pass each contribution once:
 /// the per-owner rows or their sums, not both.
 pub fn summaries_of<'a>(rows: impl IntoIterator<Item = (&'a RollupKey, &'a Rollup)>, at: Option<(Span, u8)>) -> Vec<Summary> {
-    let mut out: std::collections::BTreeMap<SummaryKey, Rollup> = std::collections::BTreeMap::new();
+    let mut out: BTreeMap<SummaryKey, Rollup> = BTreeMap::new();
     for (key, rollup) in rows {
         let keys = match at {
             Some((span, level)) => vec![SummaryKey::at(span, level, key)],

@@ -135,7 +135,7 @@ fn november() -> MetricsQuery {
 /// figures from the summaries too, which must be the same.
 fn metrics(rows: &Rows, query: &MetricsQuery) -> Metrics {
     let keyed = rows.keyed();
-    let m = Metrics::from_rollups(&keyed, &[], query);
+    let m = Metrics::from_rollups(&keyed, &keyed, query);
     if SummaryPlan::of(query).is_some() {
         let summaries = summary::summaries_of(keyed.iter().map(|k| (&k.key, &k.rollup)), None);
         assert_eq!(Metrics::from_summaries(&summaries, &[], query), m, "summaries and per-day rows disagree on {query:?}");
@@ -475,6 +475,9 @@ fn loyalty_of_resolved_complainants_against_customers_who_never_complained() {
     let utc = BusinessCalendar::new(TimeZone::UTC, WeekHours::default(), []);
     let rows = Rows::of(all.iter().flat_map(|c| c.contributions(&utc)));
     assert_eq!(Loyalty::from_rollups(&rows.keyed(), &november()), l);
+    let keyed = rows.keyed();
+    let summaries = summary::summaries_of(keyed.iter().map(|k| (&k.key, &k.rollup)), None);
+    assert_eq!(Loyalty::from_summaries(&summaries, &SummaryPlan::of(&november()).unwrap()), l, "the summaries give the same");
     // A customer's facts changing (C's case closes on 25 Nov) moves them:
     // take the old contributions out, put the new in, as the store does.
     let mut rows = rows;

@@ -5,7 +5,8 @@
 -- stand for every value summed; 0 and '' for none, as in rollups. The
 -- level says which are summed (1: service area, 2: channel, 4: category),
 -- so a read of one level over a range of days is one range of the key.
--- data is Rollup::encode's compact binary form.
+-- data is Rollup::encode's compact binary form; cases is its case count,
+-- which the trends sum in SQL.
 CREATE TABLE rollup_summaries (
     span TEXT NOT NULL,
     level SMALLINT NOT NULL,
@@ -13,6 +14,7 @@ CREATE TABLE rollup_summaries (
     service_area_id BIGINT NOT NULL,
     channel TEXT NOT NULL,
     category_id BIGINT NOT NULL,
+    cases BIGINT NOT NULL,
     data BYTEA NOT NULL,
     PRIMARY KEY (span, level, start, service_area_id, channel, category_id)
 );

@@ -23,10 +23,10 @@ use super::*;
 use jiff::civil::Date;
 use redress_core::calendar::BusinessCalendar;
 use redress_core::case::{Case, Channel};
-use redress_core::insight::summary::{summaries_of, LEVELS};
+use redress_core::insight::summary::{summaries_of, TrendCounts, LEVELS};
 use redress_core::insight::{
     CaseFacts, CustomerFacts, Dim, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
-    SummaryPlan, SummaryRead,
+    SummaryPlan, SummaryRead, TrendKey,
 };
 use redress_core::store::{RebuildReport, RollupRows};
 use redress_core::{CategoryId, ServiceAreaId};
@@ -107,6 +107,17 @@ fn summary_key_of(span: &str, area: i64, channel: &str, category: i64, start: &s
         channel: Dim::summed_if(channel == "*", fine.channel),
         category_id: Dim::summed_if(category == -1, fine.category_id),
     })
+}
+
+/// The reads whose rows are fetched whole: all but the trends'.
+fn row_reads(plan: &SummaryPlan) -> Vec<SummaryRead> {
+    let mut all: Vec<SummaryRead> = Vec::new();
+    for r in plan.period.iter().chain(&plan.by_channel).chain(&plan.history).chain(&plan.loyalty_period) {
+        if !all.contains(r) {
+            all.push(*r);
+        }
+    }
+    all
 }
 
 /// The SQL condition of a summary read (every value in it is ours: dates,
@@ -341,23 +352,39 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
     let period = match &plan {
         Some(plan) => {
             // A read each, so each is one range of the key; a row two reads
-            // take comes twice and counts once.
-            let reads: String = plan
-                .reads()
+            // take comes twice and counts once. The trends' case counts are
+            // summed per week ('t' this week, 'u' the week before).
+            let mut sql: String = row_reads(plan)
                 .iter()
                 .map(|r| format!("SELECT span, 0, start, service_area_id, channel, category_id, NULL, NULL, data FROM rollup_summaries WHERE {} UNION ALL ", read_condition(r)))
                 .collect();
-            format!("{reads}SELECT 'x', {key}, plus, minus, NULL FROM rollup_deltas WHERE day >= $2 AND day <= $3{narrow}")
+            let this_from = query.to.saturating_sub(jiff::Span::new().days(6));
+            for r in &plan.trends {
+                sql.push_str(&format!(
+                    "SELECT CASE WHEN start >= '{this_from}' THEN 't' ELSE 'u' END, CAST(SUM(cases) AS BIGINT), '', service_area_id, channel, category_id, \
+                     NULL, NULL, NULL FROM rollup_summaries WHERE {} AND cases > 0 GROUP BY 1, service_area_id, channel, category_id UNION ALL ",
+                    read_condition(r)
+                ));
+            }
+            // Pending deltas: the period's, the trends', and (for the
+            // loyalty counts) every earlier day's of the day-only key.
+            format!(
+                "{sql}SELECT 'x', {key}, plus, minus, NULL FROM rollup_deltas WHERE day <= $3 AND (day >= $2{narrow} OR ({day_only}))"
+            )
         }
         None => format!(
             "SELECT 'p', {key}, data, NULL, NULL FROM rollups WHERE owner_id = $1 AND day >= $2 AND day <= $3{narrow} \
              UNION ALL SELECT 'p', {key}, plus, minus, NULL FROM rollup_deltas WHERE day >= $2 AND day <= $3{delta_owner}{narrow}"
         ),
     };
-    let sql = format!(
-        "{period} UNION ALL SELECT 'l', {key}, data, NULL, NULL FROM rollups WHERE {day_only} AND day <= $3 \
-         UNION ALL SELECT 'l', {key}, plus, minus, NULL FROM rollup_deltas WHERE {day_only} AND day <= $3"
-    );
+    // Without a plan, the loyalty comparison's day-only rows from the start.
+    let sql = match plan {
+        Some(_) => period,
+        None => format!(
+            "{period} UNION ALL SELECT 'l', {key}, data, NULL, NULL FROM rollups WHERE {day_only} AND day <= $3 \
+             UNION ALL SELECT 'l', {key}, plus, minus, NULL FROM rollup_deltas WHERE {day_only} AND day <= $3"
+        ),
+    };
     let found: Vec<RowOf> = sqlx::query_as(&sql)
         .bind(query.owner_id.map_or(0, |u| u.0))
         .bind(query.first_day_needed().to_string())
@@ -366,13 +393,26 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
         .await
         .map_err(db_error)?;
     let (mut period, mut loyalty, mut summaries) = (Changes::default(), Changes::default(), Changes::<SummaryKey>::default());
-    let reads = plan.as_ref().map(SummaryPlan::reads).unwrap_or_default();
+    let reads = plan.as_ref().map(row_reads).unwrap_or_default();
     let mut taken = std::collections::BTreeSet::new();
+    let (mut trends, mut trends_out) = (TrendCounts::default(), TrendCounts::default());
+    let trend_key = |area, channel: &str, category| -> StoreResult<Option<TrendKey>> {
+        let key = summary_key_of("d", area, channel, category, &query.to.to_string())?;
+        Ok(plan.as_ref().and_then(|p| p.trend_key(&key)))
+    };
     for (part, o, day, area, channel, category, plus, minus, bytes) in found {
         if let Some(bytes) = bytes {
             let key = summary_key_of(&part, area, &channel, category, &day)?;
             if taken.insert(key) {
                 summaries.put(key, &decoded(&bytes)?, None);
+            }
+            continue;
+        }
+        if part == "t" || part == "u" {
+            // A week's sum, counted on a day of its week.
+            let day = if part == "t" { query.to } else { query.to.saturating_sub(jiff::Span::new().days(13)) };
+            if let Some(key) = trend_key(area, &channel, category)? {
+                trends.add(key, day, u64::try_from(o).unwrap_or(0), query);
             }
             continue;
         }
@@ -384,16 +424,26 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
         let (plus, minus): (Rollup, Option<Rollup>) = (from_json(&plus)?, minus.map(|m| from_json(&m)).transpose()?);
         match part.as_str() {
             // A pending delta, in each summary read that it counts in.
-            "x" => SummaryKey::containing(&key)
-                .into_iter()
-                .filter(|k| reads.iter().any(|r| r.matches(k)))
-                .for_each(|k| summaries.put(k, &plus, minus.as_ref())),
+            "x" => {
+                let plan = plan.as_ref().expect("deltas of summaries are read for a plan");
+                for k in SummaryKey::containing(&key) {
+                    if reads.iter().any(|r| r.matches(&k)) {
+                        summaries.put(k, &plus, minus.as_ref());
+                    }
+                    if let Some(t) = plan.trend_key(&k) {
+                        trends.add(t.clone(), k.start, plus.cases, query);
+                        trends_out.add(t, k.start, minus.as_ref().map_or(0, |m| m.cases), query);
+                    }
+                }
+            }
             "p" => period.put(key, &plus, minus.as_ref()),
             _ => loyalty.put(key, &plus, minus.as_ref()),
         }
     }
     let keyed = |rows: Vec<(RollupKey, Rollup)>| rows.into_iter().map(|(key, rollup)| KeyedRollup { key, rollup }).collect();
+    trends.subtract(&trends_out);
     Ok(RollupRows {
+        trends,
         period: keyed(period.settle()?),
         summaries: summaries.settle()?.into_iter().map(|(key, rollup)| Summary { key, rollup }).collect(),
         loyalty: keyed(loyalty.settle()?),
@@ -515,12 +565,12 @@ async fn put_summary(c: &mut Conn, (span, level, start, area, channel, category)
     let sql = if row.is_empty() {
         "DELETE FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6"
     } else {
-        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, data) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET data = excluded.data"
+        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, cases, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET cases = excluded.cases, data = excluded.data"
     };
     let mut q = sqlx::query(sql).bind(span).bind(level).bind(start).bind(area).bind(channel).bind(category);
     if !row.is_empty() {
-        q = q.bind(row.encode());
+        q = q.bind(i64::try_from(row.cases).unwrap_or(i64::MAX)).bind(row.encode());
     }
     q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
