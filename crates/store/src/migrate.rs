@@ -18,6 +18,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (14, include_str!("../migrations/sqlite/0014_problem_records.sql")),
     (15, include_str!("../migrations/sqlite/0015_insight.sql")),
     (16, include_str!("../migrations/sqlite/0016_rollup_summaries.sql")),
+    (17, include_str!("../migrations/sqlite/0017_customer_names.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -36,6 +37,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (14, include_str!("../migrations/postgres/0014_problem_records.sql")),
     (15, include_str!("../migrations/postgres/0015_insight.sql")),
     (16, include_str!("../migrations/postgres/0016_rollup_summaries.sql")),
+    (17, include_str!("../migrations/postgres/0017_customer_names.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

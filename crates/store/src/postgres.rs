@@ -17,8 +17,11 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// A rollup rebuild holds writes to what it reads (reads go on), so no case
 /// or customer changes between its reading and its writing of their facts.
 const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN SHARE MODE");
-/// Cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
-const TEXT_MATCH: &str = "search @@ to_tsquery('simple', ?)";
+/// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
+const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simple', ?)";
+/// The ids of customers whose name is like a pattern without escapes
+/// (`%text%`), case-insensitively: the trigram index serves it.
+const NAME_MATCH: &str = "SELECT id FROM customers WHERE name ILIKE ?";
 /// A case's rank for a search, best first (ts_rank; the summary weighs more).
 const TEXT_RANK: &str = "ts_rank(search, to_tsquery('simple', ?)) DESC";
 

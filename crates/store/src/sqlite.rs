@@ -21,8 +21,11 @@ const SKIP_LOCKED: &str = "";
 /// Nothing to lock for a rollup rebuild: it runs in the one writer's
 /// transaction, so writes wait for it anyway.
 const HOLD_WRITES: Option<&str> = None;
-/// Cases whose text matches a search (the full-text index `case_text`, FTS5).
-const TEXT_MATCH: &str = "id IN (SELECT rowid FROM case_text WHERE case_text MATCH ?)";
+/// The ids of cases whose text matches a search (the full-text index `case_text`, FTS5).
+const TEXT_MATCH: &str = "SELECT rowid FROM case_text WHERE case_text MATCH ?";
+/// The ids of customers whose name is like a pattern without escapes
+/// (`%text%`): through the trigram index `customer_names` (FTS5).
+const NAME_MATCH: &str = "SELECT rowid FROM customer_names WHERE name LIKE ?";
 /// A case's rank for a search, best first (bm25, the summary weighted
 /// four times the description; cases found by their customer's name last).
 const TEXT_RANK: &str = "COALESCE((SELECT bm25(case_text, 4.0, 1.0) FROM case_text WHERE case_text MATCH ? AND rowid = cases.id), 1e9) ASC";

@@ -35,6 +35,12 @@ async fn search_finds_words_ranks_matches_and_reads_anything(b: Backend) {
     assert_eq!(ids(found), vec![vase], "every word, as a prefix, in any case");
     let (_, found) = app.get(&app.admin, "/api/v1/cases?q=grace").await;
     assert_eq!(ids(found), vec![heater], "the customer's name");
+    for part in ["opp", "race%20HOP", "Ho", "r%20H"] {
+        let (_, found) = app.get(&app.admin, &format!("/api/v1/cases?q={part}")).await;
+        assert_eq!(ids(found), vec![heater], "any part of the customer's name, in any case: {part}");
+    }
+    let (_, found) = app.get(&app.admin, "/api/v1/cases?q=Gr_ce").await;
+    assert!(ids(found).is_empty(), "a typed _ is a character, not a wildcard");
     let (_, found) = app.get(&app.admin, &format!("/api/v1/cases?q=RD-{kettle}")).await;
     assert_eq!(ids(found), vec![kettle], "a reference");
     for hostile in ["%22vase%22%20OR%20*", "NEAR(a%20b)", "vase:*%20%7C%20!x", "%27%3B--", "%E2%80%94%E2%80%94", "(((", "a%5Cb"] {
