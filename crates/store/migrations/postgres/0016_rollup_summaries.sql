@@ -21,3 +21,6 @@ CREATE TABLE rollup_summaries (
 
 -- Filled by the rebuild the store runs before it serves.
 UPDATE insight_state SET rebuild_needed = TRUE WHERE id = 1;
+
+-- A rebuild passes over invitations by creation, as over cases and responses.
+CREATE INDEX invitations_created ON invitations (created_at);

@@ -15,10 +15,12 @@ use redress_core::settings::OrgSettings;
 use redress_core::survey::Receipt;
 use redress_core::ResponseId;
 
-/// Cases per statement (31 parameters each; SQLite allows 32,766).
-const CASE_ROWS: usize = 500;
-/// Invitations or responses per statement.
-const ROWS: usize = 2000;
+/// Rows per statement: small enough that one prepared statement of each
+/// shape is reused from the driver's cache for every full chunk (a
+/// statement of thousands of parameters costs more to prepare and bind
+/// than its rows take to write).
+const CASE_ROWS: usize = 100;
+const ROWS: usize = 200;
 
 async fn begin(c: &mut Conn) -> StoreResult<()> {
     sqlx::raw_sql("BEGIN").execute(&mut *c).await.map_err(db_error)?;

@@ -324,7 +324,7 @@ async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalen
 type RowOf = (String, i64, String, i64, String, i64, Option<String>, Option<String>, Option<Vec<u8>>);
 /// A delta: its id, key columns, what it adds and what it takes out.
 type DeltaRow = (i64, i64, String, i64, String, i64, String, String);
-/// An invitation for a rebuild: id, created, used, survey area and purpose.
+/// An invitation for a rebuild: created, id, used, survey area and purpose.
 type InvitationRow = (i64, i64, Option<i64>, Option<i64>, String);
 /// One customer's cases (reported, closed) and feedback responses.
 type CustomerRows = (Vec<(i64, Option<i64>)>, Vec<ScoreRow>);
@@ -479,6 +479,21 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
             changes.put(key, &plus, Some(&minus));
         }
     }
+    fold(c, changes, summaries).await?;
+    for chunk in ids.chunks(1000) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("DELETE FROM rollup_deltas WHERE id IN ({list})");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *c).await.map_err(db_error)?;
+    }
+    Ok(ids.len())
+}
+
+/// Adds and takes out `changes` and `summaries` in the stored rows.
+async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) -> StoreResult<()> {
     let select = format!(
         "SELECT data FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5{LOCK_FOR_UPDATE}"
     );
@@ -518,16 +533,7 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
         row.subtract(&minus).map_err(inconsistent)?;
         put_summary(c, (span, level, start, area, channel, category), &row).await?;
     }
-    for chunk in ids.chunks(1000) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("DELETE FROM rollup_deltas WHERE id IN ({list})");
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        q.execute(&mut *c).await.map_err(db_error)?;
-    }
-    Ok(ids.len())
+    Ok(())
 }
 
 /// Writes one row, or removes it when it holds nothing.
@@ -584,11 +590,21 @@ pub(super) async fn rebuild_needed(pool: &Pool) -> StoreResult<bool> {
 
 const BATCH: i64 = 2000;
 
+/// Days per pass of a rebuild: four whole weeks from a Monday, so every
+/// day's and week's rows are whole within one pass.
+const WINDOW_DAYS: i64 = 28;
+
 /// Every rollup row from scratch: the sum of every case's, response's,
 /// invitation's and customer's contribution on the calendar in force; the
 /// stored contributions beside cases and customers are rewritten to match.
 /// Writes wait while it runs (reads go on), so nothing changes between its
 /// reading a case or customer and its writing of their facts.
+///
+/// It passes over the history four weeks at a time (cases by report,
+/// responses and invitations by creation, through their time indexes),
+/// writing each pass's rows and summaries before the next, so its memory
+/// is one pass's rows whatever the size; the customers' loyalty parts,
+/// which land on the day-only rows of any day, are folded in last.
 pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<Option<RebuildReport>> {
     let lock = format!("SELECT rebuild_needed FROM insight_state WHERE id = 1{LOCK_FOR_UPDATE}");
     let needed: Option<bool> = sqlx::query_scalar(&lock).fetch_optional(&mut *c).await.map_err(db_error)?;
@@ -602,6 +618,38 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
     for sql in ["DELETE FROM rollups", "DELETE FROM rollup_summaries", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {
         sqlx::query(sql).execute(&mut *c).await.map_err(db_error)?;
     }
+    let mut report = RebuildReport::default();
+    let mut span: Option<(i64, i64)> = None;
+    for sql in ["SELECT MIN(reported_at), MAX(reported_at) FROM cases", "SELECT MIN(created_at), MAX(created_at) FROM responses", "SELECT MIN(created_at), MAX(created_at) FROM invitations"] {
+        if let (Some(lo), Some(hi)) = sqlx::query_as::<_, (Option<i64>, Option<i64>)>(sql).fetch_one(&mut *c).await.map_err(db_error)? {
+            span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+    }
+    if let Some((first, last)) = span {
+        let last = redress_core::insight::day_of(ts(last)?, &cal);
+        let mut start = redress_core::insight::summary::week_start(redress_core::insight::day_of(ts(first)?, &cal));
+        while start <= last {
+            let end = start.saturating_add(jiff::Span::new().days(WINDOW_DAYS));
+            rebuild_window(c, &cal, start, end, &mut report).await?;
+            start = end;
+        }
+    }
+    rebuild_loyalty(c, &cal, &mut report).await?;
+    sqlx::query("UPDATE insight_state SET rebuild_needed = $1 WHERE id = 1").bind(false).execute(&mut *c).await.map_err(db_error)?;
+    Ok(Some(report))
+}
+
+/// The first instant of `day` in the organisation's zone, in microseconds.
+fn midnight(day: Date, cal: &BusinessCalendar) -> StoreResult<i64> {
+    let t = day.to_zoned(cal.time_zone().clone()).map_err(|e| StoreError::Backend(format!("no midnight on {day}: {e}")))?;
+    Ok(micros(t.timestamp()))
+}
+
+/// One pass of a rebuild: the rows and summaries of the days from `start`
+/// to before `end`, from the cases reported and the responses and
+/// invitations created on them.
+async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: Date, report: &mut RebuildReport) -> StoreResult<()> {
+    let (from, to) = (midnight(start, cal)?, midnight(end, cal)?);
     let mut rows: BTreeMap<RollupKey, Rollup> = BTreeMap::new();
     let mut put = |k: KeyedRollup| {
         if k.key.owner_id.is_some() {
@@ -609,17 +657,26 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
         }
         rows.entry(k.key).or_default().add(&k.rollup);
     };
-    let mut report = RebuildReport::default();
 
-    let mut after = 0i64;
+    // Each in pages by (time, id), through the time index.
+    let mut after = (from - 1, i64::MAX);
     loop {
-        let batch: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, data FROM cases WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(BATCH).fetch_all(&mut *c).await.map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| r.0) else { break };
+        let batch: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT reported_at, id, data FROM cases WHERE (reported_at > $1 OR (reported_at = $1 AND id > $2)) AND reported_at < $3 \
+             ORDER BY reported_at, id LIMIT $4",
+        )
+        .bind(after.0)
+        .bind(after.1)
+        .bind(to)
+        .bind(BATCH)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_error)?;
+        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
         after = last;
-        for row in batch {
-            let case = case_from(row)?;
-            let facts = CaseFacts::of(&case, &cal);
+        for (_, id, data) in batch {
+            let case = case_from((id, data))?;
+            let facts = CaseFacts::of(&case, cal);
             put(Rollup::of_case(&facts));
             sqlx::query("UPDATE cases SET facts = $2 WHERE id = $1").bind(case.id.0).bind(to_json(&facts)?).execute(&mut *c).await.map_err(db_error)?;
             report.cases += 1;
@@ -627,23 +684,25 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
     }
 
     type SurveyRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String);
-    let mut after = 0i64;
+    let mut after = (from - 1, i64::MAX);
     loop {
         let batch: Vec<SurveyRow> = sqlx::query_as(
-            "SELECT r.id, r.created_at, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
-             WHERE r.id > $1 ORDER BY r.id LIMIT $2",
+            "SELECT r.created_at, r.id, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
+             WHERE (r.created_at > $1 OR (r.created_at = $1 AND r.id > $2)) AND r.created_at < $3 ORDER BY r.created_at, r.id LIMIT $4",
         )
-        .bind(after)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(to)
         .bind(BATCH)
         .fetch_all(&mut *c)
         .await
         .map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| r.0) else { break };
+        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
         after = last;
-        for (_, at, rating, nps, area, purpose) in batch {
+        for (at, _, rating, nps, area, purpose) in batch {
             let s = scored((at, rating, nps))?;
             let facts = ResponseFacts {
-                day: redress_core::insight::day_of(s.at, &cal),
+                day: redress_core::insight::day_of(s.at, cal),
                 service_area_id: area.map(ServiceAreaId),
                 rating: s.rating,
                 nps: s.nps,
@@ -654,22 +713,24 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
         }
     }
 
-    let mut after = 0i64;
+    let mut after = (from - 1, i64::MAX);
     loop {
         let batch: Vec<InvitationRow> = sqlx::query_as(
-            "SELECT i.id, i.created_at, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
-             WHERE i.id > $1 ORDER BY i.id LIMIT $2",
+            "SELECT i.created_at, i.id, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
+             WHERE (i.created_at > $1 OR (i.created_at = $1 AND i.id > $2)) AND i.created_at < $3 ORDER BY i.created_at, i.id LIMIT $4",
         )
-        .bind(after)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(to)
         .bind(BATCH)
         .fetch_all(&mut *c)
         .await
         .map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| r.0) else { break };
+        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
         after = last;
-        for (_, created, used, area, purpose) in batch {
+        for (created, _, used, area, purpose) in batch {
             let facts = InvitationFacts {
-                day: redress_core::insight::day_of(ts(created)?, &cal),
+                day: redress_core::insight::day_of(ts(created)?, cal),
                 service_area_id: area.map(ServiceAreaId),
                 answered: used.is_some(),
                 recovery: purpose == "recovery",
@@ -679,7 +740,28 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
         }
     }
 
-    // Customers in ranges of ids: their cases' and feedback responses' facts.
+    rows.retain(|_, r| !r.is_empty());
+    report.rows += rows.len() as u64;
+    for span in Span::ALL {
+        for level in LEVELS {
+            let summaries = summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level)));
+            report.summaries += summaries.len() as u64;
+            for s in summaries {
+                put_summary(c, summary_cols(&s.key), &s.rollup).await?;
+            }
+        }
+    }
+    for (key, row) in rows {
+        put_row(c, cols(&key), &row).await?;
+    }
+    Ok(())
+}
+
+/// The customers' loyalty parts, in ranges of ids (their cases' and
+/// feedback responses' facts), summed per day and folded into the rows and
+/// summaries the passes wrote.
+async fn rebuild_loyalty(c: &mut Conn, cal: &BusinessCalendar, report: &mut RebuildReport) -> StoreResult<()> {
+    let mut days: Changes = Changes::default();
     let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM customers").fetch_one(&mut *c).await.map_err(db_error)?;
     let mut from = 0i64;
     while from < max.unwrap_or(0) {
@@ -708,33 +790,23 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
             by.entry(id).or_default().1.push((at, rating, nps));
         }
         for (id, (cases, responses)) in by {
-            let contributions = customer_facts(CustomerId(id), &cases, responses)?.contributions(&cal);
+            let contributions = customer_facts(CustomerId(id), &cases, responses)?.contributions(cal);
             if contributions.is_empty() {
                 continue;
             }
             sqlx::query("UPDATE customers SET loyalty = $2 WHERE id = $1").bind(id).bind(to_json(&contributions)?).execute(&mut *c).await.map_err(db_error)?;
-            contributions.into_iter().for_each(&mut put);
+            contributions.iter().for_each(|k| days.add(k));
             report.customers += 1;
         }
         from = to;
     }
-
-    rows.retain(|_, r| !r.is_empty());
-    report.rows = rows.len() as u64;
-    for span in Span::ALL {
-        for level in LEVELS {
-            let summaries = summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level)));
-            report.summaries += summaries.len() as u64;
-            for s in summaries {
-                put_summary(c, summary_cols(&s.key), &s.rollup).await?;
-            }
+    let mut summaries = Changes::<SummaryKey>::default();
+    for (key, (plus, _)) in &days.0 {
+        for k in SummaryKey::containing(key) {
+            summaries.put(k, plus, None);
         }
     }
-    for (key, row) in rows {
-        put_row(c, cols(&key), &row).await?;
-    }
-    sqlx::query("UPDATE insight_state SET rebuild_needed = $1 WHERE id = 1").bind(false).execute(&mut *c).await.map_err(db_error)?;
-    Ok(Some(report))
+    fold(c, days, summaries).await
 }
 
 /// Marks the rollups for a rebuild (the organisation's calendar changed).
