@@ -24,6 +24,8 @@ const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simpl
 const NAME_MATCH: &str = "SELECT id FROM customers WHERE name ILIKE ?";
 /// A case's rank for a search, best first (ts_rank; the summary weighs more).
 const TEXT_RANK: &str = "ts_rank(search, to_tsquery('simple', ?)) DESC";
+/// Nothing to work out ahead: `TEXT_RANK` ranks each row from its own column.
+const TEXT_RANKED: Option<&str> = None;
 
 /// A tsquery for `words` (letters and digits only): every word, each as a prefix.
 fn text_query(words: &[String]) -> String {

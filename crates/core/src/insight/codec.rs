@@ -111,6 +111,29 @@ impl Reader<'_> {
     }
 }
 
+impl DurationSketch {
+    /// The compact binary form of the sketch alone; [`DurationSketch::decode`] reads it back.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(vec![VERSION]);
+        w.sketch(self);
+        w.0
+    }
+
+    /// Reads the form [`DurationSketch::encode`] writes.
+    pub fn decode(bytes: &[u8]) -> Result<DurationSketch, DecodeError> {
+        let (&version, rest) = bytes.split_first().ok_or(DecodeError("empty"))?;
+        if version != VERSION {
+            return Err(DecodeError("unknown version"));
+        }
+        let mut r = Reader(rest);
+        let sketch = r.sketch()?;
+        if !r.0.is_empty() {
+            return Err(DecodeError("bytes left over"));
+        }
+        Ok(sketch)
+    }
+}
+
 impl Rollup {
     /// The compact binary form; [`Rollup::decode`] reads it back.
     pub fn encode(&self) -> Vec<u8> {
@@ -227,7 +250,8 @@ mod tests {
     #[test]
     fn every_field_round_trips() {
         for r in [Rollup::default(), full()] {
-            assert_eq!(Rollup::decode(&r.encode()), Ok(r));
+            assert_eq!(Rollup::decode(&r.encode()), Ok(r.clone()));
+            assert_eq!(DurationSketch::decode(&r.identification_lag.encode()), Ok(r.identification_lag));
         }
         let json = serde_json::to_string(&full()).unwrap();
         assert!(full().encode().len() * 2 < json.len(), "{} bytes against {} of JSON", full().encode().len(), json.len());

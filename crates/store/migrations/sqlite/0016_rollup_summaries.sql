@@ -6,7 +6,8 @@
 -- level says which are summed (1: service area, 2: channel, 4: category),
 -- so a read of one level over a range of days is one range of the key.
 -- data is Rollup::encode's compact binary form; cases is its case count,
--- which the trends sum in SQL.
+-- which the trends sum in SQL; lag its identification-lag sketch alone
+-- (DurationSketch::encode), which is all the lag by channel reads.
 CREATE TABLE rollup_summaries (
     span TEXT NOT NULL,
     level SMALLINT NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE rollup_summaries (
     category_id BIGINT NOT NULL,
     cases BIGINT NOT NULL,
     data BLOB NOT NULL,
+    lag BLOB NOT NULL,
     PRIMARY KEY (span, level, start, service_area_id, channel, category_id)
 );
 

@@ -6,10 +6,10 @@ use super::*;
 use redress_core::case::Case;
 use redress_core::store::{CaseFilter, CaseSort};
 
-/// The `WHERE` clause of `f` (after `WHERE 1 = 1`) with its bind values.
-fn conditions(f: &CaseFilter) -> (String, Vec<Arg>) {
+/// The `WHERE` clause of `f` (after `WHERE 1 = 1`) with its bind values,
+/// numbered after those in `args`.
+fn conditions(f: &CaseFilter, mut args: Vec<Arg>) -> (String, Vec<Arg>) {
     let mut sql = String::new();
-    let mut args = Vec::new();
     let mut push = |sql: &mut String, clause: &str, arg: Arg| {
         args.push(arg);
         sql.push_str(&clause.replace('?', &format!("${}", args.len())));
@@ -104,15 +104,23 @@ fn words(q: &str) -> Vec<String> {
 
 /// Cases matching every field of `f`, in its order, one page.
 pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
-    let (mut sql, mut args) = conditions(f);
+    let searched = f.q.as_deref().map(words).filter(|w| !w.is_empty());
+    let by_rank = f.sort == CaseSort::Relevance && searched.is_some();
+    // Ranks worked out ahead come first in the statement, and so take $1.
+    let (ranked, first) = match (TEXT_RANKED, &searched) {
+        (Some(with), Some(w)) if by_rank => (with.replace('?', "$1"), vec![Arg::S(text_query(w))]),
+        _ => (String::new(), Vec::new()),
+    };
+    let (mut sql, mut args) = conditions(f, first);
     if let Some(b) = f.before_id {
         args.push(Arg::I(b.0));
         sql.push_str(&format!(" AND id < ${}", args.len()));
     }
-    let searched = f.q.as_deref().map(words).filter(|w| !w.is_empty());
     let order = match (f.sort, searched) {
         (CaseSort::Relevance, Some(w)) => {
-            args.push(Arg::S(text_query(&w)));
+            if TEXT_RANK.contains('?') {
+                args.push(Arg::S(text_query(&w)));
+            }
             format!("{}, id DESC", TEXT_RANK.replace('?', &format!("${}", args.len())))
         }
         (CaseSort::Newest | CaseSort::Relevance, _) => "id DESC".into(),
@@ -121,14 +129,14 @@ pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>
     };
     args.push(Arg::I(i64::from(f.limit.max(1))));
     args.push(Arg::I(i64::from(f.offset)));
-    let sql = format!("SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
+    let sql = format!("{ranked}SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
     let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
     rows.into_iter().map(case_from).collect()
 }
 
 /// How many cases match `f`, whatever its order and page, up to `at_most`.
 pub(super) async fn count(pool: &Pool, f: &CaseFilter, at_most: i64) -> StoreResult<i64> {
-    let (sql, mut args) = conditions(f);
+    let (sql, mut args) = conditions(f, Vec::new());
     args.push(Arg::I(at_most.max(0)));
     let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE 1 = 1{sql} LIMIT ${}) AS matching", args.len());
     let (n,): (i64,) = bind_all(sqlx::query_as(&sql), args).fetch_one(pool).await.map_err(db_error)?;

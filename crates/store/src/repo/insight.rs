@@ -25,7 +25,7 @@ use redress_core::calendar::BusinessCalendar;
 use redress_core::case::{Case, Channel};
 use redress_core::insight::summary::{summaries_of, TrendCounts, LEVELS};
 use redress_core::insight::{
-    CaseFacts, CustomerFacts, Dim, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
+    CaseFacts, CustomerFacts, Dim, DurationSketch, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
     SummaryPlan, SummaryRead, TrendKey,
 };
 use redress_core::store::{RebuildReport, RollupRows};
@@ -109,12 +109,20 @@ fn summary_key_of(span: &str, area: i64, channel: &str, category: i64, start: &s
     })
 }
 
-/// The reads whose rows are fetched whole: all but the trends'.
-fn row_reads(plan: &SummaryPlan) -> Vec<SummaryRead> {
-    let mut all: Vec<SummaryRead> = Vec::new();
-    for r in plan.period.iter().chain(&plan.by_channel).chain(&plan.history).chain(&plan.loyalty_period) {
-        if !all.contains(r) {
-            all.push(*r);
+/// The reads whose rows are fetched, each once: all but the trends', and
+/// whether whole (the channels' are for their lag alone, unless another
+/// read takes them whole: they never overlap a whole read otherwise, as
+/// their level splits the channel and no other does without a filter).
+fn row_reads(plan: &SummaryPlan) -> Vec<(SummaryRead, bool)> {
+    let mut all: Vec<(SummaryRead, bool)> = Vec::new();
+    for r in plan.period.iter().chain(&plan.history).chain(&plan.loyalty_period) {
+        if !all.iter().any(|(a, _)| a == r) {
+            all.push((*r, true));
+        }
+    }
+    for r in &plan.by_channel {
+        if !all.iter().any(|(a, _)| a == r) {
+            all.push((*r, false));
         }
     }
     all
@@ -354,9 +362,16 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
             // A read each, so each is one range of the key; a row two reads
             // take comes twice and counts once. The trends' case counts are
             // summed per week ('t' this week, 'u' the week before).
+            // Reads for the lag by channel alone take the lag sketch and the
+            // case count ('D', 'W'), not the whole row ('d', 'w').
             let mut sql: String = row_reads(plan)
                 .iter()
-                .map(|r| format!("SELECT span, 0, start, service_area_id, channel, category_id, NULL, NULL, data FROM rollup_summaries WHERE {} UNION ALL ", read_condition(r)))
+                .map(|(r, whole)| {
+                    let (part, columns) = if *whole { (span_col(r.span), "0, start, service_area_id, channel, category_id, NULL, NULL, data") } else {
+                        (if r.span == Span::Day { "D" } else { "W" }, "cases, start, service_area_id, channel, category_id, NULL, NULL, lag")
+                    };
+                    format!("SELECT '{part}', {columns} FROM rollup_summaries WHERE {} UNION ALL ", read_condition(r))
+                })
                 .collect();
             let this_from = query.to.saturating_sub(jiff::Span::new().days(6));
             for r in &plan.trends {
@@ -393,7 +408,7 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
         .await
         .map_err(db_error)?;
     let (mut period, mut loyalty, mut summaries) = (Changes::default(), Changes::default(), Changes::<SummaryKey>::default());
-    let reads = plan.as_ref().map(row_reads).unwrap_or_default();
+    let reads: Vec<SummaryRead> = plan.as_ref().map(row_reads).unwrap_or_default().into_iter().map(|(r, _)| r).collect();
     let mut taken = std::collections::BTreeSet::new();
     let (mut trends, mut trends_out) = (TrendCounts::default(), TrendCounts::default());
     let trend_key = |area, channel: &str, category| -> StoreResult<Option<TrendKey>> {
@@ -402,9 +417,17 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
     };
     for (part, o, day, area, channel, category, plus, minus, bytes) in found {
         if let Some(bytes) = bytes {
-            let key = summary_key_of(&part, area, &channel, category, &day)?;
+            let key = summary_key_of(&part.to_lowercase(), area, &channel, category, &day)?;
             if taken.insert(key) {
-                summaries.put(key, &decoded(&bytes)?, None);
+                let row = match part.as_str() {
+                    "D" | "W" => Rollup {
+                        cases: u64::try_from(o).unwrap_or(0),
+                        identification_lag: DurationSketch::decode(&bytes).map_err(|e| StoreError::Backend(e.to_string()))?,
+                        ..Rollup::default()
+                    },
+                    _ => decoded(&bytes)?,
+                };
+                summaries.put(key, &row, None);
             }
             continue;
         }
@@ -492,8 +515,10 @@ pub(super) async fn compact(c: &mut Conn, limit: i64) -> StoreResult<usize> {
     Ok(ids.len())
 }
 
-/// Adds and takes out `changes` and `summaries` in the stored rows.
-async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) -> StoreResult<()> {
+/// Adds and takes out `changes` and `summaries` in the stored rows;
+/// answers how many rows and summaries it created.
+async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) -> StoreResult<(u64, u64)> {
+    let mut created = (0, 0);
     let select = format!(
         "SELECT data FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5{LOCK_FOR_UPDATE}"
     );
@@ -508,6 +533,7 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
             .fetch_optional(&mut *c)
             .await
             .map_err(db_error)?;
+        created.0 += u64::from(stored.is_none());
         let mut row: Rollup = stored.map(|s| from_json(&s)).transpose()?.unwrap_or_default();
         row.add(&plus);
         row.subtract(&minus).map_err(inconsistent)?;
@@ -528,12 +554,13 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
             .fetch_optional(&mut *c)
             .await
             .map_err(db_error)?;
+        created.1 += u64::from(stored.is_none());
         let mut row: Rollup = stored.map(|s| decoded(&s)).transpose()?.unwrap_or_default();
         row.add(&plus);
         row.subtract(&minus).map_err(inconsistent)?;
         put_summary(c, (span, level, start, area, channel, category), &row).await?;
     }
-    Ok(())
+    Ok(created)
 }
 
 /// Writes one row, or removes it when it holds nothing.
@@ -571,12 +598,12 @@ async fn put_summary(c: &mut Conn, (span, level, start, area, channel, category)
     let sql = if row.is_empty() {
         "DELETE FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6"
     } else {
-        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, cases, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET cases = excluded.cases, data = excluded.data"
+        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, cases, data, lag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET cases = excluded.cases, data = excluded.data, lag = excluded.lag"
     };
     let mut q = sqlx::query(sql).bind(span).bind(level).bind(start).bind(area).bind(channel).bind(category);
     if !row.is_empty() {
-        q = q.bind(i64::try_from(row.cases).unwrap_or(i64::MAX)).bind(row.encode());
+        q = q.bind(i64::try_from(row.cases).unwrap_or(i64::MAX)).bind(row.encode()).bind(row.identification_lag.encode());
     }
     q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
@@ -662,7 +689,7 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     let mut after = (from - 1, i64::MAX);
     loop {
         let batch: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT reported_at, id, data FROM cases WHERE (reported_at > $1 OR (reported_at = $1 AND id > $2)) AND reported_at < $3 \
+            "SELECT reported_at, id, data FROM cases WHERE (reported_at, id) > ($1, $2) AND reported_at < $3 \
              ORDER BY reported_at, id LIMIT $4",
         )
         .bind(after.0)
@@ -688,7 +715,7 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     loop {
         let batch: Vec<SurveyRow> = sqlx::query_as(
             "SELECT r.created_at, r.id, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
-             WHERE (r.created_at > $1 OR (r.created_at = $1 AND r.id > $2)) AND r.created_at < $3 ORDER BY r.created_at, r.id LIMIT $4",
+             WHERE (r.created_at, r.id) > ($1, $2) AND r.created_at < $3 ORDER BY r.created_at, r.id LIMIT $4",
         )
         .bind(after.0)
         .bind(after.1)
@@ -717,7 +744,7 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     loop {
         let batch: Vec<InvitationRow> = sqlx::query_as(
             "SELECT i.created_at, i.id, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
-             WHERE (i.created_at > $1 OR (i.created_at = $1 AND i.id > $2)) AND i.created_at < $3 ORDER BY i.created_at, i.id LIMIT $4",
+             WHERE (i.created_at, i.id) > ($1, $2) AND i.created_at < $3 ORDER BY i.created_at, i.id LIMIT $4",
         )
         .bind(after.0)
         .bind(after.1)
@@ -806,7 +833,10 @@ async fn rebuild_loyalty(c: &mut Conn, cal: &BusinessCalendar, report: &mut Rebu
             summaries.put(k, plus, None);
         }
     }
-    fold(c, days, summaries).await
+    let (rows, summaries) = fold(c, days, summaries).await?;
+    report.rows += rows;
+    report.summaries += summaries;
+    Ok(())
 }
 
 /// Marks the rollups for a rebuild (the organisation's calendar changed).
