@@ -121,16 +121,7 @@ impl DurationSketch {
 
     /// Reads the form [`DurationSketch::encode`] writes.
     pub fn decode(bytes: &[u8]) -> Result<DurationSketch, DecodeError> {
-        let (&version, rest) = bytes.split_first().ok_or(DecodeError("empty"))?;
-        if version != VERSION {
-            return Err(DecodeError("unknown version"));
-        }
-        let mut r = Reader(rest);
-        let sketch = r.sketch()?;
-        if !r.0.is_empty() {
-            return Err(DecodeError("bytes left over"));
-        }
-        Ok(sketch)
+        Reader::whole(bytes, |r| r.sketch())
     }
 }
 
@@ -163,12 +154,28 @@ impl Rollup {
 
     /// Reads the form [`Rollup::encode`] writes.
     pub fn decode(bytes: &[u8]) -> Result<Rollup, DecodeError> {
+        Reader::whole(bytes, |r| r.rollup())
+    }
+}
+
+impl Reader<'_> {
+    /// What `read` reads from the bytes after the version, which must be all of them.
+    fn whole<'a, T>(bytes: &'a [u8], read: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>) -> Result<T, DecodeError> {
         let (&version, rest) = bytes.split_first().ok_or(DecodeError("empty"))?;
         if version != VERSION {
             return Err(DecodeError("unknown version"));
         }
         let mut r = Reader(rest);
-        let rollup = Rollup {
+        let value = read(&mut r)?;
+        if !r.0.is_empty() {
+            return Err(DecodeError("bytes left over"));
+        }
+        Ok(value)
+    }
+
+    fn rollup(&mut self) -> Result<Rollup, DecodeError> {
+        let r = self;
+        Ok(Rollup {
             cases: r.u()?,
             identification_lag: r.sketch()?,
             first_response_business: r.sketch()?,
@@ -197,11 +204,7 @@ impl Rollup {
             loyalty_complainants: r.u()?,
             loyalty_resolved: r.tally()?,
             loyalty_never: r.tally()?,
-        };
-        if !r.0.is_empty() {
-            return Err(DecodeError("bytes left over"));
-        }
-        Ok(rollup)
+        })
     }
 }
 
