@@ -46,7 +46,9 @@ fn start_with_env(args: &[&str], env: &[(&str, String)]) -> (Child, String, Vec<
     }
     let mut lines = Vec::new();
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("no URL printed; got {lines:?}"));
+        // The demo writes months of history one step at a time first (on
+        // PostgreSQL a commit each, while other tests share the disk).
+        let line = rx.recv_timeout(Duration::from_secs(180)).unwrap_or_else(|_| panic!("no URL printed; got {lines:?}"));
         lines.push(line.clone());
         if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
             // The demo prints its tokens after the URL line.

@@ -539,26 +539,50 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
         row.subtract(&minus).map_err(inconsistent)?;
         put_row(c, (owner, day, area, channel, category), &row).await?;
     }
-    let select = format!(
-        "SELECT data FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6{LOCK_FOR_UPDATE}"
-    );
-    for (key, (plus, minus)) in summaries.0 {
-        let (span, level, start, area, channel, category) = summary_cols(&key);
-        let stored: Option<Vec<u8>> = sqlx::query_scalar(&select)
-            .bind(span)
-            .bind(level)
-            .bind(&start)
-            .bind(area)
-            .bind(&channel)
-            .bind(category)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_error)?;
-        created.1 += u64::from(stored.is_none());
-        let mut row: Rollup = stored.map(|s| decoded(&s)).transpose()?.unwrap_or_default();
-        row.add(&plus);
-        row.subtract(&minus).map_err(inconsistent)?;
-        put_summary(c, (span, level, start, area, channel, category), &row).await?;
+    // The summaries in chunks: one statement reads a chunk's stored rows,
+    // one writes those that hold something, one removes those that do not.
+    let summaries: Vec<(SummaryKey, (Rollup, Rollup))> = summaries.0.into_iter().collect();
+    for chunk in summaries.chunks(100) {
+        let keys: Vec<SummaryCols> = chunk.iter().map(|(k, _)| summary_cols(k)).collect();
+        let sql = format!(
+            "SELECT span, level, start, service_area_id, channel, category_id, data FROM rollup_summaries \
+             WHERE (span, level, start, service_area_id, channel, category_id) IN (VALUES {}){LOCK_FOR_UPDATE}",
+            values_list(keys.len(), 6)
+        );
+        let mut q = sqlx::query_as::<_, (String, i16, String, i64, String, i64, Vec<u8>)>(&sql);
+        for (span, level, start, area, channel, category) in &keys {
+            q = q.bind(*span).bind(*level).bind(start).bind(*area).bind(channel).bind(*category);
+        }
+        let mut stored: BTreeMap<(String, i16, String, i64, String, i64), Vec<u8>> = BTreeMap::new();
+        for (span, level, start, area, channel, category, data) in q.fetch_all(&mut *c).await.map_err(db_error)? {
+            stored.insert((span, level, start, area, channel, category), data);
+        }
+        let (mut keep, mut gone) = (Vec::new(), Vec::new());
+        for ((_, (plus, minus)), cols) in chunk.iter().zip(keys) {
+            let (span, level, start, area, channel, category) = cols;
+            let found = stored.get(&(span.to_string(), level, start.clone(), area, channel.clone(), category));
+            created.1 += u64::from(found.is_none());
+            let mut row: Rollup = found.map(|s| decoded(s)).transpose()?.unwrap_or_default();
+            row.add(plus);
+            row.subtract(minus).map_err(inconsistent)?;
+            if row.is_empty() {
+                gone.push((span, level, start, area, channel, category));
+            } else {
+                keep.push(((span, level, start, area, channel, category), row));
+            }
+        }
+        put_summaries(c, &keep).await?;
+        if !gone.is_empty() {
+            let sql = format!(
+                "DELETE FROM rollup_summaries WHERE (span, level, start, service_area_id, channel, category_id) IN (VALUES {})",
+                values_list(gone.len(), 6)
+            );
+            let mut q = sqlx::query(&sql);
+            for (span, level, start, area, channel, category) in gone {
+                q = q.bind(span).bind(level).bind(start).bind(area).bind(channel).bind(category);
+            }
+            q.execute(&mut *c).await.map_err(db_error)?;
+        }
     }
     Ok(created)
 }
@@ -593,19 +617,29 @@ async fn put_row(c: &mut Conn, (owner, day, area, channel, category): KeyCols, r
     Ok(())
 }
 
-/// Writes one summary, or removes it when it holds nothing.
-async fn put_summary(c: &mut Conn, (span, level, start, area, channel, category): SummaryCols, row: &Rollup) -> StoreResult<()> {
-    let sql = if row.is_empty() {
-        "DELETE FROM rollup_summaries WHERE span = $1 AND level = $2 AND start = $3 AND service_area_id = $4 AND channel = $5 AND category_id = $6"
-    } else {
-        "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, cases, data, lag) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET cases = excluded.cases, data = excluded.data, lag = excluded.lag"
-    };
-    let mut q = sqlx::query(sql).bind(span).bind(level).bind(start).bind(area).bind(channel).bind(category);
-    if !row.is_empty() {
-        q = q.bind(i64::try_from(row.cases).unwrap_or(i64::MAX)).bind(row.encode()).bind(row.identification_lag.encode());
+/// Writes summaries that hold something, in multi-row statements.
+async fn put_summaries(c: &mut Conn, rows: &[(SummaryCols, Rollup)]) -> StoreResult<()> {
+    for chunk in rows.chunks(100) {
+        let sql = format!(
+            "INSERT INTO rollup_summaries (span, level, start, service_area_id, channel, category_id, cases, data, lag) VALUES {} \
+             ON CONFLICT (span, level, start, service_area_id, channel, category_id) DO UPDATE SET cases = excluded.cases, data = excluded.data, lag = excluded.lag",
+            values_list(chunk.len(), 9)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((span, level, start, area, channel, category), row) in chunk {
+            q = q
+                .bind(*span)
+                .bind(*level)
+                .bind(start)
+                .bind(*area)
+                .bind(channel)
+                .bind(*category)
+                .bind(i64::try_from(row.cases).unwrap_or(i64::MAX))
+                .bind(row.encode())
+                .bind(row.identification_lag.encode());
+        }
+        q.execute(&mut *c).await.map_err(db_error)?;
     }
-    q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 
@@ -771,11 +805,10 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     report.rows += rows.len() as u64;
     for span in Span::ALL {
         for level in LEVELS {
-            let summaries = summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level)));
+            let summaries: Vec<(SummaryCols, Rollup)> =
+                summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level))).into_iter().map(|s| (summary_cols(&s.key), s.rollup)).collect();
             report.summaries += summaries.len() as u64;
-            for s in summaries {
-                put_summary(c, summary_cols(&s.key), &s.rollup).await?;
-            }
+            put_summaries(c, &summaries).await?;
         }
     }
     for (key, row) in rows {
