@@ -408,7 +408,9 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
         .await
         .map_err(db_error)?;
     let (mut period, mut loyalty, mut summaries) = (Changes::default(), Changes::default(), Changes::<SummaryKey>::default());
-    let reads: Vec<SummaryRead> = plan.as_ref().map(row_reads).unwrap_or_default().into_iter().map(|(r, _)| r).collect();
+    let reads = plan.as_ref().map(row_reads).unwrap_or_default();
+    // What a lag-only read holds of a row.
+    let lag_of = |r: &Rollup| Rollup { cases: r.cases, identification_lag: r.identification_lag.clone(), ..Rollup::default() };
     let mut taken = std::collections::BTreeSet::new();
     let (mut trends, mut trends_out) = (TrendCounts::default(), TrendCounts::default());
     let trend_key = |area, channel: &str, category| -> StoreResult<Option<TrendKey>> {
@@ -450,8 +452,10 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
             "x" => {
                 let plan = plan.as_ref().expect("deltas of summaries are read for a plan");
                 for k in SummaryKey::containing(&key) {
-                    if reads.iter().any(|r| r.matches(&k)) {
-                        summaries.put(k, &plus, minus.as_ref());
+                    match reads.iter().find(|(r, _)| r.matches(&k)) {
+                        Some((_, true)) => summaries.put(k, &plus, minus.as_ref()),
+                        Some((_, false)) => summaries.put(k, &lag_of(&plus), minus.as_ref().map(lag_of).as_ref()),
+                        None => {}
                     }
                     if let Some(t) = plan.trend_key(&k) {
                         trends.add(t.clone(), k.start, plus.cases, query);
