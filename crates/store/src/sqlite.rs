@@ -48,7 +48,13 @@ pub(crate) use repo::bulk;
 /// A connection of its own for the bulk path, with the store's options.
 pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenError> {
     // Its multi-row statements are slow by design: not worth a warning each.
-    Ok(options(url)?.log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(1)).connect().await?)
+    // It waits as long as it must for the server's writer, whose batches it
+    // shares the file with.
+    Ok(options(url)?
+        .log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(1))
+        .busy_timeout(std::time::Duration::from_secs(300))
+        .connect()
+        .await?)
 }
 
 /// Most writes committed together in one transaction.
