@@ -59,6 +59,9 @@ fn key_of((owner, day, area, channel, category): KeyCols) -> StoreResult<RollupK
     })
 }
 
+/// A summary's key as read back from the database.
+type StoredSummaryKey = (String, i16, String, i64, String, i64);
+
 /// A summary's key as its six columns: span, level, start, service area, channel, category.
 type SummaryCols = (&'static str, i16, String, i64, String, i64);
 
@@ -557,7 +560,7 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
         for (span, level, start, area, channel, category) in &keys {
             q = q.bind(*span).bind(*level).bind(start).bind(*area).bind(channel).bind(*category);
         }
-        let mut stored: BTreeMap<(String, i16, String, i64, String, i64), Vec<u8>> = BTreeMap::new();
+        let mut stored: BTreeMap<StoredSummaryKey, Vec<u8>> = BTreeMap::new();
         for (span, level, start, area, channel, category, data) in q.fetch_all(&mut *c).await.map_err(db_error)? {
             stored.insert((span, level, start, area, channel, category), data);
         }
