@@ -19,6 +19,10 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN SHARE MODE");
 /// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
 const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simple', ?)";
+/// The cases whose text matches a search (`?`), as the start of a
+/// statement's `FROM … WHERE`, and their order by id.
+const TEXT_CASES: &str = "cases WHERE search @@ to_tsquery('simple', ?)";
+const TEXT_CASES_ORDER: &str = "cases.id";
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`), case-insensitively: the trigram index serves it.
 const NAME_MATCH: &str = "SELECT id FROM customers WHERE name ILIKE ?";

@@ -23,6 +23,11 @@ const SKIP_LOCKED: &str = "";
 const HOLD_WRITES: Option<&str> = None;
 /// The ids of cases whose text matches a search (the full-text index `case_text`, FTS5).
 const TEXT_MATCH: &str = "SELECT rowid FROM case_text WHERE case_text MATCH ?";
+/// The cases whose text matches a search (`?`), as the start of a
+/// statement's `FROM … WHERE`: the full-text index leads, so walking it in
+/// `TEXT_CASES_ORDER` stops at a page's end.
+const TEXT_CASES: &str = "case_text JOIN cases ON cases.id = case_text.rowid WHERE case_text MATCH ?";
+const TEXT_CASES_ORDER: &str = "case_text.rowid";
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`): through the trigram index `customer_names` (FTS5).
 const NAME_MATCH: &str = "SELECT rowid FROM customer_names WHERE name LIKE ?";

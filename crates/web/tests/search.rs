@@ -48,6 +48,18 @@ async fn search_finds_words_ranks_matches_and_reads_anything(b: Backend) {
         assert_eq!(status, StatusCode::OK, "{hostile}: {v}");
     }
 
+    // Words and names found together, newest first, page by page and under other filters.
+    let period = app.ok(&app.admin, "/api/v1/cases", json!({ "customer_id": customer, "channel": "email", "summary": "Grace period ignored", "description": "Charged a late fee" })).await["id"].as_i64().unwrap();
+    let (_, found) = app.get(&app.admin, "/api/v1/cases?q=grace").await;
+    assert_eq!(ids(found), vec![period, heater], "by its words and by its customer's name");
+    let (_, page) = app.get(&app.admin, "/api/v1/cases?q=grace&limit=1").await;
+    let next = page["next_before"].as_i64().unwrap();
+    assert_eq!(ids(page), vec![period]);
+    let (_, page) = app.get(&app.admin, &format!("/api/v1/cases?q=grace&limit=1&before={next}")).await;
+    assert_eq!(ids(page), vec![heater]);
+    let (_, found) = app.get(&app.admin, "/api/v1/cases?q=grace&channel=phone").await;
+    assert_eq!(ids(found), vec![heater]);
+
     // The console ranks the summary's match above the description's.
     let quinn = Browser::sign_in(&app, "quinn@example.com", "correct horse battery").await;
     let (_, html) = quinn.get("/console?queue=open&q=vase&sort=best").await;
@@ -56,6 +68,8 @@ async fn search_finds_words_ranks_matches_and_reads_anything(b: Backend) {
     assert!(!html.contains(&format!("RD-{heater}")));
     let (_, html) = quinn.get("/console?queue=open&q=vase&sort=oldest").await;
     assert!(html.find(&format!("RD-{kettle}")).unwrap() < html.find(&format!("RD-{vase}")).unwrap(), "or in the order asked for");
+    let (_, html) = quinn.get("/console?queue=open&q=grace&sort=oldest").await;
+    assert!(html.find(&format!("RD-{heater}")).unwrap() < html.find(&format!("RD-{period}")).unwrap(), "words and names, oldest first");
 
     // A corrected summary is found by its new words, not its old ones.
     app.send(reqwest::Method::PATCH, Some(&app.admin), &format!("/api/v1/cases/{heater}"), Some(json!({ "summary": "Radiator is noisy" }))).await;

@@ -53,15 +53,15 @@ struct Parts<'a> {
     /// The period's rows under the filters, each by its first day (a day,
     /// or the Monday of a whole week).
     period: Vec<(Date, &'a Rollup)>,
-    /// Identification lag of the period's cases, by channel.
-    by_channel: BTreeMap<Channel, DurationSketch>,
+    /// Identification lag of the period's cases, by channel (summed at the end).
+    by_channel: BTreeMap<Channel, Vec<&'a DurationSketch>>,
     trends: TrendCounts,
 }
 
 impl<'a> Parts<'a> {
-    fn lag(&mut self, channel: Channel, r: &Rollup) {
+    fn lag(&mut self, channel: Channel, r: &'a Rollup) {
         if r.cases > 0 {
-            self.by_channel.entry(channel).or_default().merge(&r.identification_lag);
+            self.by_channel.entry(channel).or_default().push(&r.identification_lag);
         }
     }
 
@@ -142,7 +142,7 @@ impl Metrics {
 
     fn of_parts(parts: Parts, loyalty: Loyalty, query: &MetricsQuery) -> Metrics {
         let total = Rollup::merged(parts.period.iter().map(|(_, r)| *r));
-        let by_channel = parts.by_channel.into_iter().map(|(channel, s)| ChannelLag { channel, lag: DurationStats::of(&s) }).collect();
+        let by_channel = parts.by_channel.into_iter().map(|(channel, s)| ChannelLag { channel, lag: DurationStats::of(&DurationSketch::sum(s)) }).collect();
         let rule = RisingRule::default();
         Metrics {
             from: query.from,
@@ -189,10 +189,11 @@ fn weekly(rows: &[(Date, &Rollup)], query: &MetricsQuery) -> Vec<WeekPoint> {
     if query.to < query.from {
         return Vec::new();
     }
-    let mut weeks: BTreeMap<Date, Rollup> = BTreeMap::new();
+    let mut parts: BTreeMap<Date, Vec<&Rollup>> = BTreeMap::new();
     for (day, r) in rows {
-        weeks.entry(week_start(*day)).or_default().add(r);
+        parts.entry(week_start(*day)).or_default().push(r);
     }
+    let weeks: BTreeMap<Date, Rollup> = parts.into_iter().map(|(week, rows)| (week, Rollup::merged(rows))).collect();
     let empty = Rollup::default();
     let mut points = Vec::new();
     let mut week = week_start(query.from);

@@ -235,6 +235,9 @@ impl Rollup {
     /// Takes `other` back out. Refuses, changing nothing, when `other` was
     /// not part of this row (a count would go negative).
     pub fn subtract(&mut self, other: &Rollup) -> Result<(), Underflow> {
+        if other.is_empty() {
+            return Ok(());
+        }
         let mut next = self.clone();
         next.apply(other, Sign::Minus)?;
         *self = next;
@@ -242,19 +245,34 @@ impl Rollup {
     }
 
     /// The sum of many rows.
+    /// (Each sketch is summed in one pass over the rows, not row by row.)
     pub fn merged<'a>(rows: impl IntoIterator<Item = &'a Rollup>) -> Rollup {
+        let rows: Vec<&Rollup> = rows.into_iter().collect();
         let mut total = Rollup::default();
-        rows.into_iter().for_each(|r| total.add(r));
+        for r in &rows {
+            total.apply_counts(r, Sign::Plus).expect("adding never underflows");
+        }
+        let sum = |f: fn(&Rollup) -> &DurationSketch| DurationSketch::sum(rows.iter().map(|r| f(r)));
+        total.identification_lag = sum(|r| &r.identification_lag);
+        total.first_response_business = sum(|r| &r.first_response_business);
+        total.first_response_calendar = sum(|r| &r.first_response_calendar);
+        total.resolution_business = sum(|r| &r.resolution_business);
+        total.resolution_calendar = sum(|r| &r.resolution_calendar);
         total
     }
 
     fn apply(&mut self, o: &Rollup, s: Sign) -> Result<(), Underflow> {
-        count(&mut self.cases, o.cases, s, "cases")?;
         sketch(&mut self.identification_lag, &o.identification_lag, s, "identification_lag")?;
         sketch(&mut self.first_response_business, &o.first_response_business, s, "first_response_business")?;
         sketch(&mut self.first_response_calendar, &o.first_response_calendar, s, "first_response_calendar")?;
         sketch(&mut self.resolution_business, &o.resolution_business, s, "resolution_business")?;
         sketch(&mut self.resolution_calendar, &o.resolution_calendar, s, "resolution_calendar")?;
+        self.apply_counts(o, s)
+    }
+
+    /// Everything but the sketches.
+    fn apply_counts(&mut self, o: &Rollup, s: Sign) -> Result<(), Underflow> {
+        count(&mut self.cases, o.cases, s, "cases")?;
         met_total(&mut self.first_response_target, o.first_response_target, s, "first_response_target")?;
         met_total(&mut self.resolution_target, o.resolution_target, s, "resolution_target")?;
         met_total(&mut self.follow_up_target, o.follow_up_target, s, "follow_up_target")?;

@@ -120,6 +120,22 @@ impl DurationSketch {
         ordered.then_some(DurationSketch { buckets })
     }
 
+    /// The sum of many sketches in one pass over each (a count per bucket),
+    /// where merging them one by one would copy the growing total each time.
+    pub fn sum<'a>(sketches: impl IntoIterator<Item = &'a DurationSketch>) -> DurationSketch {
+        let mut dense: Vec<u64> = Vec::new();
+        for s in sketches {
+            let Some(&(last, _)) = s.buckets.last() else { continue };
+            if dense.len() <= last as usize {
+                dense.resize(last as usize + 1, 0);
+            }
+            for &(i, n) in &s.buckets {
+                dense[i as usize] = dense[i as usize].saturating_add(n);
+            }
+        }
+        DurationSketch { buckets: dense.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(i, n)| (i as u32, n)).collect() }
+    }
+
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &DurationSketch) {
         if other.buckets.is_empty() {
@@ -256,6 +272,16 @@ mod tests {
             assert!(got.abs_diff(want) * 128 <= want, "p{p}: {got} against {want}");
         }
         assert_eq!(DurationSketch::new().percentile(50), None);
+    }
+
+    #[test]
+    fn a_sum_equals_merging_one_by_one() {
+        let parts = [DurationSketch::of([5, 500, 50_000]), DurationSketch::default(), DurationSketch::of([500, 7, 5_000_000]), DurationSketch::of([7])];
+        let mut one_by_one = DurationSketch::default();
+        parts.iter().for_each(|p| one_by_one.merge(p));
+        assert_eq!(DurationSketch::sum(&parts), one_by_one);
+        assert_eq!(DurationSketch::sum(&parts).count(), 7);
+        assert_eq!(DurationSketch::sum(&[]), DurationSketch::default());
     }
 
     #[test]

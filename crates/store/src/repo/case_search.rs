@@ -82,18 +82,25 @@ fn conditions(f: &CaseFilter, mut args: Vec<Arg>) -> (String, Vec<Arg>) {
             // The words through the full-text index; the customer's name as
             // typed. One set of ids, so the database looks up just those
             // cases rather than testing every case against either.
-            let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            // (A pattern with escapes tests every name: the indexes serve plain ones.)
             sql.push_str(" AND id IN (");
             let query = text_query(&words(q));
             if !query.is_empty() {
                 push(&mut sql, &format!("{TEXT_MATCH} UNION "), Arg::S(query));
             }
-            let names = if q.contains(['%', '_', '\\']) { format!("SELECT id FROM customers WHERE name {ILIKE} ? ESCAPE '\\'") } else { NAME_MATCH.to_string() };
-            push(&mut sql, &format!("SELECT id FROM cases WHERE customer_id IN ({names}))"), Arg::S(pattern));
+            let (names, pattern) = named(q);
+            push(&mut sql, &format!("SELECT id FROM cases WHERE customer_id IN ({names}))"), pattern);
         }
     }
     (sql, args)
+}
+
+/// The ids of customers whose name contains `q` as typed (`?`: the
+/// pattern), with the pattern. A pattern with escapes tests every name: the
+/// indexes serve plain ones.
+fn named(q: &str) -> (String, Arg) {
+    let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let names = if q.contains(['%', '_', '\\']) { format!("SELECT id FROM customers WHERE name {ILIKE} ? ESCAPE '\\'") } else { NAME_MATCH.to_string() };
+    (names, Arg::S(pattern))
 }
 
 /// The words of a search: runs of letters and digits, lower-cased (so
@@ -105,6 +112,10 @@ fn words(q: &str) -> Vec<String> {
 /// Cases matching every field of `f`, in its order, one page.
 pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
     let searched = f.q.as_deref().map(words).filter(|w| !w.is_empty());
+    let typed = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty() && CaseId::parse_reference(q).is_none());
+    if let (Some(w), Some(q), CaseSort::Newest | CaseSort::Oldest) = (&searched, typed, f.sort) {
+        return search_in_id_order(pool, f, w, q).await;
+    }
     let by_rank = f.sort == CaseSort::Relevance && searched.is_some();
     // Ranks worked out ahead come first in the statement, and so take $1.
     let (ranked, first) = match (TEXT_RANKED, &searched) {
@@ -132,6 +143,33 @@ pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>
     let sql = format!("{ranked}SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
     let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
     rows.into_iter().map(case_from).collect()
+}
+
+/// Cases found by their words or their customer's name, newest or oldest
+/// first, one page. Each of the two ways walks its own index in id order and
+/// stops at the page's end (the full-text index needs no list of every
+/// match), and the two pages merge.
+async fn search_in_id_order(pool: &Pool, f: &CaseFilter, words: &[String], typed: &str) -> StoreResult<Vec<Case>> {
+    let unsearched = CaseFilter { q: None, ..f.clone() };
+    let (dir, newest) = if f.sort == CaseSort::Newest { ("DESC", true) } else { ("ASC", false) };
+    let wanted = i64::from(f.limit.max(1)) + i64::from(f.offset);
+    let page = |source: &str, key: &str, arg: Arg| {
+        let (mut sql, mut args) = conditions(&unsearched, vec![arg]);
+        if let Some(b) = f.before_id {
+            args.push(Arg::I(b.0));
+            sql.push_str(&format!(" AND cases.id < ${}", args.len()));
+        }
+        args.push(Arg::I(wanted));
+        (format!("SELECT cases.id, cases.data FROM {}{sql} ORDER BY {key} {dir} LIMIT ${}", source.replace('?', "$1"), args.len()), args)
+    };
+    let (by_text, text_args) = page(TEXT_CASES, TEXT_CASES_ORDER, Arg::S(text_query(words)));
+    let (names, pattern) = named(typed);
+    let (by_name, name_args) = page(&format!("cases WHERE customer_id IN ({names})"), "cases.id", pattern);
+    let mut found: Vec<(i64, String)> = bind_all(sqlx::query_as(&by_text), text_args).fetch_all(pool).await.map_err(db_error)?;
+    found.extend(bind_all(sqlx::query_as::<_, (i64, String)>(&by_name), name_args).fetch_all(pool).await.map_err(db_error)?);
+    found.sort_unstable_by_key(|(id, _)| if newest { -id } else { *id });
+    found.dedup_by_key(|(id, _)| *id);
+    found.into_iter().skip(f.offset as usize).take(f.limit.max(1) as usize).map(case_from).collect()
 }
 
 /// How many cases match `f`, whatever its order and page, up to `at_most`.

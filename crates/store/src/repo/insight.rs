@@ -181,6 +181,16 @@ impl<K: Ord> Changes<K> {
         }
     }
 
+    /// `put` of a row owned already: no copy when the key is new.
+    fn take(&mut self, key: K, plus: Rollup) {
+        match self.0.entry(key) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert((plus, Rollup::default()));
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().0.add(&plus),
+        }
+    }
+
     /// Each key's net row; empty ones are left out.
     fn settle(self) -> StoreResult<Vec<(K, Rollup)>> {
         let mut out = Vec::with_capacity(self.0.len());
@@ -432,7 +442,7 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
                     },
                     _ => decoded(&bytes)?,
                 };
-                summaries.put(key, &row, None);
+                summaries.take(key, row);
             }
             continue;
         }
@@ -658,9 +668,9 @@ pub(super) async fn rebuild_needed(pool: &Pool) -> StoreResult<bool> {
 
 const BATCH: i64 = 2000;
 
-/// Days per pass of a rebuild: four whole weeks from a Monday, so every
+/// Days per pass of a rebuild: one whole week from a Monday, so every
 /// day's and week's rows are whole within one pass.
-const WINDOW_DAYS: i64 = 28;
+const WINDOW_DAYS: i64 = 7;
 
 /// Every rollup row from scratch: the sum of every case's, response's,
 /// invitation's and customer's contribution on the calendar in force; the
@@ -668,7 +678,7 @@ const WINDOW_DAYS: i64 = 28;
 /// Writes wait while it runs (reads go on), so nothing changes between its
 /// reading a case or customer and its writing of their facts.
 ///
-/// It passes over the history four weeks at a time (cases by report,
+/// It passes over the history a week at a time (cases by report,
 /// responses and invitations by creation, through their time indexes),
 /// writing each pass's rows and summaries before the next, so its memory
 /// is one pass's rows whatever the size; the customers' loyalty parts,
