@@ -26,10 +26,9 @@ const TEXT_CASES_ORDER: &str = "cases.id";
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`), case-insensitively: the trigram index serves it.
 const NAME_MATCH: &str = "SELECT id FROM customers WHERE name ILIKE ?";
-/// A case's rank for a search, best first (ts_rank; the summary weighs more).
-const TEXT_RANK: &str = "ts_rank(search, to_tsquery('simple', ?)) DESC";
-/// Nothing to work out ahead: `TEXT_RANK` ranks each row from its own column.
-const TEXT_RANKED: Option<&str> = None;
+/// The order of `TEXT_CASES` best match first (ts_rank; the summary weighs
+/// more), `?` being the search of `TEXT_CASES`.
+const TEXT_CASES_RANK: &str = "ts_rank(search, to_tsquery('simple', ?)) DESC";
 
 /// A tsquery for `words` (letters and digits only): every word, each as a prefix.
 fn text_query(words: &[String]) -> String {

@@ -31,12 +31,9 @@ const TEXT_CASES_ORDER: &str = "case_text.rowid";
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`): through the trigram index `customer_names` (FTS5).
 const NAME_MATCH: &str = "SELECT rowid FROM customer_names WHERE name LIKE ?";
-/// A case's rank for a search, best first (bm25, the summary weighted
-/// four times the description; cases found by their customer's name last).
-/// The search's ranks, worked out once per search (`?`: the query), for `TEXT_RANK`.
-const TEXT_RANKED: Option<&str> =
-    Some("WITH ranked AS MATERIALIZED (SELECT rowid AS rid, bm25(case_text, 4.0, 1.0) AS score FROM case_text WHERE case_text MATCH ?) ");
-const TEXT_RANK: &str = "COALESCE((SELECT score FROM ranked WHERE rid = cases.id), 1e9) ASC";
+/// The order of `TEXT_CASES` best match first: bm25, the summary weighted
+/// four times the description.
+const TEXT_CASES_RANK: &str = "bm25(case_text, 4.0, 1.0) ASC";
 
 /// An FTS5 query for `words` (letters and digits only): every word, each as a prefix.
 fn text_query(words: &[String]) -> String {

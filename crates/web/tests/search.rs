@@ -70,6 +70,11 @@ async fn search_finds_words_ranks_matches_and_reads_anything(b: Backend) {
     assert!(html.find(&format!("RD-{kettle}")).unwrap() < html.find(&format!("RD-{vase}")).unwrap(), "or in the order asked for");
     let (_, html) = quinn.get("/console?queue=open&q=grace&sort=oldest").await;
     assert!(html.find(&format!("RD-{heater}")).unwrap() < html.find(&format!("RD-{period}")).unwrap(), "words and names, oldest first");
+    // Best first, a case found by its words comes before a newer one found by its customer's name.
+    let boiler = open(grace, "Boiler broken", "No hot water").await;
+    let (_, html) = quinn.get("/console?queue=open&q=grace&sort=best").await;
+    let at = |id: i64| html.find(&format!("RD-{id}")).unwrap();
+    assert!(at(period) < at(boiler) && at(boiler) < at(heater), "words first, then names newest first");
 
     // A corrected summary is found by its new words, not its old ones.
     app.send(reqwest::Method::PATCH, Some(&app.admin), &format!("/api/v1/cases/{heater}"), Some(json!({ "summary": "Radiator is noisy" }))).await;

@@ -113,62 +113,68 @@ fn words(q: &str) -> Vec<String> {
 pub(super) async fn search(pool: &Pool, f: &CaseFilter) -> StoreResult<Vec<Case>> {
     let searched = f.q.as_deref().map(words).filter(|w| !w.is_empty());
     let typed = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty() && CaseId::parse_reference(q).is_none());
-    if let (Some(w), Some(q), CaseSort::Newest | CaseSort::Oldest) = (&searched, typed, f.sort) {
-        return search_in_id_order(pool, f, w, q).await;
+    if let (Some(w), Some(q), CaseSort::Newest | CaseSort::Oldest | CaseSort::Relevance) = (&searched, typed, f.sort) {
+        return search_words(pool, f, w, q).await;
     }
-    let by_rank = f.sort == CaseSort::Relevance && searched.is_some();
-    // Ranks worked out ahead come first in the statement, and so take $1.
-    let (ranked, first) = match (TEXT_RANKED, &searched) {
-        (Some(with), Some(w)) if by_rank => (with.replace('?', "$1"), vec![Arg::S(text_query(w))]),
-        _ => (String::new(), Vec::new()),
-    };
-    let (mut sql, mut args) = conditions(f, first);
+    let (mut sql, mut args) = conditions(f, Vec::new());
     if let Some(b) = f.before_id {
         args.push(Arg::I(b.0));
         sql.push_str(&format!(" AND id < ${}", args.len()));
     }
-    let order = match (f.sort, searched) {
-        (CaseSort::Relevance, Some(w)) => {
-            if TEXT_RANK.contains('?') {
-                args.push(Arg::S(text_query(&w)));
-            }
-            format!("{}, id DESC", TEXT_RANK.replace('?', &format!("${}", args.len())))
-        }
-        (CaseSort::Newest | CaseSort::Relevance, _) => "id DESC".into(),
-        (CaseSort::Oldest, _) => "id ASC".into(),
-        (CaseSort::DueSoonest, _) => "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, id".into(),
+    // (Nothing is ranked here: a reference, or no words to rank by.)
+    let order = match f.sort {
+        CaseSort::Newest | CaseSort::Relevance => "id DESC",
+        CaseSort::Oldest => "id ASC",
+        CaseSort::DueSoonest => "CASE WHEN next_due_at IS NULL THEN 1 ELSE 0 END, next_due_at, id",
     };
     args.push(Arg::I(i64::from(f.limit.max(1))));
     args.push(Arg::I(i64::from(f.offset)));
-    let sql = format!("{ranked}SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
+    let sql = format!("SELECT id, data FROM cases WHERE 1 = 1{sql} ORDER BY {order} LIMIT ${} OFFSET ${}", args.len() - 1, args.len());
     let rows = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
     rows.into_iter().map(case_from).collect()
 }
 
-/// Cases found by their words or their customer's name, newest or oldest
-/// first, one page. Each of the two ways walks its own index in id order and
-/// stops at the page's end (the full-text index needs no list of every
-/// match), and the two pages merge.
-async fn search_in_id_order(pool: &Pool, f: &CaseFilter, words: &[String], typed: &str) -> StoreResult<Vec<Case>> {
+/// Cases found by their words or their customer's name, one page: newest or
+/// oldest first, or best match first (cases found only by their customer's
+/// name after every case found by its words, newest first). Each of the two
+/// ways is one statement that stops at the page's end — in id order the
+/// full-text index is walked by id and no list of every match is built — and
+/// the two pages merge.
+async fn search_words(pool: &Pool, f: &CaseFilter, words: &[String], typed: &str) -> StoreResult<Vec<Case>> {
     let unsearched = CaseFilter { q: None, ..f.clone() };
-    let (dir, newest) = if f.sort == CaseSort::Newest { ("DESC", true) } else { ("ASC", false) };
     let wanted = i64::from(f.limit.max(1)) + i64::from(f.offset);
-    let page = |source: &str, key: &str, arg: Arg| {
+    let page = |source: &str, order: String, arg: Arg, limit: i64| {
         let (mut sql, mut args) = conditions(&unsearched, vec![arg]);
         if let Some(b) = f.before_id {
             args.push(Arg::I(b.0));
             sql.push_str(&format!(" AND cases.id < ${}", args.len()));
         }
-        args.push(Arg::I(wanted));
-        (format!("SELECT cases.id, cases.data FROM {}{sql} ORDER BY {key} {dir} LIMIT ${}", source.replace('?', "$1"), args.len()), args)
+        args.push(Arg::I(limit));
+        (format!("SELECT cases.id, cases.data FROM {}{sql} ORDER BY {} LIMIT ${}", source.replace('?', "$1"), order.replace('?', "$1"), args.len()), args)
     };
-    let (by_text, text_args) = page(TEXT_CASES, TEXT_CASES_ORDER, Arg::S(text_query(words)));
-    let (names, pattern) = named(typed);
-    let (by_name, name_args) = page(&format!("cases WHERE customer_id IN ({names})"), "cases.id", pattern);
-    let mut found: Vec<(i64, String)> = bind_all(sqlx::query_as(&by_text), text_args).fetch_all(pool).await.map_err(db_error)?;
-    found.extend(bind_all(sqlx::query_as::<_, (i64, String)>(&by_name), name_args).fetch_all(pool).await.map_err(db_error)?);
-    found.sort_unstable_by_key(|(id, _)| if newest { -id } else { *id });
-    found.dedup_by_key(|(id, _)| *id);
+    let (text_order, name_order) = match f.sort {
+        CaseSort::Oldest => (format!("{TEXT_CASES_ORDER} ASC"), "cases.id ASC"),
+        CaseSort::Relevance => (format!("{TEXT_CASES_RANK}, cases.id DESC"), "cases.id DESC"),
+        _ => (format!("{TEXT_CASES_ORDER} DESC"), "cases.id DESC"),
+    };
+    let (by_text, args) = page(TEXT_CASES, text_order, Arg::S(text_query(words)), wanted);
+    let mut found: Vec<(i64, String)> = bind_all(sqlx::query_as(&by_text), args).fetch_all(pool).await.map_err(db_error)?;
+    // Best first, the names count only when the words did not fill the page
+    // (then every case found by its words is in `found`).
+    let ranked = f.sort == CaseSort::Relevance;
+    if !ranked || (found.len() as i64) < wanted {
+        let (names, pattern) = named(typed);
+        let limit = if ranked { wanted + found.len() as i64 } else { wanted };
+        let (by_name, args) = page(&format!("cases WHERE customer_id IN ({names})"), name_order.to_string(), pattern, limit);
+        let by_name: Vec<(i64, String)> = bind_all(sqlx::query_as(&by_name), args).fetch_all(pool).await.map_err(db_error)?;
+        let seen: std::collections::HashSet<i64> = found.iter().map(|(id, _)| *id).collect();
+        found.extend(by_name.into_iter().filter(|(id, _)| !seen.contains(id)));
+        match f.sort {
+            CaseSort::Oldest => found.sort_unstable_by_key(|(id, _)| *id),
+            CaseSort::Relevance => {}
+            _ => found.sort_unstable_by_key(|(id, _)| std::cmp::Reverse(*id)),
+        }
+    }
     found.into_iter().skip(f.offset as usize).take(f.limit.max(1) as usize).map(case_from).collect()
 }
 
