@@ -14,9 +14,11 @@ const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
 const ILIKE: &str = "ILIKE";
 /// Concurrent claimers (several processes) pass over each other's rows.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
-/// A rollup rebuild holds writes to what it reads (reads go on), so no case
-/// or customer changes between its reading and its writing of their facts.
-const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN SHARE MODE");
+/// A rollup rebuild holds writes to what it reads (plain reads go on), so no
+/// case or customer changes between its reading and its writing of their
+/// facts. EXCLUSIVE, not SHARE: a writer's `SELECT … FOR UPDATE` must wait
+/// too, or it could lock a row the rebuild is about to rewrite.
+const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN EXCLUSIVE MODE");
 /// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
 const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simple', ?)";
 /// The cases whose text matches a search (`?`), as the start of a

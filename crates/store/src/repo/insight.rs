@@ -690,7 +690,7 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
         return Ok(None);
     }
     if let Some(hold) = HOLD_WRITES {
-        sqlx::query(hold).execute(&mut *c).await.map_err(db_error)?;
+        hold_writes(c, hold).await?;
     }
     let cal = load_settings(c).await?.calendar();
     for sql in ["DELETE FROM rollups", "DELETE FROM rollup_summaries", "DELETE FROM rollup_deltas", "UPDATE customers SET loyalty = NULL WHERE loyalty IS NOT NULL"] {
@@ -715,6 +715,34 @@ pub(super) async fn rebuild(c: &mut Conn, only_if_needed: bool) -> StoreResult<O
     rebuild_loyalty(c, &cal, &mut report).await?;
     sqlx::query("UPDATE insight_state SET rebuild_needed = $1 WHERE id = 1").bind(false).execute(&mut *c).await.map_err(db_error)?;
     Ok(Some(report))
+}
+
+/// Takes the table locks of `hold` (several tables, locked one after
+/// another). A writer may hold one of them while it waits for another this
+/// has taken, which would deadlock; so a wait longer than a moment gives
+/// way — the locks taken so far are let go — and tries again shortly after,
+/// the writer having finished meanwhile.
+async fn hold_writes(c: &mut Conn, hold: &str) -> StoreResult<()> {
+    const ATTEMPTS: u32 = 600;
+    for attempt in 1..=ATTEMPTS {
+        for sql in ["SAVEPOINT hold_writes", "SET LOCAL lock_timeout = '200ms'"] {
+            sqlx::query(sql).execute(&mut *c).await.map_err(db_error)?;
+        }
+        match sqlx::query(hold).execute(&mut *c).await {
+            Ok(_) => {
+                for sql in ["RELEASE SAVEPOINT hold_writes", "SET LOCAL lock_timeout = DEFAULT"] {
+                    sqlx::query(sql).execute(&mut *c).await.map_err(db_error)?;
+                }
+                return Ok(());
+            }
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") && attempt < ATTEMPTS => {
+                sqlx::query("ROLLBACK TO SAVEPOINT hold_writes").execute(&mut *c).await.map_err(db_error)?;
+                tokio::time::sleep(std::time::Duration::from_millis(20 + u64::from(attempt % 7) * 10)).await;
+            }
+            Err(e) => return Err(db_error(e)),
+        }
+    }
+    Err(StoreError::Backend("writes never paused long enough for the rollups to be rebuilt".into()))
 }
 
 /// The first instant of `day` in the organisation's zone, in microseconds.
