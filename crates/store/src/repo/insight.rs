@@ -751,6 +751,31 @@ fn midnight(day: Date, cal: &BusinessCalendar) -> StoreResult<i64> {
     Ok(micros(t.timestamp()))
 }
 
+/// A rebuild pass's rows, page after page in (time, id) order: each
+/// statement takes the last (time, id) seen as `$1, $2`, the pass's end as
+/// `$3` and the page size as `$4`.
+struct ByTime {
+    after: (i64, i64),
+    to: i64,
+}
+
+impl ByTime {
+    fn new(from: i64, to: i64) -> ByTime {
+        ByTime { after: (from - 1, i64::MAX), to }
+    }
+
+    async fn next<R>(&mut self, c: &mut Conn, sql: &str, key: fn(&R) -> (i64, i64)) -> StoreResult<Vec<R>>
+    where
+        R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+    {
+        let page: Vec<R> = sqlx::query_as(sql).bind(self.after.0).bind(self.after.1).bind(self.to).bind(BATCH).fetch_all(&mut *c).await.map_err(db_error)?;
+        if let Some(last) = page.last() {
+            self.after = key(last);
+        }
+        Ok(page)
+    }
+}
+
 /// One pass of a rebuild: the rows and summaries of the days from `start`
 /// to before `end`, from the cases reported and the responses and
 /// invitations created on them.
@@ -765,21 +790,14 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     };
 
     // Each in pages by (time, id), through the time index.
-    let mut after = (from - 1, i64::MAX);
+    let mut pages = ByTime::new(from, to);
     loop {
-        let batch: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT reported_at, id, data FROM cases WHERE (reported_at, id) > ($1, $2) AND reported_at < $3 \
-             ORDER BY reported_at, id LIMIT $4",
-        )
-        .bind(after.0)
-        .bind(after.1)
-        .bind(to)
-        .bind(BATCH)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
-        after = last;
+        let batch: Vec<(i64, i64, String)> = pages
+            .next(c, "SELECT reported_at, id, data FROM cases WHERE (reported_at, id) > ($1, $2) AND reported_at < $3 ORDER BY reported_at, id LIMIT $4", |r: &(i64, i64, String)| (r.0, r.1))
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
         for (_, id, data) in batch {
             let case = case_from((id, data))?;
             let facts = CaseFacts::of(&case, cal);
@@ -790,21 +808,14 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
     }
 
     type SurveyRow = (i64, i64, Option<i64>, Option<i64>, Option<i64>, String);
-    let mut after = (from - 1, i64::MAX);
+    let mut pages = ByTime::new(from, to);
     loop {
-        let batch: Vec<SurveyRow> = sqlx::query_as(
-            "SELECT r.created_at, r.id, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
-             WHERE (r.created_at, r.id) > ($1, $2) AND r.created_at < $3 ORDER BY r.created_at, r.id LIMIT $4",
-        )
-        .bind(after.0)
-        .bind(after.1)
-        .bind(to)
-        .bind(BATCH)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
-        after = last;
+        let sql = "SELECT r.created_at, r.id, r.lowest_rating, r.nps, s.service_area_id, s.purpose FROM responses r JOIN surveys s ON s.id = r.survey_id \
+                   WHERE (r.created_at, r.id) > ($1, $2) AND r.created_at < $3 ORDER BY r.created_at, r.id LIMIT $4";
+        let batch: Vec<SurveyRow> = pages.next(c, sql, |r: &SurveyRow| (r.0, r.1)).await?;
+        if batch.is_empty() {
+            break;
+        }
         for (at, _, rating, nps, area, purpose) in batch {
             let s = scored((at, rating, nps))?;
             let facts = ResponseFacts {
@@ -819,21 +830,14 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
         }
     }
 
-    let mut after = (from - 1, i64::MAX);
+    let mut pages = ByTime::new(from, to);
     loop {
-        let batch: Vec<InvitationRow> = sqlx::query_as(
-            "SELECT i.created_at, i.id, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
-             WHERE (i.created_at, i.id) > ($1, $2) AND i.created_at < $3 ORDER BY i.created_at, i.id LIMIT $4",
-        )
-        .bind(after.0)
-        .bind(after.1)
-        .bind(to)
-        .bind(BATCH)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_error)?;
-        let Some(last) = batch.last().map(|r| (r.0, r.1)) else { break };
-        after = last;
+        let sql = "SELECT i.created_at, i.id, i.used_at, s.service_area_id, s.purpose FROM invitations i JOIN surveys s ON s.id = i.survey_id \
+                   WHERE (i.created_at, i.id) > ($1, $2) AND i.created_at < $3 ORDER BY i.created_at, i.id LIMIT $4";
+        let batch: Vec<InvitationRow> = pages.next(c, sql, |r: &InvitationRow| (r.0, r.1)).await?;
+        if batch.is_empty() {
+            break;
+        }
         for (created, _, used, area, purpose) in batch {
             let facts = InvitationFacts {
                 day: redress_core::insight::day_of(ts(created)?, cal),
