@@ -539,6 +539,7 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
     let select = format!(
         "SELECT data FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5{LOCK_FOR_UPDATE}"
     );
+    let mut keep = Vec::new();
     for (key, (plus, minus)) in changes.0 {
         let (owner, day, area, channel, category) = cols(&key);
         let stored: Option<String> = sqlx::query_scalar(&select)
@@ -554,8 +555,21 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
         let mut row: Rollup = stored.map(|s| from_json(&s)).transpose()?.unwrap_or_default();
         row.add(&plus);
         row.subtract(&minus).map_err(inconsistent)?;
-        put_row(c, (owner, day, area, channel, category), &row).await?;
+        if row.is_empty() {
+            sqlx::query("DELETE FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5")
+                .bind(owner)
+                .bind(day)
+                .bind(area)
+                .bind(channel)
+                .bind(category)
+                .execute(&mut *c)
+                .await
+                .map_err(db_error)?;
+        } else {
+            keep.push(((owner, day, area, channel, category), row));
+        }
     }
+    put_rows(c, &keep).await?;
     // The summaries in chunks: one statement reads a chunk's stored rows,
     // one writes those that hold something, one removes those that do not.
     let summaries: Vec<(SummaryKey, (Rollup, Rollup))> = summaries.0.into_iter().collect();
@@ -604,33 +618,20 @@ async fn fold(c: &mut Conn, changes: Changes, summaries: Changes<SummaryKey>) ->
     Ok(created)
 }
 
-/// Writes one row, or removes it when it holds nothing.
-async fn put_row(c: &mut Conn, (owner, day, area, channel, category): KeyCols, row: &Rollup) -> StoreResult<()> {
-    if row.is_empty() {
-        sqlx::query("DELETE FROM rollups WHERE owner_id = $1 AND day = $2 AND service_area_id = $3 AND channel = $4 AND category_id = $5")
-            .bind(owner)
-            .bind(day)
-            .bind(area)
-            .bind(channel)
-            .bind(category)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?;
-        return Ok(());
+/// Writes per-day rows that hold something, in multi-row statements.
+async fn put_rows(c: &mut Conn, rows: &[(KeyCols, Rollup)]) -> StoreResult<()> {
+    for chunk in rows.chunks(100) {
+        let sql = format!(
+            "INSERT INTO rollups (owner_id, day, service_area_id, channel, category_id, data) VALUES {} \
+             ON CONFLICT (owner_id, day, service_area_id, channel, category_id) DO UPDATE SET data = excluded.data",
+            values_list(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((owner, day, area, channel, category), row) in chunk {
+            q = q.bind(*owner).bind(day).bind(*area).bind(channel).bind(*category).bind(to_json(row)?);
+        }
+        q.execute(&mut *c).await.map_err(db_error)?;
     }
-    sqlx::query(
-        "INSERT INTO rollups (owner_id, day, service_area_id, channel, category_id, data) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (owner_id, day, service_area_id, channel, category_id) DO UPDATE SET data = excluded.data",
-    )
-    .bind(owner)
-    .bind(day)
-    .bind(area)
-    .bind(channel)
-    .bind(category)
-    .bind(to_json(row)?)
-    .execute(&mut *c)
-    .await
-    .map_err(db_error)?;
     Ok(())
 }
 
@@ -860,9 +861,8 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
             put_summaries(c, &summaries).await?;
         }
     }
-    for (key, row) in rows {
-        put_row(c, cols(&key), &row).await?;
-    }
+    let rows: Vec<(KeyCols, Rollup)> = rows.into_iter().map(|(key, row)| (cols(&key), row)).collect();
+    put_rows(c, &rows).await?;
     Ok(())
 }
 
