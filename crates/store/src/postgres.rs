@@ -25,6 +25,9 @@ const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simpl
 /// statement's `FROM … WHERE`, and their order by id.
 const TEXT_CASES: &str = "cases WHERE search @@ to_tsquery('simple', ?)";
 const TEXT_CASES_ORDER: &str = "cases.id";
+/// A GIN index yields every match before the newest can be taken, so a
+/// newest-first search tries this many newest cases first with this test.
+const TEXT_WINDOW: Option<(i64, &str)> = Some((2000, "search @@ to_tsquery('simple', ?)"));
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`), case-insensitively: the trigram index serves it.
 const NAME_MATCH: &str = "SELECT id FROM customers WHERE name ILIKE ?";

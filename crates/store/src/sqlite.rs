@@ -28,6 +28,8 @@ const TEXT_MATCH: &str = "SELECT rowid FROM case_text WHERE case_text MATCH ?";
 /// `TEXT_CASES_ORDER` stops at a page's end.
 const TEXT_CASES: &str = "case_text JOIN cases ON cases.id = case_text.rowid WHERE case_text MATCH ?";
 const TEXT_CASES_ORDER: &str = "case_text.rowid";
+/// No window of newest cases to try first: FTS5 walks by rowid already.
+const TEXT_WINDOW: Option<(i64, &str)> = None;
 /// The ids of customers whose name is like a pattern without escapes
 /// (`%text%`): through the trigram index `customer_names` (FTS5).
 const NAME_MATCH: &str = "SELECT rowid FROM customer_names WHERE name LIKE ?";

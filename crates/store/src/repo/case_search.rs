@@ -157,8 +157,19 @@ async fn search_words(pool: &Pool, f: &CaseFilter, words: &[String], typed: &str
         CaseSort::Relevance => (format!("{TEXT_CASES_RANK}, cases.id DESC"), "cases.id DESC"),
         _ => (format!("{TEXT_CASES_ORDER} DESC"), "cases.id DESC"),
     };
-    let (by_text, args) = page(TEXT_CASES, text_order, Arg::S(text_query(words)), wanted);
-    let mut found: Vec<(i64, String)> = bind_all(sqlx::query_as(&by_text), args).fetch_all(pool).await.map_err(db_error)?;
+    let mut found: Vec<(i64, String)> = Vec::new();
+    // Where the index cannot be walked in id order, the newest (or oldest)
+    // cases are tried first: if they hold the page, no older case can be on it.
+    if let (Some((window, test)), CaseSort::Newest | CaseSort::Oldest) = (TEXT_WINDOW, f.sort) {
+        let (dir, bound) = if f.sort == CaseSort::Oldest { ("ASC", String::new()) } else { ("DESC", f.before_id.map(|b| format!(" WHERE id < {}", b.0)).unwrap_or_default()) };
+        let source = format!("(SELECT * FROM cases{bound} ORDER BY id {dir} LIMIT {window}) AS cases WHERE {test}");
+        let (sql, args) = page(&source, text_order.clone(), Arg::S(text_query(words)), wanted);
+        found = bind_all(sqlx::query_as(&sql), args).fetch_all(pool).await.map_err(db_error)?;
+    }
+    if (found.len() as i64) < wanted {
+        let (by_text, args) = page(TEXT_CASES, text_order, Arg::S(text_query(words)), wanted);
+        found = bind_all(sqlx::query_as(&by_text), args).fetch_all(pool).await.map_err(db_error)?;
+    }
     // Best first, the names count only when the words did not fill the page
     // (then every case found by its words is in `found`).
     let ranked = f.sort == CaseSort::Relevance;
