@@ -159,7 +159,7 @@ async fn search_words(pool: &Pool, f: &CaseFilter, words: &[String], typed: &str
     };
     let mut found: Vec<(i64, String)> = Vec::new();
     // Where the index cannot be walked in id order, the newest (or oldest)
-    // cases are tried first: if they hold the page, no older case can be on it.
+    // cases are tried first: if they hold the page, no case beyond them can be on it.
     if let (Some((window, test)), CaseSort::Newest | CaseSort::Oldest) = (TEXT_WINDOW, f.sort) {
         let (dir, bound) = if f.sort == CaseSort::Oldest { ("ASC", String::new()) } else { ("DESC", f.before_id.map(|b| format!(" WHERE id < {}", b.0)).unwrap_or_default()) };
         let source = format!("(SELECT * FROM cases{bound} ORDER BY id {dir} LIMIT {window}) AS cases WHERE {test}");
