@@ -30,23 +30,32 @@ async fn seed(store: &dyn Store) -> (User, Case) {
         .create_customer(NewCustomer { name: "C".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
         .await
         .unwrap();
-    let settings = store.settings().await.unwrap();
-    let input = NewCase {
-        channel: Channel::Phone,
-        summary: "s".into(),
+    let case = open_case(store, case_input(Channel::Phone, "s", None), &customer, &user).await;
+    (user, case)
+}
+
+/// A case to open: `channel`, `summary`, reported at `reported` (now when none).
+fn case_input(channel: Channel, summary: &str, reported: Option<Timestamp>) -> NewCase {
+    NewCase {
+        channel,
+        summary: summary.into(),
         description: String::new(),
         desired_resolution: None,
         severity: Severity::Normal,
         significant: false,
         service_area_id: None,
-        occurred_at: None,
-        reported_at: None,
+        occurred_at: reported.map(|t| t - jiff::SignedDuration::from_hours(2)),
+        reported_at: reported,
         order_reference: None,
         category_id: None,
-    };
-    let (case, events) = Case::open(input, &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
-    let case = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap();
-    (user, case)
+    }
+}
+
+/// Opens and stores a case as `Case::open` makes it.
+async fn open_case(store: &dyn Store, input: NewCase, customer: &redress_core::customer::Customer, user: &User) -> Case {
+    let settings = store.settings().await.unwrap();
+    let (case, events) = Case::open(input, customer, user, user, &settings, settings.default_targets(), now()).unwrap();
+    store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap()
 }
 
 async fn concurrent_changes_are_all_kept(backend: Backend) {
@@ -92,27 +101,25 @@ async fn concurrent_changes_are_all_kept(backend: Backend) {
 /// Case `i` of a small history: reported on one of the twenty days before
 /// `now()` by one of three channels, every other one given a gift.
 async fn history_case(store: &dyn Store, user: &User, customer: &redress_core::customer::Customer, i: i64) {
-    let settings = store.settings().await.unwrap();
-    let reported = now() - jiff::SignedDuration::from_hours(24 * (i % 20));
-    let input = NewCase {
-        channel: [Channel::Phone, Channel::Email, Channel::Web][i as usize % 3],
-        summary: format!("case {i}"),
-        description: String::new(),
-        desired_resolution: None,
-        severity: Severity::Normal,
-        significant: false,
-        service_area_id: None,
-        occurred_at: Some(reported - jiff::SignedDuration::from_hours(i % 7)),
-        reported_at: Some(reported),
-        order_reference: None,
-        category_id: None,
-    };
-    let (case, events) = Case::open(input, customer, user, user, &settings, settings.default_targets(), now()).unwrap();
-    let case = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, None, &settings).await.unwrap();
+    let reported = now() - jiff::SignedDuration::from_hours(24 * (i % 20) + i % 7);
+    let input = case_input([Channel::Phone, Channel::Email, Channel::Web][i as usize % 3], &format!("case {i}"), Some(reported));
+    let case = open_case(store, input, customer, user).await;
     if i % 2 == 0 {
         let user = user.clone();
         store.update_case(case.id, vec![], Box::new(move |c, _| c.give_gift(&user, "sorry", Money::parse("5").unwrap(), now()))).await.unwrap();
     }
+}
+
+/// A fresh store holding the seed and `n` cases of [`history_case`], with
+/// the database (for a second store), the seed's owner and customer.
+async fn with_history(backend: Backend, n: i64) -> (Arc<dyn Store>, ScratchDatabase, User, redress_core::customer::Customer) {
+    let (store, db) = fresh(backend).await;
+    let (user, first) = seed(store.as_ref()).await;
+    let customer = store.customer(first.customer_id).await.unwrap().unwrap();
+    for i in 0..n {
+        history_case(store.as_ref(), &user, &customer, i).await;
+    }
+    (store, db, user, customer)
 }
 
 /// The figures of a few queries (the whole history, a week, each for every
@@ -133,12 +140,7 @@ async fn figures(store: &dyn Store) -> Vec<redress_core::insight::Metrics> {
 /// at a time each, fold every change exactly once: the figures equal those
 /// read while the changes waited, and those of a rebuild from scratch.
 async fn two_compactors_at_once_fold_each_change_once(backend: Backend) {
-    let (store, db) = fresh(backend).await;
-    let (user, first) = seed(store.as_ref()).await;
-    let customer = store.customer(first.customer_id).await.unwrap().unwrap();
-    for i in 0..30i64 {
-        history_case(store.as_ref(), &user, &customer, i).await;
-    }
+    let (store, db, _, _) = with_history(backend, 30).await;
     let pending = figures(store.as_ref()).await;
     assert_eq!(pending[0].cases, 31);
     let other = redress_store::open(&db.url).await.expect("a second store on the same database");
@@ -163,12 +165,7 @@ async fn two_compactors_at_once_fold_each_change_once(backend: Backend) {
 /// or after the rebuild, so the figures afterwards equal those of a second
 /// rebuild from scratch.
 async fn a_rebuild_under_writes_loses_and_doubles_nothing(backend: Backend) {
-    let (store, db) = fresh(backend).await;
-    let (user, first) = seed(store.as_ref()).await;
-    let customer = store.customer(first.customer_id).await.unwrap().unwrap();
-    for i in 0..10i64 {
-        history_case(store.as_ref(), &user, &customer, i).await;
-    }
+    let (store, db, user, customer) = with_history(backend, 10).await;
     let writer = redress_store::open(&db.url).await.expect("a second store on the same database");
     let writes = {
         let (writer, user, customer) = (writer.clone(), user.clone(), customer.clone());
@@ -330,6 +327,31 @@ async fn export_pages_run_by_id_within_the_period(backend: Backend) {
     assert_eq!(store.count_cases_in(range).await.unwrap(), 2);
     assert!(store.cases_page(range, Some(ids[3]), 10).await.unwrap().is_empty());
     assert_eq!((store.count_responses_in(all).await.unwrap(), store.responses_page(all, None, 10).await.unwrap().len()), (0, 0));
+}
+
+/// PostgreSQL: a writer holds `customers` and then needs `cases` while a
+/// rebuild, having taken `cases`, waits for `customers`. The rebuild gives
+/// way (its lock wait times out, its locks are let go) instead of the two
+/// deadlocking; the writer's change lands, and the rebuild then completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_rebuild_gives_way_to_a_writer_holding_a_table() {
+    use sqlx::Connection;
+    let (store, db, _, customer) = with_history(Backend::Postgres, 3).await;
+    let mut writer = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut tx = writer.begin().await.unwrap();
+    sqlx::query("UPDATE customers SET name = name WHERE id = $1").bind(customer.id.0).execute(&mut *tx).await.unwrap();
+    let rebuild = tokio::spawn({
+        let store = store.clone();
+        async move { store.rebuild_rollups().await }
+    });
+    // Long enough for the rebuild to have locked `cases` and to wait for `customers`.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let touch = sqlx::query("UPDATE cases SET summary = summary WHERE customer_id = $1").bind(customer.id.0).execute(&mut *tx);
+    let touched = tokio::time::timeout(std::time::Duration::from_secs(10), touch).await.expect("the writer is not held up for long");
+    assert_eq!(touched.expect("no deadlock").rows_affected(), 4);
+    tx.commit().await.unwrap();
+    let report = rebuild.await.unwrap().expect("the rebuild completes once the writer is done");
+    assert_eq!(report.cases, 4);
 }
 
 macro_rules! both {
