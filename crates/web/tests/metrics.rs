@@ -34,10 +34,15 @@ async fn answer(app: &TestApp, code: &str, overall: u8, recommend: u8) {
 /// Figures read while changes wait for the compactor equal those read
 /// after: here a customer's earlier complaint moves their loyalty part
 /// (taken out of one day, put on another) and a survey response without a
-/// channel lands on the rows the lag by channel reads.
+/// channel lands on the rows the lag by channel reads, and a first
+/// response changes a case already compacted. Two cases fall in
+/// the week that ends on 1 November, so a rebuild's pass over that week
+/// adds to two months' summaries.
 async fn pending_changes_read_alike_at_every_level(b: Backend) {
     let app = common::spawn(b).await;
     app.london().await;
+    // The new calendar's rebuild, now: a rebuild drops pending changes.
+    app.store.rebuild_rollups().await.unwrap();
     at(&app, "2026-11-20T12:00:00Z").await;
     let (_, agent) = app.user("agent", "50").await;
     let (_, manager) = app.user("manager", "100").await;
@@ -48,20 +53,43 @@ async fn pending_changes_read_alike_at_every_level(b: Backend) {
         .unwrap();
     let ada = customer(&app, "Ada", None).await;
     let case = |day: u32| json!({ "customer_id": ada, "channel": "web", "summary": format!("Late on the {day}th"), "reported_at": format!("2026-11-{day:02}T11:00:00Z"), "occurred_at": format!("2026-11-{day:02}T10:00:00Z") });
-    app.ok(&agent, "/api/v1/cases", case(19)).await;
+    let late = app.ok(&app.admin, "/api/v1/categories", json!({ "name": "Late delivery" })).await["id"].as_i64().unwrap();
+    let wrong = app.ok(&app.admin, "/api/v1/categories", json!({ "name": "Wrong item" })).await["id"].as_i64().unwrap();
+    let mut body = case(19);
+    body["category_id"] = json!(late);
+    let first = app.ok(&agent, "/api/v1/cases", body).await["id"].as_i64().unwrap();
     let code = invite(&app, survey, ada).await;
     answer(&app, &code, 4, 9).await;
     while app.store.compact_rollups(1000).await.unwrap() > 0 {}
-    // An earlier case: Ada's first complaint moves from the 19th to the 3rd.
+    // A first response, and the case filed under another category: its old
+    // facts (its lag among them) leave rows that a weekly read takes in part.
+    let reply = json!({ "direction": "outbound", "channel": "email", "body": "We are on it" });
+    app.ok(&agent, &format!("/api/v1/cases/{first}/communications"), reply).await;
+    let (s, v) = app.send(reqwest::Method::PATCH, Some(&agent), &format!("/api/v1/cases/{first}"), Some(json!({ "category_id": wrong }))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");    // An earlier case: Ada's first complaint moves from the 19th to the 3rd.
     app.ok(&agent, "/api/v1/cases", case(3)).await;
     let code = invite(&app, survey, ada).await;
     answer(&app, &code, 2, 3).await;
-    let paths = ["/api/v1/metrics?from=2026-11-14&to=2026-11-20", "/api/v1/metrics?from=2026-11-01&to=2026-11-30", "/api/v1/metrics?from=2026-11-01&to=2026-11-30&channel=web"];
+    let bea = customer(&app, "Bea", None).await;
+    for day in ["2026-10-30", "2026-11-01"] {
+        let body = json!({ "customer_id": bea, "channel": "phone", "summary": "Engineer missed the visit", "reported_at": format!("{day}T15:00:00Z"), "occurred_at": format!("{day}T09:00:00Z") });
+        app.ok(&agent, "/api/v1/cases", body).await;
+    }
+    let by_category = format!("/api/v1/metrics?from=2026-10-01&to=2026-11-30&category_id={late}");
+    let paths = [
+        "/api/v1/metrics?from=2026-11-14&to=2026-11-20",
+        "/api/v1/metrics?from=2026-11-01&to=2026-11-30",
+        "/api/v1/metrics?from=2026-11-01&to=2026-11-30&channel=web",
+        "/api/v1/metrics?from=2026-10-01&to=2026-11-30",
+        "/api/v1/metrics?from=2026-10-15&to=2026-11-30&channel=phone",
+        by_category.as_str(),
+    ];
     let mut pending = Vec::new();
     for path in paths {
         pending.push(metrics(&app, &manager, path).await);
     }
-    assert_eq!(pending[1]["cases"], 3, "two complaints, and the case the low score opened");
+    assert_eq!(pending[1]["cases"], 4, "Ada's two complaints, the case the low score opened and Bea's second");
+    assert_eq!(pending[3]["cases"], 5, "and Bea's first, in October");
     while app.store.compact_rollups(1000).await.unwrap() > 0 {}
     for (path, before) in paths.iter().zip(&pending) {
         assert_eq!(&metrics(&app, &manager, path).await, before, "{path}: the same once compacted");

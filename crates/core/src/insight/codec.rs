@@ -106,6 +106,24 @@ impl Reader<'_> {
         DurationSketch::from_buckets(buckets).ok_or(DecodeError("a sketch has an empty bucket"))
     }
 
+    /// The next sketch, or passes over it (left empty) unless `keep`.
+    fn sketch_if(&mut self, keep: bool) -> Result<DurationSketch, DecodeError> {
+        if keep {
+            return self.sketch();
+        }
+        // (index step, count) pairs; each number ends on its one byte without the high bit.
+        let numbers = self.u()?.checked_mul(2).ok_or(DecodeError("a sketch is longer than the bytes"))?;
+        if numbers > 0 {
+            let mut seen = 0;
+            let last = self.0.iter().position(|&b| {
+                seen += u64::from(b < 0x80);
+                seen == numbers
+            });
+            self.0 = &self.0[last.ok_or(DecodeError("cut short"))? + 1..];
+        }
+        Ok(DurationSketch::default())
+    }
+
     fn tally(&mut self) -> Result<LoyaltyTally, DecodeError> {
         Ok(LoyaltyTally { customers: self.u()?, returned: self.u()?, responses: self.u()?, ratings: self.array()?, nps: self.array()? })
     }
@@ -154,7 +172,27 @@ impl Rollup {
 
     /// Reads the form [`Rollup::encode`] writes.
     pub fn decode(bytes: &[u8]) -> Result<Rollup, DecodeError> {
-        Reader::whole(bytes, |r| r.rollup())
+        Reader::whole(bytes, |r| r.rollup(true))
+    }
+
+    /// The same as [`weekly_part`](Self::weekly_part)`(decode(bytes))`,
+    /// but the sketches left out are passed over, never built: a week's row
+    /// for the chart alone costs two sketches, not five.
+    pub fn decode_for_weekly(bytes: &[u8]) -> Result<Rollup, DecodeError> {
+        Reader::whole(bytes, |r| r.rollup(false))
+    }
+
+    /// The rollup without the sketches a weekly point does not read: the
+    /// identification lag and the calendar times.
+    pub fn weekly_part(&self) -> Rollup {
+        Rollup {
+            identification_lag: DurationSketch::default(),
+            first_response_calendar: DurationSketch::default(),
+            resolution_calendar: DurationSketch::default(),
+            first_response_business: self.first_response_business.clone(),
+            resolution_business: self.resolution_business.clone(),
+            ..*self
+        }
     }
 }
 
@@ -173,15 +211,16 @@ impl Reader<'_> {
         Ok(value)
     }
 
-    fn rollup(&mut self) -> Result<Rollup, DecodeError> {
+    /// A rollup; `all`: every sketch, else those a weekly point reads.
+    fn rollup(&mut self, all: bool) -> Result<Rollup, DecodeError> {
         let r = self;
         Ok(Rollup {
             cases: r.u()?,
-            identification_lag: r.sketch()?,
+            identification_lag: r.sketch_if(all)?,
             first_response_business: r.sketch()?,
-            first_response_calendar: r.sketch()?,
+            first_response_calendar: r.sketch_if(all)?,
             resolution_business: r.sketch()?,
-            resolution_calendar: r.sketch()?,
+            resolution_calendar: r.sketch_if(all)?,
             first_response_target: r.met()?,
             resolution_target: r.met()?,
             follow_up_target: r.met()?,
@@ -256,6 +295,11 @@ mod tests {
             assert_eq!(Rollup::decode(&r.encode()), Ok(r.clone()));
             assert_eq!(DurationSketch::decode(&r.identification_lag.encode()), Ok(r.identification_lag));
         }
+        let weekly = full().weekly_part();
+        assert!(weekly.identification_lag.is_empty() && weekly.first_response_calendar.is_empty() && weekly.resolution_calendar.is_empty());
+        assert_eq!(weekly.resolution_business, full().resolution_business);
+        assert_eq!(Rollup::decode_for_weekly(&full().encode()), Ok(weekly), "all but the three sketches");
+        assert_eq!(Rollup::decode_for_weekly(&Rollup::default().encode()), Ok(Rollup::default()));
         let json = serde_json::to_string(&full()).unwrap();
         assert!(full().encode().len() * 2 < json.len(), "{} bytes against {} of JSON", full().encode().len(), json.len());
     }
@@ -273,6 +317,9 @@ mod tests {
             let mut changed = bytes.clone();
             changed[n] ^= 0xff;
             let _ = Rollup::decode(&changed);
+            let _ = Rollup::decode_for_weekly(&bytes[..n]);
+            let _ = Rollup::decode_for_weekly(&changed);
         }
+        assert!(Rollup::decode_for_weekly(&bytes[..bytes.len() - 1]).is_err(), "cut short");
     }
 }

@@ -51,8 +51,10 @@ fn week_point(week: Date, days: u32, r: &Rollup) -> WeekPoint {
 #[derive(Default)]
 struct Parts<'a> {
     /// The period's rows under the filters, each by its first day (a day,
-    /// or the Monday of a whole week).
+    /// or the first of a whole week or month): the totals.
     period: Vec<(Date, &'a Rollup)>,
+    /// The same days in days and whole weeks: the weekly series.
+    weeks: Vec<(Date, &'a Rollup)>,
     /// Identification lag of the period's cases, by channel (summed at the end).
     by_channel: BTreeMap<Channel, Vec<&'a DurationSketch>>,
     trends: TrendCounts,
@@ -70,6 +72,7 @@ impl<'a> Parts<'a> {
         for r in rows.iter().filter(|r| query.admits(&r.key)) {
             if query.contains(r.key.day) {
                 self.period.push((r.key.day, &r.rollup));
+                self.weeks.push((r.key.day, &r.rollup));
                 if let Some(c) = r.key.channel {
                     self.lag(c, &r.rollup);
                 }
@@ -83,12 +86,15 @@ impl<'a> Parts<'a> {
         }
     }
 
-    /// From summaries: those `plan`'s period and channel reads take.
+    /// From summaries: those `plan`'s period, weekly and channel reads take.
     fn of_summaries(&mut self, rows: &'a [Summary], plan: &SummaryPlan) {
         for s in rows {
             let k = &s.key;
             if plan.period.iter().any(|r| r.matches(k)) {
                 self.period.push((k.start, &s.rollup));
+            }
+            if plan.weeks.iter().any(|r| r.matches(k)) {
+                self.weeks.push((k.start, &s.rollup));
             }
             if let (true, Dim::One(Some(c))) = (plan.by_channel.iter().any(|r| r.matches(k)), k.channel) {
                 self.lag(c, &s.rollup);
@@ -177,7 +183,7 @@ impl Metrics {
                 share_improved: share(total.recoveries_improved, total.recoveries),
             },
             loyalty,
-            weekly: weekly(&parts.period, query),
+            weekly: weekly(&parts.weeks, query),
             trends: parts.trends.0.into_iter().map(|(key, (last, this))| trend::compare(key, last, this, &rule)).collect(),
         }
     }

@@ -114,7 +114,7 @@ pub struct Loyalty {
 /// One group's counters, as kept in rollup rows: `customers` and
 /// `returned` count on the day they happened, the rest on the day of each
 /// later response. Integers only, so rows add and subtract exactly.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LoyaltyTally {
     #[serde(skip_serializing_if = "is_zero")]

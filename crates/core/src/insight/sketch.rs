@@ -123,8 +123,13 @@ impl DurationSketch {
     /// The sum of many sketches in one pass over each (a count per bucket),
     /// where merging them one by one would copy the growing total each time.
     pub fn sum<'a>(sketches: impl IntoIterator<Item = &'a DurationSketch>) -> DurationSketch {
+        let mut sketches = sketches.into_iter().filter(|s| !s.is_empty()).peekable();
+        let Some(first) = sketches.next() else { return DurationSketch::default() };
+        if sketches.peek().is_none() {
+            return first.clone();
+        }
         let mut dense: Vec<u64> = Vec::new();
-        for s in sketches {
+        for s in std::iter::once(first).chain(sketches) {
             let Some(&(last, _)) = s.buckets.last() else { continue };
             if dense.len() <= last as usize {
                 dense.resize(last as usize + 1, 0);

@@ -1,19 +1,21 @@
 //! Summaries: the rollup rows summed over every value of some of the
-//! service area, channel and category, per day and per week.
+//! service area, channel and category, per day, per week and per month.
 //!
 //! A year's figures from the per-day rows touch every (day, service area,
 //! channel, category) combination that occurs, so their cost grows with the
 //! volume until every combination is filled. The summaries bound it: the
 //! figures of a query with at most one filter (no owner) come from
 //!
-//! - the period's whole weeks and its edge days at the filter's own level
-//!   (for no filter, the one row of everything), which give every total and
-//!   the weekly series;
+//! - the period's whole months, and the whole weeks and days at its edges,
+//!   at the filter's own level (for no filter, the one row of everything):
+//!   every total;
 //! - the same spans one level finer by channel, for the lag by channel;
+//! - the period's whole weeks and its edge days at the filter's level, for
+//!   the weekly series;
 //! - the trends' fourteen days one level finer by service area, by channel
 //!   and by category;
 //! - for the loyalty comparison, everything up to the period's end (in
-//!   whole weeks) and the period's spans, at the level of everything.
+//!   whole months) and the period's spans, at the level of everything.
 //!
 //! That is a few hundred rows for a year whatever the volume. Queries that
 //! name an owner or combine filters read the per-day rows
@@ -32,22 +34,25 @@ use crate::{CategoryId, ServiceAreaId};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
-/// How long a summary row lasts: one day, or the week starting on its
-/// Monday (weeks are whole: a row for a week holds all seven days).
+/// How long a summary row lasts: one day, the week starting on its
+/// Monday, or a calendar month (weeks and months are whole: a row for one
+/// holds all its days).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Span {
     Day,
     Week,
+    Month,
 }
 
 impl Span {
-    pub const ALL: [Span; 2] = [Span::Day, Span::Week];
+    pub const ALL: [Span; 3] = [Span::Day, Span::Week, Span::Month];
 
     /// The first day of the span holding `day`.
     pub fn start_of(self, day: Date) -> Date {
         match self {
             Span::Day => day,
             Span::Week => week_start(day),
+            Span::Month => day.first_of_month(),
         }
     }
 }
@@ -96,7 +101,7 @@ pub struct SummaryKey {
 impl SummaryKey {
     /// The summaries the rows of `key` count in (its owner is ignored: a
     /// summary sums over owners): each way of summing at least one
-    /// dimension, per day and per week — fourteen keys.
+    /// dimension, per day, per week and per month — 21 keys.
     pub fn containing(key: &RollupKey) -> Vec<SummaryKey> {
         Span::ALL.into_iter().flat_map(|span| LEVELS.map(|level| SummaryKey::at(span, level, key))).collect()
     }
@@ -198,10 +203,33 @@ impl SummaryRead {
     }
 }
 
+/// The days from `r.from` to `r.to` as the whole months among them and
+/// the [`week_spans`] before and after those: the reads of `r`'s level that
+/// cover them once with the fewest rows.
+fn spans(r: SummaryRead) -> Vec<SummaryRead> {
+    if r.from > r.to {
+        return Vec::new();
+    }
+    let month = jiff::Span::new().months(1);
+    let mut first = r.from.first_of_month();
+    if first < r.from {
+        first = first.saturating_add(month);
+    }
+    // The last month that ends on or before `to`.
+    let last = r.to.saturating_add(jiff::Span::new().days(1)).first_of_month().saturating_sub(month);
+    if first > last {
+        return week_spans(r);
+    }
+    let mut out = vec![SummaryRead { span: Span::Month, from: first, to: last, ..r }];
+    out.extend(week_spans(SummaryRead { to: first.saturating_sub(jiff::Span::new().days(1)), ..r }));
+    out.extend(week_spans(SummaryRead { from: last.saturating_add(month), ..r }));
+    out
+}
+
 /// The days from `r.from` to `r.to` as the whole weeks among them and the
 /// days before and after those: the reads of `r`'s level that cover them
 /// once (none when `to` is before `from`).
-fn spans(r: SummaryRead) -> Vec<SummaryRead> {
+fn week_spans(r: SummaryRead) -> Vec<SummaryRead> {
     let mut out = Vec::new();
     if r.from > r.to {
         return out;
@@ -230,15 +258,19 @@ fn spans(r: SummaryRead) -> Vec<SummaryRead> {
 /// The summaries a query's figures come from; see the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SummaryPlan {
-    /// The period at the query's level: its whole weeks and its edge days.
+    /// The period at the query's level: its whole months, and the weeks
+    /// and days at its edges.
     pub period: Vec<SummaryRead>,
     /// The same spans split by channel.
     pub by_channel: Vec<SummaryRead>,
+    /// The period at the query's level as its whole weeks and its edge
+    /// days: the weekly series.
+    pub weeks: Vec<SummaryRead>,
     /// The trends' fourteen days split by service area, channel and
     /// category; a store may hand over their [`TrendCounts`] instead.
     pub trends: Vec<SummaryRead>,
-    /// Everything up to the period's end, in whole weeks and the days
-    /// after the last: the loyalty comparison's customer counts.
+    /// Everything up to the period's end, in whole months, weeks and days
+    /// (the period's own spans last): the loyalty comparison's customer counts.
     pub history: Vec<SummaryRead>,
     /// The period's spans at the level of everything: its scores.
     pub loyalty_period: Vec<SummaryRead>,
@@ -261,9 +293,19 @@ impl SummaryPlan {
             category_id: Pick::of(query.category_id),
         };
         let period = spans(base);
+        let weeks = week_spans(base);
         let everything = SummaryRead { service_area_id: Pick::All, channel: Pick::All, category_id: Pick::All, ..base };
-        let history = spans(SummaryRead { from: jiff::civil::date(1, 1, 1), ..everything });
         let loyalty_period = spans(everything);
+        // Everything before the period, then the period's own spans: the
+        // rows both take are read once.
+        let first = SummaryRead { from: jiff::civil::date(1, 1, 1), ..everything };
+        let history = if query.from <= query.to {
+            let mut before = spans(SummaryRead { to: query.from.saturating_sub(jiff::Span::new().days(1)), ..first });
+            before.extend(loyalty_period.iter().copied());
+            before
+        } else {
+            spans(first)
+        };
         let by_channel = period.iter().map(|r| SummaryRead { channel: r.channel.each(), ..*r }).collect();
         let window = SummaryRead { from: query.to.saturating_sub(jiff::Span::new().days(13)), ..base };
         let trends = vec![
@@ -271,7 +313,7 @@ impl SummaryPlan {
             SummaryRead { channel: base.channel.each(), ..window },
             SummaryRead { category_id: base.category_id.each(), ..window },
         ];
-        Some(SummaryPlan { period, by_channel, trends, history, loyalty_period })
+        Some(SummaryPlan { period, by_channel, weeks, trends, history, loyalty_period })
     }
 
     /// The trend a summary counts for: its key, when a trend read takes it.
@@ -380,6 +422,35 @@ mod tests {
         let whole = SummaryPlan::of(&query("2026-11-02", "2026-11-15")).unwrap();
         assert_eq!(whole.period.iter().map(|r| (r.span, r.from, r.to)).collect::<Vec<_>>(), vec![(Span::Week, d("2026-11-02"), d("2026-11-09"))]);
         assert!(SummaryPlan::of(&query("2026-11-15", "2026-11-02")).unwrap().period.is_empty());
+        // There the weekly series reads the same spans.
+        assert_eq!(plan.weeks, plan.period);
+    }
+
+    #[test]
+    fn a_long_period_is_its_whole_months_then_the_weeks_and_days_at_its_edges() {
+        // Thursday 15 January to Tuesday 1 December 2026.
+        let plan = SummaryPlan::of(&query("2026-01-15", "2026-12-01")).unwrap();
+        let spans: Vec<(Span, Date, Date)> = plan.period.iter().map(|r| (r.span, r.from, r.to)).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (Span::Month, d("2026-02-01"), d("2026-11-01")),
+                (Span::Week, d("2026-01-19"), d("2026-01-19")),
+                (Span::Day, d("2026-01-15"), d("2026-01-18")),
+                (Span::Day, d("2026-01-26"), d("2026-01-31")),
+                (Span::Day, d("2026-12-01"), d("2026-12-01")),
+            ]
+        );
+        // The weekly series reads whole weeks, the totals' channel split whole months.
+        assert_eq!(plan.weeks[0].span, Span::Week);
+        assert_eq!((plan.weeks[0].from, plan.weeks[0].to), (d("2026-01-19"), d("2026-11-23")));
+        assert_eq!(plan.by_channel[0].span, Span::Month);
+        // A period ending on a month's last day takes that month whole; the
+        // history is everything before the period, then the period's own spans.
+        let whole = SummaryPlan::of(&query("2026-03-01", "2026-04-30")).unwrap();
+        assert_eq!(whole.period.iter().map(|r| (r.span, r.from, r.to)).collect::<Vec<_>>(), vec![(Span::Month, d("2026-03-01"), d("2026-04-01"))]);
+        let history: Vec<(Span, Date, Date)> = whole.history.iter().map(|r| (r.span, r.from, r.to)).collect();
+        assert_eq!(history, vec![(Span::Month, d("0001-01-01"), d("2026-02-01")), (Span::Month, d("2026-03-01"), d("2026-04-01"))]);
     }
 
     #[test]
@@ -395,7 +466,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_counts_in_fourteen_summaries() {
+    fn a_row_counts_in_21_summaries() {
         let key = RollupKey {
             day: d("2026-11-05"),
             service_area_id: Some(ServiceAreaId(2)),
@@ -404,11 +475,12 @@ mod tests {
             category_id: None,
         };
         let keys = SummaryKey::containing(&key);
-        assert_eq!(keys.len(), 14);
-        assert_eq!(keys.iter().map(SummaryKey::level).collect::<Vec<_>>(), [LEVELS, LEVELS].concat());
+        assert_eq!(keys.len(), 21);
+        assert_eq!(keys.iter().map(SummaryKey::level).collect::<Vec<_>>(), [LEVELS, LEVELS, LEVELS].concat());
         assert!(keys.iter().all(|k| k.service_area_id.is_all() || k.channel.is_all() || k.category_id.is_all()));
         assert!(keys.iter().filter(|k| k.span == Span::Week).all(|k| k.start == d("2026-11-02")));
+        assert!(keys.iter().filter(|k| k.span == Span::Month).all(|k| k.start == d("2026-11-01")));
         let total = keys.iter().filter(|k| k.service_area_id.is_all() && k.channel.is_all() && k.category_id.is_all()).count();
-        assert_eq!(total, 2);
+        assert_eq!(total, 3);
     }
 }

@@ -69,6 +69,16 @@ fn span_col(s: Span) -> &'static str {
     match s {
         Span::Day => "d",
         Span::Week => "w",
+        Span::Month => "m",
+    }
+}
+
+/// The part letter of a lag-only read of `s`'s rows.
+fn lag_part(s: Span) -> &'static str {
+    match s {
+        Span::Day => "D",
+        Span::Week => "W",
+        Span::Month => "M",
     }
 }
 
@@ -103,6 +113,7 @@ fn summary_key_of(span: &str, area: i64, channel: &str, category: i64, start: &s
         span: match span {
             "d" => Span::Day,
             "w" => Span::Week,
+            "m" => Span::Month,
             s => return Err(StoreError::Backend(format!("stored summary span {s} is unknown"))),
         },
         start: fine.day,
@@ -112,20 +123,29 @@ fn summary_key_of(span: &str, area: i64, channel: &str, category: i64, start: &s
     })
 }
 
-/// The reads whose rows are fetched, each once: all but the trends', and
-/// whether whole (the channels' are for their lag alone, unless another
-/// read takes them whole: they never overlap a whole read otherwise, as
-/// their level splits the channel and no other does without a filter).
-fn row_reads(plan: &SummaryPlan) -> Vec<(SummaryRead, bool)> {
-    let mut all: Vec<(SummaryRead, bool)> = Vec::new();
-    for r in plan.period.iter().chain(&plan.history).chain(&plan.loyalty_period) {
+/// What a read needs of its rows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Whole,
+    /// What a weekly point reads ([`Rollup::decode_for_weekly`]), unless a
+    /// whole read takes the same row.
+    Weekly,
+    /// The identification lag and the case count alone: the channels'
+    /// reads. They never overlap a whole or weekly read unless the same
+    /// read is one, as their level splits the channel and no other does
+    /// without a filter.
+    Lag,
+}
+
+/// The reads whose rows are fetched, each once (all but the trends'), and
+/// what each needs.
+fn row_reads(plan: &SummaryPlan) -> Vec<(SummaryRead, Need)> {
+    let mut all: Vec<(SummaryRead, Need)> = Vec::new();
+    let whole = plan.period.iter().chain(&plan.history).chain(&plan.loyalty_period).map(|r| (r, Need::Whole));
+    let parts = plan.weeks.iter().map(|r| (r, Need::Weekly)).chain(plan.by_channel.iter().map(|r| (r, Need::Lag)));
+    for (r, need) in whole.chain(parts) {
         if !all.iter().any(|(a, _)| a == r) {
-            all.push((*r, true));
-        }
-    }
-    for r in &plan.by_channel {
-        if !all.iter().any(|(a, _)| a == r) {
-            all.push((*r, false));
+            all.push((*r, need));
         }
     }
     all
@@ -156,7 +176,11 @@ fn read_condition(r: &SummaryRead) -> String {
 }
 
 fn decoded(bytes: &[u8]) -> StoreResult<Rollup> {
-    Rollup::decode(bytes).map_err(|e| StoreError::Backend(format!("{e}; run `redress rollups rebuild`")))
+    read_rollup(Rollup::decode(bytes))
+}
+
+fn read_rollup(r: Result<Rollup, redress_core::insight::DecodeError>) -> StoreResult<Rollup> {
+    r.map_err(|e| StoreError::Backend(format!("{e}; run `redress rollups rebuild`")))
 }
 
 fn inconsistent(e: redress_core::insight::Underflow) -> StoreError {
@@ -376,12 +400,12 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
             // take comes twice and counts once. The trends' case counts are
             // summed per week ('t' this week, 'u' the week before).
             // Reads for the lag by channel alone take the lag sketch and the
-            // case count ('D', 'W'), not the whole row ('d', 'w').
+            // case count ('D', 'W', 'M'), not the whole row ('d', 'w', 'm').
             let mut sql: String = row_reads(plan)
                 .iter()
-                .map(|(r, whole)| {
-                    let (part, columns) = if *whole { (span_col(r.span), "0, start, service_area_id, channel, category_id, NULL, NULL, data") } else {
-                        (if r.span == Span::Day { "D" } else { "W" }, "cases, start, service_area_id, channel, category_id, NULL, NULL, lag")
+                .map(|(r, need)| {
+                    let (part, columns) = if *need != Need::Lag { (span_col(r.span), "0, start, service_area_id, channel, category_id, NULL, NULL, data") } else {
+                        (lag_part(r.span), "cases, start, service_area_id, channel, category_id, NULL, NULL, lag")
                     };
                     format!("SELECT '{part}', {columns} FROM rollup_summaries WHERE {} UNION ALL ", read_condition(r))
                 })
@@ -435,11 +459,13 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
             let key = summary_key_of(&part.to_lowercase(), area, &channel, category, &day)?;
             if taken.insert(key) {
                 let row = match part.as_str() {
-                    "D" | "W" => Rollup {
+                    "D" | "W" | "M" => Rollup {
                         cases: u64::try_from(o).unwrap_or(0),
                         identification_lag: DurationSketch::decode(&bytes).map_err(|e| StoreError::Backend(e.to_string()))?,
                         ..Rollup::default()
                     },
+                    // A row only the weekly series reads leaves out what it does not.
+                    _ if !reads.iter().any(|(r, need)| *need == Need::Whole && r.matches(&key)) => read_rollup(Rollup::decode_for_weekly(&bytes))?,
                     _ => decoded(&bytes)?,
                 };
                 summaries.take(key, row);
@@ -466,8 +492,9 @@ pub(super) async fn rows(pool: &Pool, query: &MetricsQuery) -> StoreResult<Rollu
                 let plan = plan.as_ref().expect("deltas of summaries are read for a plan");
                 for k in SummaryKey::containing(&key) {
                     match reads.iter().find(|(r, _)| r.matches(&k)) {
-                        Some((_, true)) => summaries.put(k, &plus, minus.as_ref()),
-                        Some((_, false)) => summaries.put(k, &lag_of(&plus), minus.as_ref().map(lag_of).as_ref()),
+                        Some((_, Need::Whole)) => summaries.put(k, &plus, minus.as_ref()),
+                        Some((_, Need::Weekly)) => summaries.put(k, &plus.weekly_part(), minus.as_ref().map(Rollup::weekly_part).as_ref()),
+                        Some((_, Need::Lag)) => summaries.put(k, &lag_of(&plus), minus.as_ref().map(lag_of).as_ref()),
                         None => {}
                     }
                     if let Some(t) = plan.trend_key(&k) {
@@ -670,7 +697,8 @@ pub(super) async fn rebuild_needed(pool: &Pool) -> StoreResult<bool> {
 const BATCH: i64 = 2000;
 
 /// Days per pass of a rebuild: one whole week from a Monday, so every
-/// day's and week's rows are whole within one pass.
+/// day's and week's rows are whole within one pass (a month's are summed
+/// over the passes it spans).
 const WINDOW_DAYS: i64 = 7;
 
 /// Every rollup row from scratch: the sum of every case's, response's,
@@ -853,14 +881,22 @@ async fn rebuild_window(c: &mut Conn, cal: &BusinessCalendar, start: Date, end: 
 
     rows.retain(|_, r| !r.is_empty());
     report.rows += rows.len() as u64;
+    // A pass holds whole days and weeks, so it writes their summaries
+    // outright; a month spans several passes, so each adds its part.
+    let mut months = Changes::<SummaryKey>::default();
     for span in Span::ALL {
         for level in LEVELS {
-            let summaries: Vec<(SummaryCols, Rollup)> =
-                summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level))).into_iter().map(|s| (summary_cols(&s.key), s.rollup)).collect();
+            let summaries = summaries_of(rows.iter().filter(|(k, _)| k.owner_id.is_none()), Some((span, level)));
+            if span == Span::Month {
+                summaries.into_iter().for_each(|s| months.take(s.key, s.rollup));
+                continue;
+            }
+            let summaries: Vec<(SummaryCols, Rollup)> = summaries.into_iter().map(|s| (summary_cols(&s.key), s.rollup)).collect();
             report.summaries += summaries.len() as u64;
             put_summaries(c, &summaries).await?;
         }
     }
+    report.summaries += fold(c, Changes::default(), months).await?.1;
     let rows: Vec<(KeyCols, Rollup)> = rows.into_iter().map(|(key, row)| (cols(&key), row)).collect();
     put_rows(c, &rows).await?;
     Ok(())

@@ -1,0 +1,5 @@
+-- Summaries per calendar month ('m', starting on the month's first day)
+-- beside those per day and per week, so a year's totals and its lag by
+-- channel read a dozen rows per value instead of fifty-odd weeks'.
+-- Filled by the rebuild the store runs before it serves.
+UPDATE insight_state SET rebuild_needed = TRUE WHERE id = 1;
