@@ -58,7 +58,19 @@ impl Writer {
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
+    /// A varint; most of a sketch's are one byte (steps of one, small counts).
+    #[inline]
     fn u(&mut self) -> Result<u64, DecodeError> {
+        match self.0 {
+            [b, rest @ ..] if *b < 0x80 => {
+                self.0 = rest;
+                Ok(u64::from(*b))
+            }
+            _ => self.u_long(),
+        }
+    }
+
+    fn u_long(&mut self) -> Result<u64, DecodeError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let (&b, rest) = self.0.split_first().ok_or(DecodeError("cut short"))?;
@@ -101,9 +113,14 @@ impl Reader<'_> {
             if k > 0 && step == 0 {
                 return Err(DecodeError("buckets repeat"));
             }
-            buckets.push((at, self.u()?));
+            let n = self.u()?;
+            if n == 0 {
+                return Err(DecodeError("a sketch has an empty bucket"));
+            }
+            buckets.push((at, n));
         }
-        DurationSketch::from_buckets(buckets).ok_or(DecodeError("a sketch has an empty bucket"))
+        // Rising (every step after the first is positive) with no empty bucket, as checked.
+        Ok(DurationSketch::from_checked_buckets(buckets))
     }
 
     /// The next sketch, or passes over it (left empty) unless `keep`.

@@ -120,6 +120,13 @@ impl DurationSketch {
         ordered.then_some(DurationSketch { buckets })
     }
 
+    /// [`from_buckets`](Self::from_buckets) for buckets the caller has
+    /// checked already.
+    pub(super) fn from_checked_buckets(buckets: Vec<(u32, u64)>) -> DurationSketch {
+        debug_assert!(buckets.windows(2).all(|w| w[0].0 < w[1].0) && buckets.iter().all(|b| b.1 > 0));
+        DurationSketch { buckets }
+    }
+
     /// The sum of many sketches in one pass over each (a count per bucket),
     /// where merging them one by one would copy the growing total each time.
     pub fn sum<'a>(sketches: impl IntoIterator<Item = &'a DurationSketch>) -> DurationSketch {
