@@ -23,6 +23,8 @@ const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations
 const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simple', ?)";
 /// The cases whose text matches a search (`?`), as the start of a
 /// statement's `FROM … WHERE`, and their order by id.
+/// Opens a transaction that will write (row locks are taken as it goes).
+const BEGIN_WRITE: &str = "BEGIN";
 const TEXT_CASES: &str = "cases WHERE search @@ to_tsquery('simple', ?)";
 const TEXT_CASES_ORDER: &str = "cases.id";
 /// A GIN index yields every match before the newest can be taken, so a

@@ -21,6 +21,10 @@ const SKIP_LOCKED: &str = "";
 /// Nothing to lock for a rollup rebuild: it runs in the one writer's
 /// transaction, so writes wait for it anyway.
 const HOLD_WRITES: Option<&str> = None;
+/// Opens a transaction that will write: SQLite takes the write lock at once
+/// (waiting out the busy timeout), where a deferred one that read first
+/// would fail outright on its first write if another writer had committed.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 /// The ids of cases whose text matches a search (the full-text index `case_text`, FTS5).
 const TEXT_MATCH: &str = "SELECT rowid FROM case_text WHERE case_text MATCH ?";
 /// The cases whose text matches a search (`?`), as the start of a

@@ -108,12 +108,18 @@ impl Reader<'_> {
         let mut buckets = Vec::with_capacity(len as usize);
         let mut at = 0u32;
         for k in 0..len {
-            let step = u32::try_from(self.u()?).map_err(|_| DecodeError("a bucket is out of range"))?;
+            // Most pairs are two one-byte numbers: a step of one, a small count.
+            let (step, n) = match self.0 {
+                [s, n, rest @ ..] if *s < 0x80 && *n < 0x80 => {
+                    self.0 = rest;
+                    (u32::from(*s), u64::from(*n))
+                }
+                _ => (u32::try_from(self.u()?).map_err(|_| DecodeError("a bucket is out of range"))?, self.u()?),
+            };
             at = at.checked_add(step).ok_or(DecodeError("a bucket is out of range"))?;
             if k > 0 && step == 0 {
                 return Err(DecodeError("buckets repeat"));
             }
-            let n = self.u()?;
             if n == 0 {
                 return Err(DecodeError("a sketch has an empty bucket"));
             }

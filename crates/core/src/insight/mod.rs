@@ -168,7 +168,8 @@ pub struct DurationStats {
 
 impl DurationStats {
     pub fn of(sketch: &DurationSketch) -> DurationStats {
-        DurationStats { count: sketch.count(), median_seconds: sketch.percentile(50), p90_seconds: sketch.percentile(90) }
+        let count = sketch.count();
+        DurationStats { count, median_seconds: sketch.percentile_of(count, 50), p90_seconds: sketch.percentile_of(count, 90) }
     }
 }
 

@@ -135,17 +135,20 @@ impl DurationSketch {
         if sketches.peek().is_none() {
             return first.clone();
         }
-        let mut dense: Vec<u64> = Vec::new();
-        for s in std::iter::once(first).chain(sketches) {
-            let Some(&(last, _)) = s.buckets.last() else { continue };
-            if dense.len() <= last as usize {
-                dense.resize(last as usize + 1, 0);
-            }
+        let all: Vec<&DurationSketch> = std::iter::once(first).chain(sketches).collect();
+        // Every bucket from the lowest to the highest any of them holds, allocated once.
+        let low = all.iter().filter_map(|s| s.buckets.first()).map(|b| b.0).min().unwrap_or(0);
+        let high = all.iter().filter_map(|s| s.buckets.last()).map(|b| b.0).max().unwrap_or(0);
+        let mut dense = vec![0u64; (high - low) as usize + 1];
+        for s in all {
             for &(i, n) in &s.buckets {
-                dense[i as usize] = dense[i as usize].saturating_add(n);
+                let slot = &mut dense[(i - low) as usize];
+                *slot = slot.saturating_add(n);
             }
         }
-        DurationSketch { buckets: dense.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(i, n)| (i as u32, n)).collect() }
+        let mut buckets = Vec::with_capacity(dense.iter().filter(|n| **n > 0).count());
+        buckets.extend(dense.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(i, n)| (low + i as u32, n)));
+        DurationSketch { buckets }
     }
 
     /// Adds every value of `other`.
@@ -214,7 +217,11 @@ impl DurationSketch {
     /// median is the 2nd value. Within the module's error bound; `None` when
     /// empty.
     pub fn percentile(&self, p: u32) -> Option<u64> {
-        let n = self.count();
+        self.percentile_of(self.count(), p)
+    }
+
+    /// [`percentile`](Self::percentile) given the sketch's [`count`](Self::count).
+    pub(super) fn percentile_of(&self, n: u64, p: u32) -> Option<u64> {
         if n == 0 {
             return None;
         }

@@ -23,7 +23,7 @@ const CASE_ROWS: usize = 100;
 const ROWS: usize = 200;
 
 async fn begin(c: &mut Conn) -> StoreResult<()> {
-    sqlx::raw_sql("BEGIN").execute(&mut *c).await.map_err(db_error)?;
+    sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 
