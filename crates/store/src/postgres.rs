@@ -19,12 +19,12 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// facts. EXCLUSIVE, not SHARE: a writer's `SELECT … FOR UPDATE` must wait
 /// too, or it could lock a row the rebuild is about to rewrite.
 const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN EXCLUSIVE MODE");
+/// Opens a transaction that will write (row locks are taken as it goes).
+const BEGIN_WRITE: &str = "BEGIN";
 /// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
 const TEXT_MATCH: &str = "SELECT id FROM cases WHERE search @@ to_tsquery('simple', ?)";
 /// The cases whose text matches a search (`?`), as the start of a
 /// statement's `FROM … WHERE`, and their order by id.
-/// Opens a transaction that will write (row locks are taken as it goes).
-const BEGIN_WRITE: &str = "BEGIN";
 const TEXT_CASES: &str = "cases WHERE search @@ to_tsquery('simple', ?)";
 const TEXT_CASES_ORDER: &str = "cases.id";
 /// A GIN index yields every match before the newest can be taken, so a

@@ -4,6 +4,7 @@ use super::summary::{week_start, Dim, Summary, SummaryPlan, TrendCounts};
 use super::trend::{self, RisingRule, TrendKey};
 use crate::store::RollupRows;
 use super::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 
@@ -200,21 +201,18 @@ fn weekly(rows: &[(Date, &Rollup)], query: &MetricsQuery) -> Vec<WeekPoint> {
         parts.entry(week_start(*day)).or_default().push(r);
     }
     // A week read as its one summary row is taken as it is, not copied.
-    let merged: BTreeMap<Date, Rollup> = parts.iter().filter(|(_, rows)| rows.len() > 1).map(|(week, rows)| (*week, Rollup::merged(rows.iter().copied()))).collect();
+    let weeks: BTreeMap<Date, Cow<Rollup>> = parts
+        .into_iter()
+        .map(|(week, rows)| (week, if let [one] = rows[..] { Cow::Borrowed(one) } else { Cow::Owned(Rollup::merged(rows)) }))
+        .collect();
     let empty = Rollup::default();
-    let week_of = |week: &Date| -> &Rollup {
-        match parts.get(week).map(Vec::as_slice) {
-            Some([one]) => one,
-            _ => merged.get(week).unwrap_or(&empty),
-        }
-    };
     let mut points = Vec::new();
     let mut week = week_start(query.from);
     while week <= query.to {
         let next = week.saturating_add(jiff::Span::new().days(7));
         let first = week.max(query.from);
         let last = next.saturating_sub(jiff::Span::new().days(1)).min(query.to);
-        points.push(week_point(week, days_between(first, last) + 1, week_of(&week)));
+        points.push(week_point(week, days_between(first, last) + 1, weeks.get(&week).map_or(&empty, |r| r)));
         if next == week {
             break;
         }

@@ -146,9 +146,7 @@ impl DurationSketch {
                 *slot = slot.saturating_add(n);
             }
         }
-        let mut buckets = Vec::with_capacity(dense.iter().filter(|n| **n > 0).count());
-        buckets.extend(dense.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(i, n)| (low + i as u32, n)));
-        DurationSketch { buckets }
+        DurationSketch { buckets: dense.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(i, n)| (low + i as u32, n)).collect() }
     }
 
     /// Adds every value of `other`.
