@@ -23,6 +23,10 @@ pub struct Config {
     pub smtp: Option<redress_mail::SmtpConfig>,
     /// How often the job worker looks for due work, in milliseconds.
     pub job_poll_ms: u64,
+    /// How long a job the worker claimed is reserved for it, in seconds: a
+    /// killed process's jobs run again once it passes. Longer than a send
+    /// may take (the SMTP timeout is 20 s).
+    pub job_lease_secs: u64,
     /// Largest raw message accepted at /api/v1/inbound/email, in bytes.
     pub max_inbound_bytes: usize,
     /// Largest attachment kept with a case, in bytes.
@@ -41,6 +45,7 @@ impl Default for Config {
             public_url: None,
             smtp: None,
             job_poll_ms: 500,
+            job_lease_secs: 120,
             max_inbound_bytes: 25 * 1024 * 1024,
             max_attachment_bytes: 5 * 1024 * 1024,
             complaints_per_window: 10,

@@ -11,7 +11,7 @@ pub async fn run(database_url: Option<String>, cfg: &crate::config::Config, bind
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("redress-demo.db").display()));
     let store = redress_store::open(&url).await.map_err(|e| e.to_string())?;
     let (_, admin_token) = server::create_admin(store.as_ref(), "Ada Admin", Some("ada.admin@demo.example"), Some(DEMO_PASSWORD)).await?;
-    let background = server::Background { mailer: std::sync::Arc::new(redress_core::mail::NoMailer), poll: std::time::Duration::from_millis(500) };
+    let background = server::Background { mailer: std::sync::Arc::new(redress_core::mail::NoMailer), poll: std::time::Duration::from_millis(500), lease: jiff::SignedDuration::from_mins(2) };
     let running = server::start(store.clone(), bind, server::web_config(cfg), Some(background)).await?;
     let api = Client::new(&running.base_url, &admin_token)?;
     let seeded = match seed(&api).await {

@@ -29,6 +29,7 @@ impl Running {
 pub struct Background {
     pub mailer: Arc<dyn redress_core::mail::Mailer>,
     pub poll: std::time::Duration,
+    pub lease: jiff::SignedDuration,
 }
 
 impl Background {
@@ -38,7 +39,14 @@ impl Background {
             Some(smtp) => Arc::new(redress_mail::SmtpMailer::new(smtp)?),
             None => Arc::new(redress_core::mail::NoMailer),
         };
-        Ok(Background { mailer, poll: std::time::Duration::from_millis(cfg.job_poll_ms.clamp(10, 60_000)) })
+        if !(1..=86_400).contains(&cfg.job_lease_secs) {
+            return Err(format!("job_lease_secs must be 1 to 86400, not {}", cfg.job_lease_secs));
+        }
+        Ok(Background {
+            mailer,
+            poll: std::time::Duration::from_millis(cfg.job_poll_ms.clamp(10, 60_000)),
+            lease: jiff::SignedDuration::from_secs(cfg.job_lease_secs as i64),
+        })
     }
 }
 
@@ -54,7 +62,13 @@ pub async fn start(store: Arc<dyn Store>, bind: &str, web: WebConfig, background
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     if let Some(bg) = background {
-        let config = redress_jobs::WorkerConfig { poll: bg.poll, public_url: web_public_url.clone(), ..Default::default() };
+        let config = redress_jobs::WorkerConfig {
+            poll: bg.poll,
+            lease: bg.lease,
+            public_url: web_public_url.clone(),
+            wake: Some(&redress_store::JOBS_ADDED),
+            ..Default::default()
+        };
         let worker = redress_jobs::Worker::new(store.clone(), bg.mailer, Arc::new(SystemClock), config)?;
         let mut rx = worker_stopped;
         tokio::spawn(worker.run(async move {

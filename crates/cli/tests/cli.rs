@@ -182,6 +182,50 @@ fn bench_runs(backend: &str) {
     assert!(ok, "{out}{err}");
     assert!(out.contains("200 created, 0 failed"), "{out}");
     assert!(out.contains("throughput") && out.contains("p99"), "{out}");
+    assert!(out.contains("http ceiling") && out.contains("storage ceiling") && out.contains("% of the lower ceiling"), "{out}");
+    assert!(out.contains("memory       idle"), "{out}");
+}
+
+/// The write scenarios driven from outside against a running server
+/// (`--url`), their ceilings measured beside them, the figures as JSON.
+fn bench_drives_a_running_server(backend: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url, "--name", "Root"]);
+    assert!(ok, "{err}");
+    let (mut server, base, _) = start(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"]);
+    for (workload, count) in [("cases", "--cases"), ("responses", "--responses")] {
+        let args = ["bench", "--workload", workload, count, "60", "--invitations", "120", "--concurrency", "4", "--url", &base, "--token", token.trim(), "--database", &db.url, "--json"];
+        let (ok, out, err) = run(&args);
+        assert!(ok, "{out}{err}");
+        let figures: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(figures["workload"], workload, "{figures}");
+        assert_eq!(figures["scenario"]["done"], 60, "{figures}");
+        assert_eq!(figures["scenario"]["failed"], 0, "{figures}");
+        assert_eq!(figures["http_ceiling"]["done"], 60, "{figures}");
+        assert!(figures["storage_ceiling_per_s"].as_f64().unwrap() > 0.0, "{figures}");
+        assert!(figures["percent_of_ceiling"].as_f64().unwrap() > 0.0, "{figures}");
+        assert!(figures["rss_peak_mib"].is_null(), "the server's memory is not this process's: {figures}");
+    }
+    rt.block_on(async {
+        let cases: Value = reqwest::Client::new().get(format!("{base}/api/v1/cases?limit=500")).bearer_auth(token.trim()).send().await.unwrap().json().await.unwrap();
+        // 60 cases and 60 more by the storage ceiling; 12 + 12 follow-ups of the responses.
+        assert_eq!(cases["items"].as_array().unwrap().len(), 144, "{cases}");
+    });
+    let (ok, _, err) = run(&["bench", "--url", &base, "--workload", "console"]);
+    assert!(!ok && err.contains("--url drives the workloads cases and responses only"), "{err}");
+    let (ok, _, err) = run(&["bench", "--url", &base]);
+    assert!(!ok && err.contains("--token"), "{err}");
+    terminate(&mut server);
+}
+
+#[test]
+fn sqlite_bench_drives_a_running_server() {
+    bench_drives_a_running_server("sqlite");
+}
+#[test]
+fn postgres_bench_drives_a_running_server() {
+    bench_drives_a_running_server("postgres");
 }
 
 #[test]
@@ -335,7 +379,9 @@ fn bench_responses_runs(backend: &str) {
     ]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("100 created, 0 failed"), "{out}");
-    assert!(out.contains("follow-ups   20 survey cases opened"), "every fifth response opens a case: {out}");
+    // The scenario's 100 and the storage ceiling's 100: every fifth opens a case.
+    assert!(out.contains("follow-ups   40 survey cases opened"), "every fifth response opens a case: {out}");
+    assert!(out.contains("storage ceiling") && out.contains("% of the lower ceiling"), "{out}");
 }
 
 #[test]
@@ -419,45 +465,86 @@ fn two_serve_processes_on_one_postgres_deliver_each_message_once() {
     terminate(&mut b);
 }
 
-fn sigkill_with_jobs_queued(backend: &str) {
+/// The server is killed outright while it delivers acknowledgements to a
+/// slow mail server, then started again: every message arrives, and a
+/// message whose sending the kill interrupted (sent, not yet recorded) is
+/// sent again under the same Message-ID, so a receiver keeps it once.
+fn sigkill_during_delivery(backend: &str) {
+    const N: usize = 150;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = fresh(backend, &rt);
     let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url]);
     assert!(ok, "{err}");
     let token = token.trim().to_string();
     let sink = rt.block_on(redress_mail::sink::SmtpSink::start()).unwrap();
-    // A worker that looks for work only once a minute: the jobs stay queued.
-    let (mut slow, base, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &smtp_env(sink.port, 60_000));
+    sink.delay_each(Duration::from_millis(250));
+    // A killed process's jobs run again once their lease (here 5 s) passes.
+    let mut env = smtp_env(sink.port, 20);
+    env.push(("REDRESS_JOB_LEASE_SECS", "5".into()));
+    let (mut first, base, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &env);
+    let http = reqwest::Client::new();
     rt.block_on(async {
-        let http = reqwest::Client::new();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        for code in survey_codes(&http, &base, &token, 25).await {
+        for code in survey_codes(&http, &base, &token, N).await {
             respond(&http, &base, &code).await;
         }
+        while sink.count() < 10 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     });
-    slow.kill().unwrap();
-    slow.wait().unwrap();
-    assert!(sink.messages().is_empty(), "nothing was delivered before the kill");
-    let (mut again, _, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &smtp_env(sink.port, 20));
-    rt.block_on(wait_for_messages(&sink, 25));
-    assert_eq!(sink.messages().len(), 25, "every queued job ran once after the restart");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let at_kill = sink.count();
+    assert!(at_kill < N, "the kill came while messages were still going out ({at_kill} of {N} received)");
+    sink.delay_each(Duration::ZERO);
+    let (mut again, base, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &env);
+    rt.block_on(async {
+        let sent = || async {
+            let notes: Value = http.get(format!("{base}/api/v1/notifications?limit=500")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            notes.as_array().unwrap().iter().filter(|n| n["status"] == "sent").count()
+        };
+        for _ in 0..600 {
+            if sent().await == N {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(sent().await, N, "every acknowledgement recorded as sent after the restart");
+        // Linger to catch anything sent twice.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    });
+    let messages = sink.messages();
+    let mut ids: Vec<&str> = messages.iter().map(|m| m.message_id().expect("every message has a Message-ID")).collect();
+    ids.sort();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), N, "every acknowledgement arrived, each under its own Message-ID");
+    // Only messages in flight at the kill (at most one per delivery slot) may repeat.
+    assert!(total - N <= 64, "{} repeats of {N} messages", total - N);
+    eprintln!("{backend}: {at_kill} of {N} received before the kill, {} sent again after it under the same Message-ID", total - N);
     terminate(&mut again);
 }
 
 #[test]
-fn sqlite_sigkill_with_jobs_queued_then_restart() {
-    sigkill_with_jobs_queued("sqlite");
+fn sqlite_sigkill_during_delivery_then_restart() {
+    sigkill_during_delivery("sqlite");
 }
 #[test]
-fn postgres_sigkill_with_jobs_queued_then_restart() {
-    sigkill_with_jobs_queued("postgres");
+fn postgres_sigkill_during_delivery_then_restart() {
+    sigkill_during_delivery("postgres");
 }
 
 fn bench_delivery_runs(backend: &str) {
-    let (ok, out, err) = run(&["bench", "--workload", "delivery", "--notifications", "60", "--concurrency", "4", "--backend", backend, "--postgres-url", &test_postgres_server()]);
+    let (ok, out, err) = run(&[
+        "bench", "--workload", "delivery", "--notifications", "60", "--concurrency", "4", "--rate", "200", "--backend", backend, "--postgres-url",
+        &test_postgres_server(), "--json",
+    ]);
     assert!(ok, "{out}{err}");
-    assert!(out.contains("delivered    60 messages to a local SMTP server (60 received)"), "{out}");
-    assert!(out.contains("messages/s") && out.contains("p99"), "{out}");
+    assert!(out.contains("backlog      60 messages delivered to a local SMTP server"), "{out}");
+    assert!(out.contains("on time      60 more while 200 responses/s arrived") && out.contains("p99"), "{out}");
+    assert!(out.contains("received     120 messages in all (120 recorded as sent)"), "{out}");
+    let figures: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert!(figures["backlog"]["per_s"].as_f64().unwrap() > 0.0, "{figures}");
+    assert!(figures["on_time"]["delay_p99_ms"].as_f64().unwrap() >= 0.0, "{figures}");
 }
 
 #[test]

@@ -9,6 +9,10 @@ pub struct Email {
     pub html: String,
     /// Case reference, carried in headers so replies thread.
     pub reference: Option<String>,
+    /// What makes the message's Message-ID unique (the part before the
+    /// `@`): the same on every attempt to send it, so a receiver drops a
+    /// repeat sent after a crash came between sending and recording it.
+    pub id: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -384,6 +384,10 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` jobs that are due (or whose lease ran out) for
     /// `lease`; no other claimer gets them meanwhile.
     async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>>;
+
+    /// When the next job falls due (a pending one's time, or a lease running
+    /// out); none when no job waits.
+    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
     /// Records an attempt's outcome, and with it the notification's new state,
     /// in one transaction.
     async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()>;

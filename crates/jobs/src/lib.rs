@@ -16,12 +16,18 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
-    /// How often to look for due jobs when there is nothing to do.
+    /// How often to look for due jobs at least (jobs another process
+    /// enqueues are found this way); the worker also wakes when the next
+    /// known job falls due and when this process enqueues one (`wake`).
     pub poll: Duration,
     /// How long a claimed job is reserved for this process.
     pub lease: SignedDuration,
-    /// Jobs claimed (and run concurrently) at a time.
+    /// Cases checked for their targets at a time.
     pub batch: u32,
+    /// Jobs run at once: new ones are claimed as these slots free.
+    pub slots: usize,
+    /// Notified when this process enqueues a job.
+    pub wake: Option<&'static tokio::sync::Notify>,
     /// Where customers reach Redress: every e-mail to a customer about a
     /// case ends with a fresh private link to its status page here. None
     /// is added while it is empty.
@@ -30,7 +36,7 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32, public_url: String::new() }
+        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32, slots: 64, wake: None, public_url: String::new() }
     }
 }
 
@@ -54,31 +60,86 @@ impl Worker {
         Ok(Worker { store, mailer, clock, config, http })
     }
 
-    /// Runs until `shutdown` resolves, finishing the batch in hand.
+    /// Runs until `shutdown` resolves, then lets the jobs in hand finish.
+    /// Jobs are claimed as slots free, never more than are free; with none
+    /// due, it sleeps until the next one falls due, this process enqueues
+    /// one, or `poll` passes. Target checks run at most once a `poll`.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.config.slots.max(1)));
+        let mut running = tokio::task::JoinSet::new();
+        let mut targets_checked = tokio::time::Instant::now() - self.config.poll;
+        let never = tokio::sync::Notify::new();
+        let wake = self.config.wake.unwrap_or(&never);
         loop {
-            let worked = match self.tick().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %e, "claiming jobs failed");
-                    0
+            // Registered before looking, so a job enqueued meanwhile is not missed.
+            let enqueued = wake.notified();
+            tokio::pin!(enqueued);
+            enqueued.as_mut().enable();
+            while running.try_join_next().is_some() {}
+            let free = slots.available_permits();
+            let claimed = if free == 0 { 0 } else { self.claim_into(&slots, free, &mut running).await };
+            if targets_checked.elapsed() >= self.config.poll {
+                targets_checked = tokio::time::Instant::now();
+                if let Err(e) = self.check_targets().await {
+                    tracing::error!(error = %e, "checking targets failed");
                 }
-            };
-            if worked > 0 {
+            }
+            if claimed > 0 && claimed == free {
+                // Every slot is busy: go on once one frees.
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = running.join_next() => {}
+                }
                 continue;
             }
+            let until = self.next_due().await;
             tokio::select! {
-                _ = &mut shutdown => return,
-                _ = tokio::time::sleep(self.config.poll) => {}
+                _ = &mut shutdown => break,
+                _ = &mut enqueued => {}
+                _ = tokio::time::sleep_until(until) => {}
+            }
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    /// When to look again with nothing to do: when the next job falls due,
+    /// or after `poll` at the latest.
+    async fn next_due(&self) -> tokio::time::Instant {
+        let latest = tokio::time::Instant::now() + self.config.poll;
+        match self.store.next_job_at().await {
+            Ok(Some(at)) => {
+                let wait = at.duration_since(self.clock.now()).try_into().unwrap_or(Duration::ZERO);
+                latest.min(tokio::time::Instant::now() + wait)
+            }
+            Ok(None) => latest,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read when the next job is due");
+                latest
             }
         }
     }
 
-    /// Claims and runs one batch of due jobs, and raises the target
-    /// reminders and breaches that are due; returns how much was done.
-    pub async fn tick(&self) -> Result<usize, redress_core::store::StoreError> {
-        Ok(self.run_jobs().await? + self.check_targets().await?)
+    /// Claims up to `free` due jobs and starts each in a slot; answers how
+    /// many it claimed.
+    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>) -> usize {
+        let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, free as u32).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::error!(error = %e, "claiming jobs failed");
+                return 0;
+            }
+        };
+        let n = jobs.len();
+        for job in jobs {
+            let Ok(slot) = slots.clone().try_acquire_owned() else { break };
+            let worker = self.clone();
+            running.spawn(async move {
+                worker.run_job(job).await;
+                drop(slot);
+            });
+        }
+        n
     }
 
     /// Reminders, breaches and update-due marks. Each is raised once, even
@@ -97,19 +158,6 @@ impl Worker {
             }
         }
         Ok(checked)
-    }
-
-    async fn run_jobs(&self) -> Result<usize, redress_core::store::StoreError> {
-        let now = self.clock.now();
-        let jobs = self.store.claim_jobs(now, self.config.lease, self.config.batch).await?;
-        let n = jobs.len();
-        let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
-            let worker = self.clone();
-            running.spawn(async move { worker.run_job(job).await });
-        }
-        while running.join_next().await.is_some() {}
-        Ok(n)
     }
 
     async fn run_job(&self, job: Job) {

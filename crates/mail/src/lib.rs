@@ -41,6 +41,10 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
+/// SMTP connections kept open and reused, at most: messages go out over
+/// this many at once.
+const CONNECTIONS: u32 = 16;
+
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -54,7 +58,8 @@ impl SmtpMailer {
             Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.host).map_err(|e| e.to_string())?,
             Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?,
         };
-        let mut builder = builder.port(cfg.port).timeout(Some(std::time::Duration::from_secs(20)));
+        let pool = lettre::transport::smtp::PoolConfig::new().max_size(CONNECTIONS);
+        let mut builder = builder.port(cfg.port).timeout(Some(std::time::Duration::from_secs(20))).pool_config(pool);
         if let (Some(u), Some(p)) = (&cfg.username, &cfg.password) {
             builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }
@@ -66,7 +71,8 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         let to: Mailbox = email.to.parse().map_err(|e| MailError::Permanent(format!("address '{}': {e}", email.to)))?;
-        let mut builder = Message::builder().from(self.from.clone()).to(to).subject(&email.subject);
+        let message_id = format!("<{}@{}>", email.id, self.from.email.domain());
+        let mut builder = Message::builder().from(self.from.clone()).to(to).subject(&email.subject).message_id(Some(message_id));
         if let Some(r) = &email.reference {
             // Replies carry this back, so they thread onto the case.
             let thread = format!("<{r}@redress>");
@@ -106,7 +112,8 @@ pub fn compose(n: &Notification, footer: Option<&str>, lang: redress_i18n::Lang)
     let paragraphs: Vec<Vec<&str>> = text.split("\n\n").map(|p| p.lines().collect()).collect();
     let reference_line = reference.as_deref().map(|r| redress_i18n::text(lang, "email-reference", &[("reference", r.into())]));
     let html = HtmlEmail { subject: &n.subject, paragraphs, reference: reference_line.as_deref(), lang: lang.code() }.render().unwrap_or_else(|_| text.clone());
-    Some(Email { to, subject: n.subject.clone(), text, html, reference })
+    let id = format!("redress.n{}.{}", n.id, n.created_at.as_microsecond());
+    Some(Email { to, subject: n.subject.clone(), text, html, reference, id })
 }
 
 #[cfg(test)]
@@ -136,6 +143,7 @@ mod tests {
         assert!(e.html.contains("&#60;Ada&#62;") || e.html.contains("&lt;Ada&gt;"));
         assert!(e.html.contains("Line one<br>Line two"));
         assert_eq!(e.reference.as_deref(), Some("RD-7"));
+        assert_eq!(e.id, "redress.n1.0", "the same on every attempt");
         assert!(e.text.ends_with("\n\nFollow it at https://x/status/abc"));
         assert!(e.html.contains("Vorgangsnummer RD-7"), "{}", e.html);
         assert!(compose(&Notification { address: None, ..n }, None, redress_i18n::Lang::En).is_none());

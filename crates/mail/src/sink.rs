@@ -15,8 +15,20 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// The message's Message-ID header, as sent.
+    pub fn message_id(&self) -> Option<&str> {
+        self.data.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("message-id").then(|| value.trim())
+        })
+    }
+}
+
 #[derive(Default)]
 struct Shared {
+    /// How long the answer to each message's data is held back (a slow server).
+    delay: Mutex<std::time::Duration>,
     messages: Mutex<Vec<Received>>,
     rejected: Mutex<Vec<String>>,
 }
@@ -70,6 +82,17 @@ impl SmtpSink {
     /// Accepts mail to `address` again.
     pub fn accept(&self, address: &str) {
         self.shared.rejected.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != address.to_lowercase());
+    }
+
+    /// Holds back the answer to each message's data this long (a slow
+    /// server); the message counts as received once answered.
+    pub fn delay_each(&self, delay: std::time::Duration) {
+        *self.shared.delay.lock().unwrap_or_else(|e| e.into_inner()) = delay;
+    }
+
+    /// How many messages were received, without copying them.
+    pub fn count(&self) -> usize {
+        self.shared.messages.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -129,6 +152,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                 }
                 data.push_str(l.strip_prefix('.').unwrap_or(&l));
                 data.push('\n');
+            }
+            let delay = *shared.delay.lock().unwrap_or_else(|e| e.into_inner());
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
             let msg = Received { from: from.clone(), to: std::mem::take(&mut to), data };
             shared.messages.lock().unwrap_or_else(|e| e.into_inner()).push(msg);

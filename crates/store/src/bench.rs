@@ -5,10 +5,16 @@
 //! `repo/bulk.rs` for what it leaves out); the insight rollups are not
 //! touched, so call `Store::rebuild_rollups` afterwards. Not for production
 //! data: nothing is checked beyond the database's own constraints.
+//!
+//! It also writes the storage ceiling of `redress bench`'s write paths
+//! ([`BulkLoader::write_ceiling`]).
 
 use crate::{postgres, sqlite, Backend, OpenError};
 use jiff::Timestamp;
-use redress_core::case::Case;
+use redress_core::case::{Case, NewCase, Outcome};
+use redress_core::feedback::ResponsePlan;
+use redress_core::survey::Invitation;
+use redress_core::terms::Reward;
 use redress_core::settings::OrgSettings;
 use redress_core::store::StoreResult;
 use redress_core::survey::Answers;
@@ -37,6 +43,28 @@ pub struct BulkResponse {
     pub thank_you: String,
     pub next: String,
     pub reward_points: i64,
+}
+
+/// Writes prepared for [`BulkLoader::write_ceiling`]: cases opened, or
+/// survey responses judged, the reads they need done beforehand.
+pub struct CeilingWrites(pub(crate) Prepared);
+
+pub(crate) enum Prepared {
+    Cases { settings: OrgSettings, items: Vec<(Case, Outcome, Option<Reward>)> },
+    Responses { settings: OrgSettings, items: Vec<(Invitation, ResponsePlan)> },
+}
+
+impl CeilingWrites {
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Prepared::Cases { items, .. } => items.len(),
+            Prepared::Responses { items, .. } => items.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 enum Conn {
@@ -69,6 +97,34 @@ impl BulkLoader {
         match &mut self.0 {
             Conn::Sqlite(c) => sqlite::bulk::cases(c, rows, settings).await,
             Conn::Postgres(c) => postgres::bulk::cases(c, rows, settings).await,
+        }
+    }
+
+    /// Opens `cases` (each for its customer) as the API would with
+    /// `recorder` recording and owning them, ready for [`Self::write_ceiling`].
+    pub async fn prepare_cases(&mut self, cases: Vec<(NewCase, CustomerId)>, recorder: UserId, now: Timestamp) -> StoreResult<CeilingWrites> {
+        match &mut self.0 {
+            Conn::Sqlite(c) => sqlite::ceiling::prepare_cases(c, cases, recorder, now).await,
+            Conn::Postgres(c) => postgres::ceiling::prepare_cases(c, cases, recorder, now).await,
+        }
+    }
+
+    /// Judges survey answers, each for the invitation whose code digest it
+    /// carries, ready for [`Self::write_ceiling`].
+    pub async fn prepare_responses(&mut self, answers: Vec<(String, serde_json::Map<String, serde_json::Value>)>, now: Timestamp) -> StoreResult<CeilingWrites> {
+        match &mut self.0 {
+            Conn::Sqlite(c) => sqlite::ceiling::prepare_responses(c, answers, now).await,
+            Conn::Postgres(c) => postgres::ceiling::prepare_responses(c, answers, now).await,
+        }
+    }
+
+    /// Stores prepared writes with the write path's own statements, `batch`
+    /// to a transaction: the storage ceiling a write path is measured
+    /// against. Answers how many were written.
+    pub async fn write_ceiling(&mut self, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
+        match &mut self.0 {
+            Conn::Sqlite(c) => sqlite::ceiling::write(c, writes, batch).await,
+            Conn::Postgres(c) => postgres::ceiling::write(c, writes, batch).await,
         }
     }
 

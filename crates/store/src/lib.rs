@@ -20,6 +20,36 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 pub use postgres::PgStore;
+/// Notified (`notify_waiters`) after a transaction of this process that
+/// enqueued a job has committed, so the job worker starts it at once
+/// rather than at its next poll. Jobs enqueued by another process are
+/// found by polling and by [`Store::next_job_at`](redress_core::store::Store::next_job_at).
+pub static JOBS_ADDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Jobs enqueued by this process so far: a transaction that sees it move
+/// between its start and its commit notifies [`JOBS_ADDED`] (another
+/// transaction's job may make that a needless wake-up, never a missed one).
+static ENQUEUED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn enqueued() -> u64 {
+    ENQUEUED.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Counts a job enqueued in a transaction still open.
+fn note_enqueued() {
+    ENQUEUED.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
+/// Wakes the worker when jobs were enqueued since `before` (read when the
+/// transaction, now committed, began).
+fn committed_since(before: u64) {
+    if enqueued() != before {
+        JOBS_ADDED.notify_waiters();
+    }
+}
+
+/// The most writes SQLite commits in one transaction (group commit).
+pub const GROUP_COMMIT_BATCH: usize = sqlite::MAX_BATCH;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (16, include_str!("../migrations/sqlite/0016_rollup_summaries.sql")),
     (17, include_str!("../migrations/sqlite/0017_customer_names.sql")),
     (18, include_str!("../migrations/sqlite/0018_month_summaries.sql")),
+    (19, include_str!("../migrations/sqlite/0019_customer_times.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -40,6 +41,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (16, include_str!("../migrations/postgres/0016_rollup_summaries.sql")),
     (17, include_str!("../migrations/postgres/0017_customer_names.sql")),
     (18, include_str!("../migrations/postgres/0018_month_summaries.sql")),
+    (19, include_str!("../migrations/postgres/0019_customer_times.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

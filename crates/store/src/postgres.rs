@@ -46,8 +46,8 @@ fn text_query(words: &[String]) -> String {
 #[path = "repo/mod.rs"]
 mod repo;
 
-/// The benchmark's bulk path (`crate::bench`).
-pub(crate) use repo::bulk;
+/// The benchmark's bulk path and storage ceiling (`crate::bench`).
+pub(crate) use repo::{bulk, ceiling};
 
 /// A connection of its own for the bulk path, with the store's options.
 pub(crate) async fn bulk_connection(url: &str) -> Result<sqlx::PgConnection, OpenError> {
@@ -126,10 +126,12 @@ impl PgStore {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
+        let enqueued = crate::enqueued();
         let mut tx = self.reads.begin().await.map_err(db_error)?;
         match f(&mut tx).await {
             Ok(v) => {
                 tx.commit().await.map_err(db_error)?;
+                crate::committed_since(enqueued);
                 Ok(v)
             }
             Err(e) => {

@@ -50,8 +50,8 @@ fn text_query(words: &[String]) -> String {
 #[path = "repo/mod.rs"]
 mod repo;
 
-/// The benchmark's bulk path (`crate::bench`).
-pub(crate) use repo::bulk;
+/// The benchmark's bulk path and storage ceiling (`crate::bench`).
+pub(crate) use repo::{bulk, ceiling};
 
 /// A connection of its own for the bulk path, with the store's options.
 pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenError> {
@@ -66,7 +66,7 @@ pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenE
 }
 
 /// Most writes committed together in one transaction.
-const MAX_BATCH: usize = 512;
+pub(crate) const MAX_BATCH: usize = 512;
 
 /// A write waiting for the writer. It runs inside the batch transaction in
 /// its own savepoint and says whether it succeeded, with a callback that
@@ -166,23 +166,24 @@ impl SqliteStore {
 /// IMMEDIATE transaction, commits once, then answers every caller. A failed
 /// (or panicking) write rolls back to its savepoint and leaves nothing behind;
 /// a job whose caller cannot be answered is dropped, which the caller sees as
-/// an error.
+/// an error. Ending one savepoint and opening the next is one round trip to
+/// the database, as is ending the last and committing.
 async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE").await {
+        let enqueued = crate::enqueued();
+        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE; SAVEPOINT job").await {
             tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
+            let _ = exec(&mut conn, "ROLLBACK").await;
             batch.clear();
             continue;
         }
         let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
         let mut broken: Option<String> = None;
-        for job in batch.drain(..) {
+        let mut last_ok = true;
+        let last = batch.len() - 1;
+        for (i, job) in batch.drain(..).enumerate() {
             if broken.is_some() {
-                continue;
-            }
-            if let Err(e) = exec(&mut conn, "SAVEPOINT job").await {
-                broken = Some(e);
                 continue;
             }
             let ran = AssertUnwindSafe(job(&mut conn)).catch_unwind().await;
@@ -193,14 +194,19 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
                     (false, None)
                 }
             };
-            let undone = if ok { Ok(()) } else { exec(&mut conn, "ROLLBACK TO job").await };
-            if let Err(e) = undone.and(exec(&mut conn, "RELEASE job").await) {
+            finishers.extend(finish);
+            last_ok = ok;
+            if i == last {
+                break;
+            }
+            let next = if ok { "RELEASE job; SAVEPOINT job" } else { "ROLLBACK TO job; RELEASE job; SAVEPOINT job" };
+            if let Err(e) = exec(&mut conn, next).await {
                 broken = Some(e);
             }
-            finishers.extend(finish);
         }
+        let end = if last_ok { "RELEASE job; COMMIT" } else { "ROLLBACK TO job; RELEASE job; COMMIT" };
         let committed = match broken {
-            None => exec(&mut conn, "COMMIT").await,
+            None => exec(&mut conn, end).await,
             Some(e) => Err(e),
         };
         if let Err(e) = &committed {
@@ -209,13 +215,17 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
             // error here then only says there was nothing left to undo.
             let _ = exec(&mut conn, "ROLLBACK").await;
         }
+        if committed.is_ok() {
+            crate::committed_since(enqueued);
+        }
         for finish in finishers {
             finish(committed.clone());
         }
     }
 }
 
-/// Boxed so the writer task's future stays provably `Send`.
+/// Runs one or more statements without parameters. Boxed so the writer
+/// task's future stays provably `Send`.
 fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, Result<(), String>> {
     Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(|e| e.to_string()) })
 }

@@ -14,6 +14,7 @@ both_backends!(
     illegal_transitions_store_nothing,
     directory_validation,
     health_and_metrics,
+    echo_checks_and_changes_nothing,
 );
 
 /// Sends raw bytes with a content type.
@@ -212,4 +213,22 @@ async fn health_and_metrics(b: Backend) {
     assert!(text.contains("redress_http_requests_total"), "{text}");
     assert!(text.contains("redress_http_request_duration_seconds"), "{text}");
     assert!(text.contains("redress_cases{status=\"open\"}"), "{text}");
+}
+
+/// `POST /api/v1/echo`: a token and a JSON object checked, nothing stored.
+async fn echo_checks_and_changes_nothing(b: Backend) {
+    let app = common::spawn(b).await;
+    let (s, v) = app.post(&app.admin, "/api/v1/echo", json!({ "customer_id": 1, "summary": "x", "nested": { "a": [1, 2] } })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["fields"], 3, "{v}");
+    assert!(v["user_id"].as_i64().unwrap() > 0, "{v}");
+    let resp = app.http.post(format!("{}/api/v1/echo", app.base)).json(&json!({})).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let (s, v) = raw(&app, "/api/v1/echo", "application/json", b"{\"a\":".to_vec()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, v) = app.post(&app.admin, "/api/v1/echo", json!([1, 2])).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "an object, not a list: {v}");
+    let (s, cases) = app.get(&app.admin, "/api/v1/cases").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(cases["items"].as_array().unwrap().len(), 0, "nothing stored: {cases}");
 }

@@ -11,7 +11,7 @@
 //! after another. Peak resident memory is read from /proc before and after
 //! the queries (the server runs in this process).
 
-use super::{peak_memory_kib, Args};
+use super::{peak_memory_kib, reset_peak_memory, Args};
 use crate::client::Client;
 use jiff::{SignedDuration, Timestamp};
 use redress_core::case::{ActionStatus, Case, Channel, CorrectiveAction, FollowUp, FollowUpOutcome, Gift, NewCase, RemedyKind, Status};
@@ -227,11 +227,6 @@ async fn time(api: &Client, n: usize, path: impl Fn(usize) -> String) -> Result<
     took.sort();
     let pct = |p: f64| took.get(((took.len() as f64 * p) as usize).min(took.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO).as_secs_f64() * 1000.0;
     Ok(Timing { p50_ms: pct(0.5), p99_ms: pct(0.99) })
-}
-
-/// Resets the peak resident memory (VmHWM) to the current (Linux).
-fn reset_peak_memory() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 async fn setup(store: &dyn Store, admin: &Client, loader: &mut BulkLoader, customer_count: usize) -> Result<World, String> {

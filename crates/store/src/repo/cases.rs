@@ -6,6 +6,7 @@ use super::people::{insert_reward, load_customer, load_user};
 use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
+use redress_core::insight::CaseFacts;
 use redress_core::settings::OrgSettings;
 use redress_core::store::{CaseDetail, CaseMutation};
 use redress_core::terms::Reward;
@@ -52,12 +53,15 @@ impl Queues {
 /// gives the calendar its next target check is reckoned on.
 pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings) -> StoreResult<()> {
     let q = Queues::of(case);
+    let cal = settings.calendar();
     let old_facts = super::insight::stored_facts(c, case.id).await?;
+    let facts = CaseFacts::of(case, &cal);
     sqlx::query(
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
          reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_minor = $17, \
-         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, remedies_minor = $21, gifts_minor = $22, category_id = $23 WHERE id = $1",
+         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, remedies_minor = $21, gifts_minor = $22, category_id = $23, \
+         facts = $24 WHERE id = $1",
     )
     .bind(case.id.0)
     .bind(case.status.as_str())
@@ -73,7 +77,7 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(case.transfers.len() as i64)
     .bind(i64::from(case.reopen_count))
     .bind(to_json(case)?)
-    .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .bind(case.next_target_check(&cal).map(micros))
     .bind(q.next_due_at)
     .bind(q.pending_value_minor)
     .bind(q.pending_proposer_id)
@@ -82,10 +86,11 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(q.remedies_minor)
     .bind(q.gifts_minor)
     .bind(case.category_id.map(|k| k.0))
+    .bind(to_json(&facts)?)
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
-    super::insight::case_changed(c, case, old_facts, &settings.calendar()).await
+    super::insight::case_changed(c, case, old_facts, &facts, &cal).await
 }
 
 /// Re-derives the columns of up to `limit` cases written by older code;
@@ -105,12 +110,14 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 /// column is authoritative and every load assigns it (`case_from`).
 pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
+    let cal = settings.calendar();
+    let facts = CaseFacts::of(&case, &cal);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
-         pending_proposer_id, awaits_follow_up, projection, remedies_minor, gifts_minor, category_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+         pending_proposer_id, awaits_follow_up, projection, remedies_minor, gifts_minor, category_id, facts) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
          RETURNING id",
     )
     .bind(case.customer_id.0)
@@ -131,7 +138,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     .bind(case.update_due_at.map(micros))
     .bind(micros(case.resolution_due_at))
     .bind(to_json(&case)?)
-    .bind(case.next_target_check(&settings.calendar()).map(micros))
+    .bind(case.next_target_check(&cal).map(micros))
     .bind(queues.next_due_at)
     .bind(queues.pending_value_minor)
     .bind(queues.pending_proposer_id)
@@ -140,6 +147,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     .bind(queues.remedies_minor)
     .bind(queues.gifts_minor)
     .bind(case.category_id.map(|k| k.0))
+    .bind(to_json(&facts)?)
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -148,7 +156,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         opening.notifications.push(ack.notification(&case));
     }
     write_outcome(c, case.id, &opening, case.created_at).await?;
-    super::insight::case_changed(c, &case, None, &settings.calendar()).await?;
+    super::insight::case_changed(c, &case, None, &facts, &cal).await?;
     if let Some(r) = reward {
         insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
     }

@@ -268,24 +268,22 @@ pub(super) async fn stored_facts(c: &mut Conn, id: CaseId) -> StoreResult<Option
     text.flatten().map(|t| from_json(&t)).transpose()
 }
 
-/// Moves a stored (or new, `old` = `None`) case's contribution to what it
-/// is now, and its customer's loyalty part when its report or closing moved.
-pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, cal: &BusinessCalendar) -> StoreResult<()> {
-    let new = CaseFacts::of(case, cal);
-    if old.as_ref() == Some(&new) {
+/// Moves a stored (or new, `old` = `None`) case's contribution to `new`,
+/// the facts it now has (which the caller wrote beside it), and its
+/// customer's loyalty part when its report or closing moved.
+pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, new: &CaseFacts, cal: &BusinessCalendar) -> StoreResult<()> {
+    if old.as_ref() == Some(new) {
         return Ok(());
     }
     let mut changes = Changes::default();
     if let Some(old) = &old {
         changes.subtract(&Rollup::of_case(old));
     }
-    changes.add(&Rollup::of_case(&new));
-    changes.write(c).await?;
-    sqlx::query("UPDATE cases SET facts = $2 WHERE id = $1").bind(case.id.0).bind(to_json(&new)?).execute(&mut *c).await.map_err(db_error)?;
+    changes.add(&Rollup::of_case(new));
     if old.is_none_or(|o| o.resolution != new.resolution) {
-        refresh_loyalty(c, case.customer_id, cal).await?;
+        refresh_loyalty(c, case.customer_id, cal, &mut changes).await?;
     }
-    Ok(())
+    changes.write(c).await
 }
 
 /// Adds a survey response, and the answering of its invitation (created
@@ -306,8 +304,8 @@ pub(super) async fn response_recorded(
     let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
     changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
     changes.add(&answered);
-    changes.write(c).await?;
-    refresh_loyalty(c, customer, cal).await
+    refresh_loyalty(c, customer, cal, &mut changes).await?;
+    changes.write(c).await
 }
 
 /// Adds newly created invitations.
@@ -327,19 +325,27 @@ fn scored((at, rating, nps): ScoreRow) -> StoreResult<ScoredResponse> {
 
 /// A customer's loyalty facts: their cases' first report and first closing,
 /// and their feedback-survey responses.
-fn customer_facts(customer: CustomerId, cases: &[(i64, Option<i64>)], responses: Vec<ScoreRow>) -> StoreResult<CustomerFacts> {
+fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at: Option<i64>, responses: Vec<ScoreRow>) -> StoreResult<CustomerFacts> {
     Ok(CustomerFacts {
         customer_id: customer,
-        first_case_at: cases.iter().map(|c| c.0).min().map(ts).transpose()?,
-        resolved_at: cases.iter().filter_map(|c| c.1).min().map(ts).transpose()?,
+        first_case_at: first_case_at.map(ts).transpose()?,
+        resolved_at: resolved_at.map(ts).transpose()?,
         responses: responses.into_iter().map(scored).collect::<StoreResult<_>>()?,
     })
 }
 
-/// Recomputes one customer's loyalty part and moves the rollups to it.
-async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalendar) -> StoreResult<()> {
-    let cases: Vec<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT reported_at, closed_at FROM cases WHERE customer_id = $1").bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?;
+/// Recomputes one customer's loyalty part, storing it, and adds the move of
+/// the rollups to it to `changes`. Reads the first report and closing by
+/// index (`cases_customer_times`), however many cases the customer has.
+async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
+    let (first, resolved, old): (Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1), \
+         (SELECT loyalty FROM customers WHERE id = $1)",
+    )
+    .bind(customer.0)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_error)?;
     let responses: Vec<ScoreRow> = sqlx::query_as(
         "SELECT r.created_at, r.lowest_rating, r.nps FROM responses r JOIN surveys s ON s.id = r.survey_id \
          WHERE r.customer_id = $1 AND s.purpose <> 'recovery'",
@@ -348,17 +354,13 @@ async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalen
     .fetch_all(&mut *c)
     .await
     .map_err(db_error)?;
-    let new = customer_facts(customer, &cases, responses)?.contributions(cal);
-    let old: Option<Option<String>> =
-        sqlx::query_scalar("SELECT loyalty FROM customers WHERE id = $1").bind(customer.0).fetch_optional(&mut *c).await.map_err(db_error)?;
-    let old: Vec<KeyedRollup> = old.flatten().map(|t| from_json(&t)).transpose()?.unwrap_or_default();
+    let new = customer_facts(customer, first, resolved, responses)?.contributions(cal);
+    let old: Vec<KeyedRollup> = old.map(|t| from_json(&t)).transpose()?.unwrap_or_default();
     if old == new {
         return Ok(());
     }
-    let mut changes = Changes::default();
     old.iter().for_each(|o| changes.subtract(o));
     new.iter().for_each(|n| changes.add(n));
-    changes.write(c).await?;
     sqlx::query("UPDATE customers SET loyalty = $2 WHERE id = $1").bind(customer.0).bind(to_json(&new)?).execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
@@ -935,7 +937,8 @@ async fn rebuild_loyalty(c: &mut Conn, cal: &BusinessCalendar, report: &mut Rebu
             by.entry(id).or_default().1.push((at, rating, nps));
         }
         for (id, (cases, responses)) in by {
-            let contributions = customer_facts(CustomerId(id), &cases, responses)?.contributions(cal);
+            let (first, resolved) = (cases.iter().map(|c| c.0).min(), cases.iter().filter_map(|c| c.1).min());
+            let contributions = customer_facts(CustomerId(id), first, resolved, responses)?.contributions(cal);
             if contributions.is_empty() {
                 continue;
             }

@@ -19,7 +19,21 @@ pub(super) async fn enqueue(c: &mut Conn, kind: &str, payload: &serde_json::Valu
         .execute(&mut *c)
         .await
         .map_err(db_error)?;
+    crate::note_enqueued();
     Ok(())
+}
+
+/// When the next job is due: the earliest pending one, or the earliest
+/// lease to run out.
+pub(super) async fn next_at(pool: &Pool) -> StoreResult<Option<Timestamp>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(t) FROM (SELECT MIN(run_at) AS t FROM jobs WHERE status = 'pending' \
+         UNION ALL SELECT MIN(locked_until) AS t FROM jobs WHERE status = 'running') AS due",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(db_error)?;
+    opt_ts(at)
 }
 
 /// Leases due jobs (and ones whose lease ran out: their process died).

@@ -27,6 +27,8 @@ mod attachments;
 pub(crate) mod bulk;
 #[path = "categories.rs"]
 mod categories;
+#[path = "ceiling.rs"]
+pub(crate) mod ceiling;
 #[path = "case_search.rs"]
 mod case_search;
 #[path = "cases.rs"]

@@ -275,6 +275,10 @@ impl Store for This {
         self.write(move |c| Box::pin(jobs::claim(c, now, lease, limit))).await
     }
 
+    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>> {
+        jobs::next_at(&self.reads).await
+    }
+
     async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
         self.write(move |c| Box::pin(jobs::finish(c, job, outcome, notification, now))).await
     }

@@ -4,6 +4,7 @@ pub(crate) mod cases;
 pub(crate) mod categories;
 pub mod customer_data;
 pub mod customers;
+pub(crate) mod echo;
 pub(crate) mod directory;
 pub mod export;
 pub(crate) mod inbound;
@@ -81,6 +82,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(users::set_password))
         .routes(routes!(users::me))
+        .routes(routes!(echo::echo))
         .routes(routes!(customers::create_customer, customers::list_customers))
         .routes(routes!(customers::get_customer))
         .routes(routes!(service_areas::create_service_area, service_areas::list_service_areas))

@@ -115,7 +115,7 @@ async fn spawn_inner(backend: Backend, mailer: Option<Arc<dyn redress_core::mail
     }));
     let (stop_worker, mut worker_stopped) = tokio::sync::watch::channel(());
     if let Some(mailer) = mailer {
-        let config = redress_jobs::WorkerConfig { poll: std::time::Duration::from_millis(20), public_url: base.clone(), ..Default::default() };
+        let config = redress_jobs::WorkerConfig { poll: std::time::Duration::from_millis(20), public_url: base.clone(), wake: Some(&redress_store::JOBS_ADDED), ..Default::default() };
         let worker = redress_jobs::Worker::new(store.clone(), mailer, Arc::new(clock.clone()), config).unwrap();
         tokio::spawn(worker.run(async move {
             let _ = worker_stopped.changed().await;
