@@ -228,6 +228,47 @@ fn postgres_bench_drives_a_running_server() {
     bench_drives_a_running_server("postgres");
 }
 
+/// Two processes on one database: follow-up rules changed through one
+/// apply at once to responses the other takes, though it keeps the
+/// directory responses are judged against in memory.
+fn directory_changes_reach_every_process(backend: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let (mut a, base_a, _) = start(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"]);
+    let (mut b, base_b, _) = start(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"]);
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let codes = survey_codes(&http, &base_a, &token, 2).await;
+        let answer = |code: &str| http.post(format!("{base_a}/api/v1/responses")).json(&json!({ "code": code, "answers": { "q": 4 } })).send();
+        let cases = || async {
+            let page: Value = http.get(format!("{base_b}/api/v1/cases")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            page["items"].as_array().unwrap().len()
+        };
+        assert_eq!(answer(&codes[0]).await.unwrap().status(), 201);
+        assert_eq!(cases().await, 0, "a 4 opens no case under the default rules");
+        let me: Value = http.get(format!("{base_b}/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let stricter = json!({ "rules": [{ "lowest_rating_at_most": 4, "open_case": true, "owner": { "user": me["id"] } }] });
+        let resp = http.put(format!("{base_b}/api/v1/follow-up-rules")).bearer_auth(&token).json(&stricter).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(answer(&codes[1]).await.unwrap().status(), 201);
+        assert_eq!(cases().await, 1, "the other process judged the next 4 by the new rules");
+    });
+    terminate(&mut a);
+    terminate(&mut b);
+}
+
+#[test]
+fn sqlite_directory_changes_reach_every_process() {
+    directory_changes_reach_every_process("sqlite");
+}
+#[test]
+fn postgres_directory_changes_reach_every_process() {
+    directory_changes_reach_every_process("postgres");
+}
+
 #[test]
 fn sqlite_serve_survives_sigkill() {
     serve_durably("sqlite");

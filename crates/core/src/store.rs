@@ -55,7 +55,9 @@ pub struct LinkedCase {
 }
 
 /// Judges a survey submission against its context; see [`crate::feedback::respond`].
-pub type ResponseJudge = Box<dyn FnOnce(&ResponseContext) -> Result<ResponsePlan, DomainError> + Send>;
+/// It may be asked twice: again inside the write, when what it was judged
+/// against changed meanwhile.
+pub type ResponseJudge = Box<dyn Fn(&ResponseContext) -> Result<ResponsePlan, DomainError> + Send + Sync>;
 
 /// A submission as it arrives: the digest of its access code, the key that
 /// makes retries safe, and the judge that decides what it means.

@@ -13,7 +13,7 @@ use crate::{postgres, sqlite, Backend, OpenError};
 use jiff::Timestamp;
 use redress_core::case::{Case, NewCase, Outcome};
 use redress_core::feedback::ResponsePlan;
-use redress_core::survey::Invitation;
+use redress_core::survey::{Invitation, Survey};
 use redress_core::terms::Reward;
 use redress_core::settings::OrgSettings;
 use redress_core::store::StoreResult;
@@ -51,7 +51,7 @@ pub struct CeilingWrites(pub(crate) Prepared);
 
 pub(crate) enum Prepared {
     Cases { settings: OrgSettings, items: Vec<(Case, Outcome, Option<Reward>)> },
-    Responses { settings: OrgSettings, items: Vec<(Invitation, ResponsePlan)> },
+    Responses { settings: OrgSettings, items: Vec<(Invitation, Survey, ResponsePlan)> },
 }
 
 impl CeilingWrites {

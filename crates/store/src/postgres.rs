@@ -64,6 +64,8 @@ pub struct PgStore {
     /// Serves reads and write transactions alike (the repository calls it
     /// `reads` on both backends).
     reads: PgPool,
+    /// The directory responses are judged against, while current.
+    directory: repo::directory::DirectoryCache,
 }
 
 fn options(url: &str) -> Result<PgConnectOptions, OpenError> {
@@ -115,7 +117,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        let store = PgStore { reads };
+        let store = PgStore { reads, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
     }

@@ -79,6 +79,8 @@ type This = SqliteStore;
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
     reads: SqlitePool,
+    /// The directory responses are judged against, while current.
+    directory: repo::directory::DirectoryCache,
 }
 
 fn options(url: &str) -> Result<SqliteConnectOptions, OpenError> {
@@ -135,7 +137,7 @@ impl SqliteStore {
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(write_loop(writer, rx));
-        let store = SqliteStore { writer: tx, reads };
+        let store = SqliteStore { writer: tx, reads, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
     }

@@ -354,6 +354,56 @@ async fn postgres_rebuild_gives_way_to_a_writer_holding_a_table() {
     assert_eq!(report.cases, 4);
 }
 
+/// A response judged against follow-up rules that change before its write
+/// is judged again inside the write, on the new rules: never stored as the
+/// old rules would have it.
+async fn a_response_judged_on_rules_since_changed_is_judged_again(backend: Backend) {
+    use redress_core::survey::{NewInvitation, NewSurvey, Question, QuestionKind, SurveyPurpose};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (store, _db) = fresh(backend).await;
+    let (user, _) = seed(store.as_ref()).await;
+    let customer = store
+        .create_customer(NewCustomer { name: "R".into(), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
+        .await
+        .unwrap();
+    let question = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true, category_id: None };
+    let survey = NewSurvey::parse("S", None, None, vec![question], 0, None, SurveyPurpose::Feedback).unwrap();
+    let survey = store.create_survey(survey, now()).await.unwrap();
+    let code = redress_core::access_code::from_random([7; 8]);
+    let digest = redress_core::access_code::digest_of(&code).unwrap();
+    let invitation = NewInvitation { customer_id: customer.id, code_digest: digest.clone(), expires_at: now() + jiff::SignedDuration::from_hours(240), case_id: None };
+    store.create_invitations(survey.id, vec![invitation], now()).await.unwrap();
+    // The first judging waits until the rules have changed; the second does not.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (judging, judged) = tokio::sync::oneshot::channel::<()>();
+    let judging = std::sync::Mutex::new(Some(judging));
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let answers = serde_json::json!({ "q": 4 }).as_object().unwrap().clone();
+    let counted = calls.clone();
+    let judge = Box::new(move |ctx: &redress_core::feedback::ResponseContext| {
+        if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ = judging.lock().unwrap().take().unwrap().send(());
+            tokio::task::block_in_place(|| wait.lock().unwrap().recv().unwrap());
+        }
+        redress_core::feedback::respond(ctx, &answers, None, now())
+    });
+    let submission = redress_core::store::Submission { code_digest: digest, idempotency_key: None, judge };
+    let submitting = tokio::spawn({
+        let store = store.clone();
+        async move { store.submit_response(submission).await }
+    });
+    judged.await.unwrap();
+    let mut settings = store.settings().await.unwrap();
+    settings.follow_up_rules = serde_json::from_value(serde_json::json!({ "rules": [{ "lowest_rating_at_most": 4, "open_case": true, "owner": { "user": user.id } }] })).unwrap();
+    store.put_settings(settings).await.unwrap();
+    go.send(()).unwrap();
+    let submitted = submitting.await.unwrap().unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "judged again once the rules had changed");
+    let response = store.response(submitted.receipt.response_id).await.unwrap().unwrap();
+    assert!(response.case_id.is_some(), "a 4 opens a case under the new rules");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -362,4 +412,4 @@ macro_rules! both {
 }
 
 both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
-    export_pages_run_by_id_within_the_period);
+    export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again);

@@ -14,6 +14,7 @@
 //! The scenario's rate is printed as a share of the lower ceiling.
 
 use super::{drive, Args, Report, Target};
+use crate::client::Client;
 use redress_core::case::{Channel, NewCase};
 use redress_core::terms::Severity;
 use redress_core::CustomerId;
@@ -70,24 +71,7 @@ pub async fn cases(target: &Target, args: &Args) -> Result<Value, String> {
         }
         None => None,
     };
-    settle(target).await?;
-    super::reset_peak_memory();
-    let http = ceiling_http(target, args.cases, args.concurrency, {
-        let customers = customers.clone();
-        move |i| body(&customers, i)
-    })
-    .await?;
-    let load = api.clone();
-    let scenario = {
-        let customers = customers.clone();
-        drive(args.cases, args.concurrency, args.rate, move |i| {
-            let (api, b) = (load.clone(), body(&customers, i));
-            async move { api.post("/api/v1/cases", b).await.map(|_| ()) }
-        })
-        .await
-    };
-    let peak = target.store.as_ref().and(super::peak_memory_kib());
-    scenario.ok()?;
+    let (http, scenario, peak) = then_scenario(target, args, args.cases, "/api/v1/cases", true, move |i| body(&customers, i)).await?;
     Ok(figures(target, args, "cases", &scenario, &http, storage, peak))
 }
 
@@ -142,24 +126,8 @@ pub async fn responses(target: &Target, args: &Args) -> Result<Value, String> {
         }
         None => None,
     };
-    settle(target).await?;
-    super::reset_peak_memory();
-    let http = ceiling_http(target, args.responses, args.concurrency, {
-        let codes = codes.clone();
-        move |i| body(&codes, i)
-    })
-    .await?;
-    let load = api.clone();
-    let scenario = {
-        let codes = codes.clone();
-        drive(args.responses, args.concurrency, args.rate, move |i| {
-            let (api, b) = (load.clone(), body(&codes, i));
-            async move { api.post_public("/api/v1/responses", b).await.map(|_: Value| ()) }
-        })
-        .await
-    };
-    let peak = target.store.as_ref().and(super::peak_memory_kib());
-    scenario.ok()?;
+    let scenario_codes = codes.clone();
+    let (http, scenario, peak) = then_scenario(target, args, args.responses, "/api/v1/responses", false, move |i| body(&scenario_codes, i)).await?;
     let mut out = figures(target, args, "responses", &scenario, &http, storage, peak);
     if let Some(store) = &target.store {
         let opened: i64 = store.case_counts_by_status().await.map_err(|e| e.to_string())?.iter().map(|(_, n)| n).sum();
@@ -176,20 +144,29 @@ fn answers(i: usize) -> Value {
     json!({ "speed": if low { 1 + (i / 5 % 3) } else { 5 }, "care": 4, "tracking": 5, "nps": if low { 3 } else { 9 } })
 }
 
-/// The same bodies POSTed to the no-op `POST /api/v1/echo`.
-async fn ceiling_http<B>(target: &Target, total: usize, concurrency: usize, body: B) -> Result<Report, String>
+/// After the storage ceiling: the HTTP ceiling (the same bodies POSTed to
+/// the no-op `POST /api/v1/echo`), then the scenario (`body(i)` POSTed to
+/// `path`, with the admin's token when `authenticated`); answers both, and
+/// the peak memory meanwhile when the server runs in this process.
+async fn then_scenario<B>(target: &Target, args: &Args, total: usize, path: &'static str, authenticated: bool, body: B) -> Result<(Report, Report, Option<u64>), String>
 where
     B: Fn(usize) -> Value + Send + Sync + 'static,
 {
-    let api = target.api.clone();
+    settle(target).await?;
+    super::reset_peak_memory();
     let body = Arc::new(body);
-    let report = drive(total, concurrency, None, move |i| {
-        let (api, b) = (api.clone(), body(i));
-        async move { api.post("/api/v1/echo", b).await.map(|_| ()) }
-    })
-    .await;
-    report.ok()?;
-    Ok(report)
+    let post = move |api: Client, path: &'static str, b: Value, authenticated: bool| async move {
+        let answer = if authenticated { api.post(path, b).await } else { api.post_public(path, b).await };
+        answer.map(|_| ())
+    };
+    let (api, each) = (target.api.clone(), body.clone());
+    let http = drive(total, args.concurrency, None, move |i| post(api.clone(), "/api/v1/echo", each(i), true)).await;
+    http.ok()?;
+    let api = target.api.clone();
+    let scenario = drive(total, args.concurrency, args.rate, move |i| post(api.clone(), path, body(i), authenticated)).await;
+    let peak = target.store.as_ref().and(super::peak_memory_kib());
+    scenario.ok()?;
+    Ok((http, scenario, peak))
 }
 
 /// Waits until the server has folded the rollup changes the storage

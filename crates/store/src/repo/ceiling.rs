@@ -13,7 +13,7 @@ use super::*;
 use crate::bench::{CeilingWrites, Prepared};
 use redress_core::case::{Case, NewCase, Outcome};
 use redress_core::feedback::ResponsePlan;
-use redress_core::survey::Invitation;
+use redress_core::survey::{Invitation, Survey};
 use std::collections::HashMap;
 
 /// Opens each case as the API would for `recorder` (the owner too), with
@@ -40,11 +40,12 @@ pub(crate) async fn prepare_cases(c: &mut Conn, cases: Vec<(NewCase, CustomerId)
 /// submission would; reads, untimed.
 pub(crate) async fn prepare_responses(c: &mut Conn, answers: Vec<(String, serde_json::Map<String, serde_json::Value>)>, now: Timestamp) -> StoreResult<CeilingWrites> {
     let settings = load_settings(c).await?;
-    let mut items: Vec<(Invitation, ResponsePlan)> = Vec::with_capacity(answers.len());
+    let mut items: Vec<(Invitation, Survey, ResponsePlan)> = Vec::with_capacity(answers.len());
     for (digest, raw) in answers {
         let invitation = load_invitation(c, &digest, false).await?.ok_or(DomainError::AccessRefused)?;
         let ctx = response_context(c, invitation.clone()).await?;
-        items.push((invitation, redress_core::feedback::respond(&ctx, &raw, None, now)?));
+        let plan = redress_core::feedback::respond(&ctx, &raw, None, now)?;
+        items.push((invitation, ctx.survey, plan));
     }
     Ok(CeilingWrites(Prepared::Responses { settings, items }))
 }
@@ -69,8 +70,8 @@ pub(crate) async fn write(c: &mut Conn, writes: CeilingWrites, batch: usize) -> 
             let mut items = items.into_iter().peekable();
             while items.peek().is_some() {
                 sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
-                for (invitation, plan) in items.by_ref().take(batch) {
-                    record(c, invitation, None, plan, &settings).await?;
+                for (invitation, survey, plan) in items.by_ref().take(batch) {
+                    record(c, invitation, None, plan, &survey, &settings).await?;
                     written += 1;
                 }
                 sqlx::raw_sql("COMMIT").execute(&mut *c).await.map_err(db_error)?;

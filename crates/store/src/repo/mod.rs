@@ -33,6 +33,8 @@ pub(crate) mod ceiling;
 mod case_search;
 #[path = "cases.rs"]
 mod cases;
+#[path = "directory.rs"]
+pub(crate) mod directory;
 #[path = "export.rs"]
 mod export;
 #[path = "insight.rs"]

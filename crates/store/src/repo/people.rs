@@ -242,14 +242,6 @@ pub(super) async fn delete_session(c: &mut Conn, token_sha256: String) -> StoreR
     Ok(())
 }
 
-/// The first active account (lowest id) with one of `roles`.
-pub(super) async fn first_active_with_role(c: &mut Conn, roles: &[Role]) -> StoreResult<Option<User>> {
-    let names = roles.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT {USER_COLS} FROM users WHERE active = $1 AND role IN ({names}) ORDER BY id LIMIT 1");
-    let row: Option<UserRow> = sqlx::query_as(&sql).bind(true).fetch_optional(&mut *c).await.map_err(db_error)?;
-    row.map(user_from).transpose()
-}
-
 // ---- reads ------------------------------------------------------------------
 
 /// `USER_COLS` qualified with the alias `u`, for joins.

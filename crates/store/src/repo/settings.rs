@@ -8,7 +8,7 @@ use redress_core::settings::OrgSettings;
 use redress_core::terms::{Severity, Targets};
 use redress_core::ServiceAreaId;
 
-const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
+pub(super) const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
 
 /// How an area's targets are stored: its own and those per severity.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -18,9 +18,9 @@ struct StoredTargets {
     #[serde(default)]
     by_severity: std::collections::BTreeMap<Severity, Targets>,
 }
-type AreaRow = (i64, String, i64, String, i64);
+pub(super) type AreaRow = (i64, String, i64, String, i64);
 
-fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
+pub(super) fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
     let stored: StoredTargets = from_json(&r.3)?;
     Ok(ServiceArea {
         id: ServiceAreaId(r.0),

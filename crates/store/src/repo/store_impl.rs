@@ -343,11 +343,13 @@ impl Store for This {
     }
 
     /// Reads and judges on the read pool, so the single SQLite writer only
-    /// marks the code used and writes the result; recovery surveys, which
+    /// marks the code used and writes the result; the directory judged
+    /// against comes from this process's cache while its version holds,
+    /// and the write checks that version again. Recovery surveys, which
     /// change a case, are judged inside the write transaction.
     async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted> {
         let mut rc = self.reads.acquire().await.map_err(db_error)?;
-        let invitation = surveys::load_invitation(&mut rc, &submission.code_digest, false).await?.ok_or(DomainError::AccessRefused)?;
+        let (invitation, version) = surveys::load_invitation_at(&mut rc, &submission.code_digest).await?.ok_or(DomainError::AccessRefused)?;
         if invitation.case_id.is_some() {
             drop(rc);
             return self.write(move |c| Box::pin(surveys::submit(c, submission))).await;
@@ -357,12 +359,12 @@ impl Store for This {
                 return Ok(done);
             }
         }
-        let ctx = surveys::response_context(&mut rc, invitation.clone()).await?;
+        let directory = self.directory.at(&mut rc, version).await?;
+        let ctx = surveys::context_on(&mut rc, &directory, invitation.clone()).await?;
         drop(rc);
-        let key = submission.idempotency_key;
         let plan = (submission.judge)(&ctx)?;
-        let settings = ctx.settings;
-        self.write(move |c| Box::pin(async move { surveys::record(c, invitation, key, plan, &settings).await })).await
+        let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
+        self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
     }
 
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>> {

@@ -4,20 +4,19 @@
 
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::insert_notification;
-use super::people::{first_active_with_role, insert_reward, load_customer, load_user};
+use super::people::{insert_reward, load_customer};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
-use redress_core::feedback::ResponseContext;
+use redress_core::feedback::{ResponseContext, ResponsePlan};
 use redress_core::insight::{day_of, InvitationFacts, ResponseFacts};
 use redress_core::settings::OrgSettings;
-use redress_core::user::Role;
 use std::collections::HashMap;
 use redress_core::store::{Submission, Submitted};
 use redress_core::survey::{Answers, Invitation, NewInvitation, NewSurvey, Receipt, Response, Survey, SurveyPurpose};
 use redress_core::{InvitationId, ResponseId, SurveyId};
 
-fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
+pub(super) fn survey_from((id, data): (i64, String)) -> StoreResult<Survey> {
     let mut s: Survey = from_json(&data)?;
     s.id = SurveyId(id);
     Ok(s)
@@ -149,44 +148,36 @@ pub(super) fn response_from(r: ResponseRow) -> StoreResult<Response> {
     })
 }
 
-/// Loads what a response is judged against.
+/// Loads what a response is judged against, all of it read on `c` (in a
+/// write transaction: as it is now).
 pub(super) async fn response_context(c: &mut Conn, invitation: Invitation) -> StoreResult<ResponseContext> {
-    let survey = load_survey(c, invitation.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
+    let directory = super::directory::load(c).await?;
+    context_on(c, &directory, invitation).await
+}
+
+/// What a response to `invitation` is judged against: `directory`, with the
+/// customer (and a recovery survey's case) read on `c`.
+pub(super) async fn context_on(c: &mut Conn, directory: &super::directory::Directory, invitation: Invitation) -> StoreResult<ResponseContext> {
     let customer = load_customer(c, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
-    let settings = load_settings(c).await?;
-    let area = match survey.service_area_id {
-        Some(a) => load_area(c, a).await?,
-        None => None,
-    };
-    let named = settings.follow_up_rules.rules.iter().flat_map(|r| r.owner.iter().chain(r.assign.iter())).filter_map(|p| match p {
-        redress_core::rules::Party::User(id) => Some(*id),
-        _ => None,
-    });
-    let wanted: Vec<UserId> =
-        [customer.client_manager_id, area.as_ref().map(|a| a.service_manager_id), settings.default_owner_id].into_iter().flatten().chain(named).collect();
-    let mut users = HashMap::new();
-    for id in wanted {
-        if let Some(u) = load_user(c, id).await? {
-            users.insert(id, u);
-        }
-    }
-    let senior = first_active_with_role(c, &[Role::Senior]).await?;
-    let supervisor = first_active_with_role(c, &[Role::Manager, Role::Senior, Role::Admin]).await?;
     let recovery_case = match invitation.case_id {
         Some(id) => lock_case(c, id).await?,
         None => None,
     };
-    Ok(ResponseContext {
-        invitation,
-        survey,
-        customer,
-        settings,
-        area,
-        users,
-        seniors: senior.into_iter().collect(),
-        any_supervisor: supervisor,
-        recovery_case,
-    })
+    directory.context(invitation, customer, recovery_case)
+}
+
+/// An invitation's row and the directory version.
+type VersionedInvitationRow = (i64, i64, i64, i64, Option<i64>, Option<i64>, i64, i64);
+
+/// An invitation by its code's digest, with the directory version read in
+/// the same statement.
+pub(super) async fn load_invitation_at(c: &mut Conn, digest: &str) -> StoreResult<Option<(Invitation, i64)>> {
+    let sql = format!(
+        "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at, {} FROM invitations WHERE code_sha256 = $1",
+        super::directory::VERSION
+    );
+    let row: Option<VersionedInvitationRow> = sqlx::query_as(&sql).bind(digest).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(|r| Ok((invitation_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6))?, r.7))).transpose()
 }
 
 /// The first answer to a repeated `Idempotency-Key`, if it belongs to this
@@ -212,35 +203,80 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
     }
     let ctx = response_context(c, invitation.clone()).await?;
     let plan = (s.judge)(&ctx)?;
-    record(c, invitation, s.idempotency_key, plan, &ctx.settings).await
+    record(c, invitation, s.idempotency_key, plan, &ctx.survey, &ctx.settings).await
 }
 
 /// Writes a judged response: marks the code used — only if nobody did
 /// meanwhile — then the response, follow-up case or recovery,
 /// acknowledgement and reward. A code used meanwhile is refused, unless
 /// the same `Idempotency-Key` used it, whose answer is replayed.
-pub(super) async fn record(
-    c: &mut Conn,
-    invitation: redress_core::survey::Invitation,
-    key: Option<String>,
-    plan: redress_core::feedback::ResponsePlan,
-    settings: &OrgSettings,
-) -> StoreResult<Submitted> {
-    let now = plan.acknowledgement.scheduled_for;
-    let used = sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(micros(now))
-        .bind(invitation.id.0)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
-    if used.rows_affected() != 1 {
-        if let Some(k) = &key {
-            if let Some(done) = replay(c, k, invitation.id).await? {
-                return Ok(done);
-            }
-        }
-        return Err(DomainError::AccessRefused.into());
+pub(super) async fn record(c: &mut Conn, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
+    match mark_used(c, &invitation, key.as_deref(), plan.acknowledgement.scheduled_for, None).await? {
+        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await,
+        Marked::Before(done) => Ok(done),
+        // Not asked to compare versions, so never moved.
+        Marked::Moved => Err(StoreError::Backend("the directory version was compared unasked".into())),
     }
+}
+
+/// Writes `plan`, judged against the directory at `version`, as
+/// [`record`] does — unless the directory has moved on since: then the
+/// submission is judged again, inside this transaction, on the directory
+/// as it is now.
+#[allow(clippy::too_many_arguments)] // the judged response and what judged it
+pub(super) async fn record_at(
+    c: &mut Conn,
+    invitation: Invitation,
+    plan: ResponsePlan,
+    survey: &Survey,
+    settings: &OrgSettings,
+    version: i64,
+    submission: Submission,
+) -> StoreResult<Submitted> {
+    let key = submission.idempotency_key.clone();
+    match mark_used(c, &invitation, key.as_deref(), plan.acknowledgement.scheduled_for, Some(version)).await? {
+        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await,
+        Marked::Before(done) => Ok(done),
+        Marked::Moved => submit(c, submission).await,
+    }
+}
+
+/// What marking a code used found.
+enum Marked {
+    /// Marked now: write the response.
+    Now,
+    /// Used before, by the same `Idempotency-Key`: its first answer.
+    Before(Submitted),
+    /// The directory moved on from the version the response was judged at.
+    Moved,
+}
+
+/// Marks `invitation`'s code used at `now` if it is not, and (with a
+/// `version`) only while the directory is still at that version. A code
+/// used before is refused unless `key` used it.
+async fn mark_used(c: &mut Conn, invitation: &Invitation, key: Option<&str>, now: Timestamp, version: Option<i64>) -> StoreResult<Marked> {
+    let sql = format!("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND ($3 IS NULL OR {} = $3)", super::directory::VERSION);
+    let used = sqlx::query(&sql).bind(micros(now)).bind(invitation.id.0).bind(version).execute(&mut *c).await.map_err(db_error)?;
+    if used.rows_affected() == 1 {
+        return Ok(Marked::Now);
+    }
+    if let Some(v) = version {
+        let current: i64 = sqlx::query_scalar(&format!("SELECT {}", super::directory::VERSION)).fetch_one(&mut *c).await.map_err(db_error)?;
+        if current != v {
+            return Ok(Marked::Moved);
+        }
+    }
+    if let Some(k) = key {
+        if let Some(done) = replay(c, k, invitation.id).await? {
+            return Ok(Marked::Before(done));
+        }
+    }
+    Err(DomainError::AccessRefused.into())
+}
+
+/// The rest of [`record`], once the code is marked used.
+async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
+    let now = plan.acknowledgement.scheduled_for;
     let response_id: i64 = sqlx::query_scalar(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8) RETURNING id",
@@ -256,7 +292,6 @@ pub(super) async fn record(
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
-    let survey = load_survey(c, invitation.survey_id).await?.ok_or_else(|| StoreError::Backend("invitation without survey".into()))?;
     let cal = settings.calendar();
     let response_facts = ResponseFacts {
         day: day_of(now, &cal),
@@ -265,7 +300,7 @@ pub(super) async fn record(
         nps: plan.nps.filter(|n| *n <= 10),
         recovery: survey.purpose == SurveyPurpose::Recovery,
     };
-    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, &survey, &cal), invitation.customer_id, &cal).await?;
+    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, survey, &cal), invitation.customer_id, &cal).await?;
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
