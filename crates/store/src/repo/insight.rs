@@ -334,26 +334,34 @@ fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at:
     })
 }
 
+/// A row of a customer's loyalty read: its part (0: the first report, first
+/// closing and stored loyalty; 1: a response's time, rating and NPS).
+type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+
 /// Recomputes one customer's loyalty part, storing it, and adds the move of
 /// the rollups to it to `changes`. Reads the first report and closing by
 /// index (`cases_customer_times`), however many cases the customer has.
 async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
-    let (first, resolved, old): (Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1), \
-         (SELECT loyalty FROM customers WHERE id = $1)",
-    )
-    .bind(customer.0)
-    .fetch_one(&mut *c)
-    .await
-    .map_err(db_error)?;
-    let responses: Vec<ScoreRow> = sqlx::query_as(
-        "SELECT r.created_at, r.lowest_rating, r.nps FROM responses r JOIN surveys s ON s.id = r.survey_id \
+    // One statement: a first row (0) with the first report, first closing
+    // and stored loyalty, then a row (1) per feedback response.
+    let rows: Vec<LoyaltyRow> = sqlx::query_as(
+        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1), \
+         NULL, (SELECT loyalty FROM customers WHERE id = $1) \
+         UNION ALL SELECT CAST(1 AS BIGINT), r.created_at, r.lowest_rating, r.nps, NULL FROM responses r JOIN surveys s ON s.id = r.survey_id \
          WHERE r.customer_id = $1 AND s.purpose <> 'recovery'",
     )
     .bind(customer.0)
     .fetch_all(&mut *c)
     .await
     .map_err(db_error)?;
+    let (mut first, mut resolved, mut old, mut responses) = (None, None, None, Vec::with_capacity(rows.len()));
+    for (part, a, b, nps, loyalty) in rows {
+        match (part, a) {
+            (0, _) => (first, resolved, old) = (a, b, loyalty),
+            (_, Some(at)) => responses.push((at, b, nps)),
+            (_, None) => return Err(StoreError::Backend("a response without its time".into())),
+        }
+    }
     let new = customer_facts(customer, first, resolved, responses)?.contributions(cal);
     let old: Vec<KeyedRollup> = old.map(|t| from_json(&t)).transpose()?.unwrap_or_default();
     if old == new {

@@ -183,12 +183,16 @@ pub(super) async fn load_invitation_at(c: &mut Conn, digest: &str) -> StoreResul
 /// The first answer to a repeated `Idempotency-Key`, if it belongs to this
 /// invitation; a key reused for another submission is refused.
 pub(super) async fn replay(c: &mut Conn, key: &str, invitation: InvitationId) -> StoreResult<Option<Submitted>> {
-    let seen: Option<(i64, String)> =
-        sqlx::query_as("SELECT invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
+    let seen: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
     match seen {
         None => Ok(None),
-        Some((id, _)) if id != invitation.0 => Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into()),
-        Some((_, receipt)) => Ok(Some(Submitted { receipt: from_json(&receipt)?, replayed: true })),
+        Some((_, id, _)) if id != invitation.0 => Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into()),
+        Some((response, _, receipt)) => {
+            // The row's id is the receipt's (it is stored before the id is known).
+            let receipt = Receipt { response_id: ResponseId(response), ..from_json(&receipt)? };
+            Ok(Some(Submitted { receipt, replayed: true }))
+        }
     }
 }
 
@@ -277,9 +281,16 @@ async fn mark_used(c: &mut Conn, invitation: &Invitation, key: Option<&str>, now
 /// The rest of [`record`], once the code is marked used.
 async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
     let now = plan.acknowledgement.scheduled_for;
+    // Stored with the response, its id not yet known: replay takes it from the row.
+    let mut receipt = Receipt {
+        response_id: ResponseId(0),
+        thank_you: plan.thank_you.clone(),
+        next: plan.next.clone(),
+        reward_points: plan.reward.as_ref().map_or(0, |r| r.points),
+    };
     let response_id: i64 = sqlx::query_scalar(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(invitation.survey_id.0)
     .bind(invitation.id.0)
@@ -288,10 +299,12 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     .bind(plan.lowest_rating.map(i64::from))
     .bind(plan.nps.map(i64::from))
     .bind(&key)
+    .bind(to_json(&receipt)?)
     .bind(micros(now))
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
+    receipt.response_id = ResponseId(response_id);
     let cal = settings.calendar();
     let response_facts = ResponseFacts {
         day: day_of(now, &cal),
@@ -316,19 +329,9 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if let Some(r) = &plan.reward {
         insert_reward(c, invitation.customer_id, r, None, Some(response_id), now).await?;
     }
-    let receipt = Receipt {
-        response_id: ResponseId(response_id),
-        thank_you: plan.thank_you,
-        next: plan.next,
-        reward_points: plan.reward.map_or(0, |r| r.points),
-    };
-    sqlx::query("UPDATE responses SET receipt = $1, case_id = $2 WHERE id = $3")
-        .bind(to_json(&receipt)?)
-        .bind(case_id.map(|c| c.0))
-        .bind(response_id)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
+    if let Some(case) = case_id {
+        sqlx::query("UPDATE responses SET case_id = $1 WHERE id = $2").bind(case.0).bind(response_id).execute(&mut *c).await.map_err(db_error)?;
+    }
     Ok(Submitted { receipt, replayed: false })
 }
 
