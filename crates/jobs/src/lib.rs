@@ -78,13 +78,21 @@ impl Worker {
             enqueued.as_mut().enable();
             while running.try_join_next().is_some() {}
             let free = slots.available_permits();
-            let claimed = if free == 0 { 0 } else { self.claim_into(&slots, free, &mut running).await };
+            let claimed = if free == 0 { Some(0) } else { self.claim_into(&slots, free, &mut running).await };
             if targets_checked.elapsed() >= self.config.poll {
                 targets_checked = tokio::time::Instant::now();
                 if let Err(e) = self.check_targets().await {
                     tracing::error!(error = %e, "checking targets failed");
                 }
             }
+            let Some(claimed) = claimed else {
+                // The database refused: try again after the poll interval, not at once.
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                }
+                continue;
+            };
             if claimed > 0 && claimed == free {
                 // Every slot is busy: go on once one frees.
                 tokio::select! {
@@ -121,13 +129,13 @@ impl Worker {
     }
 
     /// Claims up to `free` due jobs and starts each in a slot; answers how
-    /// many it claimed.
-    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>) -> usize {
+    /// many it claimed, or none when claiming failed.
+    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>) -> Option<usize> {
         let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, free as u32).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");
-                return 0;
+                return None;
             }
         };
         let n = jobs.len();
@@ -139,7 +147,7 @@ impl Worker {
                 drop(slot);
             });
         }
-        n
+        Some(n)
     }
 
     /// Reminders, breaches and update-due marks. Each is raised once, even

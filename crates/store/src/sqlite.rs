@@ -134,7 +134,8 @@ impl SqliteStore {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
-        let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
+        // A connection to a local file does not go stale: no ping before each use.
+        let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).test_before_acquire(false).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(write_loop(writer, rx));
         let store = SqliteStore { writer: tx, reads, directory: Default::default() };
