@@ -79,10 +79,16 @@ impl Worker {
             while running.try_join_next().is_some() {}
             let free = slots.available_permits();
             let claimed = if free == 0 { Some(0) } else { self.claim_into(&slots, free, &mut running).await };
+            // A full batch of target checks leaves more to check at once.
+            let mut more_targets = false;
             if targets_checked.elapsed() >= self.config.poll {
-                targets_checked = tokio::time::Instant::now();
-                if let Err(e) = self.check_targets().await {
-                    tracing::error!(error = %e, "checking targets failed");
+                match self.check_targets().await {
+                    Ok(n) if n >= self.config.batch as usize => more_targets = true,
+                    Ok(_) => targets_checked = tokio::time::Instant::now(),
+                    Err(e) => {
+                        targets_checked = tokio::time::Instant::now();
+                        tracing::error!(error = %e, "checking targets failed");
+                    }
                 }
             }
             let Some(claimed) = claimed else {
@@ -99,6 +105,9 @@ impl Worker {
                     _ = &mut shutdown => break,
                     _ = running.join_next() => {}
                 }
+                continue;
+            }
+            if more_targets {
                 continue;
             }
             let until = self.next_due().await;
