@@ -46,24 +46,25 @@ pub struct BulkResponse {
 }
 
 /// Writes prepared for [`BulkLoader::write_ceiling`]: cases opened, or
-/// survey responses judged, the reads they need done beforehand.
-pub struct CeilingWrites(pub(crate) Prepared);
+/// survey responses judged, the reads they need done beforehand, with the
+/// settings they were decided under.
+pub struct CeilingWrites {
+    pub(crate) settings: OrgSettings,
+    pub(crate) items: Vec<Prepared>,
+}
 
 pub(crate) enum Prepared {
-    Cases { settings: OrgSettings, items: Vec<(Case, Outcome, Option<Reward>)> },
-    Responses { settings: OrgSettings, items: Vec<(Invitation, Survey, ResponsePlan)> },
+    Case(Box<(Case, Outcome, Option<Reward>)>),
+    Response(Box<(Invitation, Survey, ResponsePlan)>),
 }
 
 impl CeilingWrites {
     pub fn len(&self) -> usize {
-        match &self.0 {
-            Prepared::Cases { items, .. } => items.len(),
-            Prepared::Responses { items, .. } => items.len(),
-        }
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.items.is_empty()
     }
 }
 

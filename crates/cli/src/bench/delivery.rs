@@ -75,14 +75,10 @@ pub async fn run(store: Arc<dyn Store>, api: &Client, sink: &redress_mail::sink:
     arrived(sink, 2 * n).await?;
     let _ = stop.send(());
     let _ = running.await;
-    let mut delays = sent_delays(store.as_ref()).await?;
-    delays.sort_by(f64::total_cmp);
+    let recorded = newest_delays(store.as_ref(), 2 * n).await?.len();
     // The on-time phase's messages are the newest n.
-    let on_time: Vec<f64> = {
-        let mut newest = newest_delays(store.as_ref(), n).await?;
-        newest.sort_by(f64::total_cmp);
-        newest
-    };
+    let mut on_time = newest_delays(store.as_ref(), n).await?;
+    on_time.sort_by(f64::total_cmp);
     let per_s = n as f64 / drain.as_secs_f64();
     println!("backend      {}", args.backend);
     println!("backlog      {n} messages delivered to a local SMTP server in {:.2} s: {per_s:.0} messages/s", drain.as_secs_f64());
@@ -94,7 +90,7 @@ pub async fn run(store: Arc<dyn Store>, api: &Client, sink: &redress_mail::sink:
         percentile(&on_time, 0.99),
         percentile(&on_time, 1.0)
     );
-    println!("received     {} messages in all ({} recorded as sent)", sink.count(), delays.len());
+    println!("received     {} messages in all ({recorded} recorded as sent)", sink.count());
     Ok(json!({
         "backend": args.backend,
         "workload": "delivery",
@@ -120,12 +116,8 @@ async fn arrived(sink: &redress_mail::sink::SmtpSink, n: usize) -> Result<(), St
     Ok(())
 }
 
-/// Milliseconds from `scheduled_for` to `sent_at` of every sent notification.
-async fn sent_delays(store: &dyn Store) -> Result<Vec<f64>, String> {
-    newest_delays(store, usize::MAX).await
-}
-
-/// The same of the newest `n` notifications, once all of them are recorded.
+/// Milliseconds from `scheduled_for` to `sent_at` of each of the newest
+/// `n` notifications recorded as sent, once all of them are recorded.
 async fn newest_delays(store: &dyn Store, n: usize) -> Result<Vec<f64>, String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

@@ -95,6 +95,8 @@ pub struct Args {
 /// The server a run drives.
 pub struct Target {
     api: Client,
+    /// `sqlite` or `postgres`; `unknown` for a running server without --database.
+    backend: String,
     /// Its address.
     base: String,
     /// Its database, where the storage ceiling writes (none: not measured).
@@ -120,7 +122,13 @@ pub async fn run(args: Args) -> Result<(), String> {
             return Err(format!("--url drives the workloads cases and responses only, not {}", args.workload));
         }
         let token = args.token.as_deref().ok_or("--url needs an admin's API token: give --token or set REDRESS_TOKEN")?;
-        let target = Target { api: Client::new(url.trim_end_matches('/'), token)?, base: url.clone(), database: args.database.clone(), store: None, idle_kib: None };
+        let backend = match args.database.as_deref().map(redress_store::Backend::of).transpose().map_err(|e| e.to_string())? {
+            Some(redress_store::Backend::Sqlite) => "sqlite",
+            Some(redress_store::Backend::Postgres) => "postgres",
+            None => "unknown",
+        };
+        let api = Client::new(url.trim_end_matches('/'), token)?;
+        let target = Target { api, backend: backend.into(), base: url.clone(), database: args.database.clone(), store: None, idle_kib: None };
         return report(&args, workload(&target, &args).await?);
     }
     let backend = match args.backend.as_str() {
@@ -159,7 +167,7 @@ async fn measure(url: &str, args: &Args) -> Result<(), String> {
     let web = redress_web::WebConfig { public_url: String::new(), ..Default::default() };
     let running = server::start(store.clone(), "127.0.0.1:0", web, None).await?;
     let api = Client::new(&running.base_url, &token)?;
-    let target = Target { api: api.clone(), base: running.base_url.clone(), database: Some(url.to_string()), store: Some(store.clone()), idle_kib: resident_kib() };
+    let target = Target { api: api.clone(), backend: args.backend.clone(), base: running.base_url.clone(), database: Some(url.to_string()), store: Some(store.clone()), idle_kib: resident_kib() };
     let result = match args.workload.as_str() {
         "delivery" => match redress_mail::sink::SmtpSink::start().await {
             Ok(sink) => delivery::run(store.clone(), &api, &sink, args).await,

@@ -30,12 +30,7 @@ const RESPONDENTS: usize = 1000;
 
 pub async fn cases(target: &Target, args: &Args) -> Result<Value, String> {
     let api = &target.api;
-    let mut customers = Vec::with_capacity(CUSTOMERS);
-    for i in 0..CUSTOMERS {
-        let c = api.post("/api/v1/customers", json!({ "name": format!("Customer {i}"), "timezone": "Europe/London" })).await?;
-        customers.push(c["id"].as_i64().ok_or("a customer without an id")?);
-    }
-    let customers = Arc::new(customers);
+    let customers = super::customers(api, CUSTOMERS).await?;
     let body = move |customers: &[i64], i: usize| {
         json!({
             "customer_id": customers[i % customers.len()], "channel": "phone",
@@ -108,7 +103,6 @@ pub async fn responses(target: &Target, args: &Args) -> Result<Value, String> {
         codes.extend(issued.iter().filter_map(|inv| inv["code"].as_str().map(str::to_string)));
     }
     eprintln!("setup        {wanted} invitations in {:.1} s", started.elapsed().as_secs_f64());
-    let codes = Arc::new(codes);
     let body = |codes: &[String], i: usize| json!({ "code": codes[i], "answers": answers(i) });
     let storage = match &target.database {
         Some(url) => {
@@ -126,8 +120,7 @@ pub async fn responses(target: &Target, args: &Args) -> Result<Value, String> {
         }
         None => None,
     };
-    let scenario_codes = codes.clone();
-    let (http, scenario, peak) = then_scenario(target, args, args.responses, "/api/v1/responses", false, move |i| body(&scenario_codes, i)).await?;
+    let (http, scenario, peak) = then_scenario(target, args, args.responses, "/api/v1/responses", false, move |i| body(&codes, i)).await?;
     let mut out = figures(target, args, "responses", &scenario, &http, storage, peak);
     if let Some(store) = &target.store {
         let opened: i64 = store.case_counts_by_status().await.map_err(|e| e.to_string())?.iter().map(|(_, n)| n).sum();
@@ -193,7 +186,7 @@ fn figures(target: &Target, args: &Args, what: &str, scenario: &Report, http: &R
     let rate = scenario.rate();
     let lower = storage.map_or(http.rate(), |s| s.min(http.rate()));
     let share = 100.0 * rate / lower;
-    println!("backend      {}", args.backend);
+    println!("backend      {}", target.backend);
     println!("target       {}", target.base);
     scenario.print(what, "created", args.concurrency);
     println!("http ceiling {:.0} no-op POSTs/s of the same bodies   p50 {:.2} ms   p99 {:.2} ms", http.rate(), http.pct(0.5), http.pct(0.99));
@@ -207,7 +200,7 @@ fn figures(target: &Target, args: &Args, what: &str, scenario: &Report, http: &R
         println!("memory       idle {:.1} MiB, peak {:.1} MiB (server and load generator share this process)", idle as f64 / 1024.0, peak as f64 / 1024.0);
     }
     json!({
-        "backend": args.backend,
+        "backend": target.backend,
         "workload": what,
         "target": target.base,
         "concurrency": args.concurrency,

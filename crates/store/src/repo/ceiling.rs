@@ -12,8 +12,6 @@ use super::surveys::{load_invitation, record, response_context};
 use super::*;
 use crate::bench::{CeilingWrites, Prepared};
 use redress_core::case::{Case, NewCase, Outcome};
-use redress_core::feedback::ResponsePlan;
-use redress_core::survey::{Invitation, Survey};
 use std::collections::HashMap;
 
 /// Opens each case as the API would for `recorder` (the owner too), with
@@ -31,52 +29,45 @@ pub(crate) async fn prepare_cases(c: &mut Conn, cases: Vec<(NewCase, CustomerId)
         let targets = settings.targets_for(None, input.severity);
         let (case, events) = Case::open(input, &customers[&customer_id], &user, &user, &settings, targets, now)?;
         let reward = settings.fast_report_reward(case.identification_lag());
-        items.push((case, Outcome { events, ..Default::default() }, reward));
+        items.push(Prepared::Case(Box::new((case, Outcome { events, ..Default::default() }, reward))));
     }
-    Ok(CeilingWrites(Prepared::Cases { settings, items }))
+    Ok(CeilingWrites { settings, items })
 }
 
 /// Judges each answer against its invitation (by code digest) as a
 /// submission would; reads, untimed.
 pub(crate) async fn prepare_responses(c: &mut Conn, answers: Vec<(String, serde_json::Map<String, serde_json::Value>)>, now: Timestamp) -> StoreResult<CeilingWrites> {
     let settings = load_settings(c).await?;
-    let mut items: Vec<(Invitation, Survey, ResponsePlan)> = Vec::with_capacity(answers.len());
+    let mut items = Vec::with_capacity(answers.len());
     for (digest, raw) in answers {
         let invitation = load_invitation(c, &digest, false).await?.ok_or(DomainError::AccessRefused)?;
         let ctx = response_context(c, invitation.clone()).await?;
         let plan = redress_core::feedback::respond(&ctx, &raw, None, now)?;
-        items.push((invitation, ctx.survey, plan));
+        items.push(Prepared::Response(Box::new((invitation, ctx.survey, plan))));
     }
-    Ok(CeilingWrites(Prepared::Responses { settings, items }))
+    Ok(CeilingWrites { settings, items })
 }
 
 /// Writes prepared writes, `batch` to a transaction (one commit, so one
 /// fsync, each); answers how many were written.
 pub(crate) async fn write(c: &mut Conn, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
-    let mut written = 0;
-    match writes.0 {
-        Prepared::Cases { settings, items } => {
-            let mut items = items.into_iter().peekable();
-            while items.peek().is_some() {
-                sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
-                for (case, opening, reward) in items.by_ref().take(batch) {
+    let (settings, n) = (writes.settings, writes.items.len());
+    let mut items = writes.items.into_iter().peekable();
+    while items.peek().is_some() {
+        sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
+        for item in items.by_ref().take(batch) {
+            match item {
+                Prepared::Case(case) => {
+                    let (case, opening, reward) = *case;
                     insert_case(c, case, opening, reward, &settings).await?;
-                    written += 1;
                 }
-                sqlx::raw_sql("COMMIT").execute(&mut *c).await.map_err(db_error)?;
-            }
-        }
-        Prepared::Responses { settings, items } => {
-            let mut items = items.into_iter().peekable();
-            while items.peek().is_some() {
-                sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
-                for (invitation, survey, plan) in items.by_ref().take(batch) {
+                Prepared::Response(response) => {
+                    let (invitation, survey, plan) = *response;
                     record(c, invitation, None, plan, &survey, &settings).await?;
-                    written += 1;
                 }
-                sqlx::raw_sql("COMMIT").execute(&mut *c).await.map_err(db_error)?;
             }
         }
+        sqlx::raw_sql("COMMIT").execute(&mut *c).await.map_err(db_error)?;
     }
-    Ok(written)
+    Ok(n)
 }
