@@ -12,28 +12,35 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_redress");
 const README: &str = include_str!("../../../README.md");
 
-/// The shell blocks whose commands are all `curl` (or set `T` and `H`).
-fn curl_blocks() -> Vec<String> {
+/// Every shell block of the README, in order.
+fn sh_blocks() -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in README.lines() {
-        match (&mut current, line.trim_start().starts_with("```")) {
-            (None, true) if line.trim() == "```sh" => current = Some(String::new()),
-            (Some(block), true) => {
-                let commands = block.lines().filter(|l| !l.starts_with(' ') && !l.trim().is_empty());
-                if block.contains("curl ") && commands.clone().all(|l| l.starts_with("curl ") || l.starts_with("T=") || l.starts_with("H=")) {
-                    blocks.push(block.clone());
-                }
-                current = None;
-            }
-            (Some(block), false) => {
+        let fence = line.trim_start().starts_with("```");
+        match current.take() {
+            None if line.trim() == "```sh" => current = Some(String::new()),
+            None => {}
+            Some(block) if fence => blocks.push(block),
+            Some(mut block) => {
                 block.push_str(line);
                 block.push('\n');
+                current = Some(block);
             }
-            (None, _) => {}
         }
     }
     blocks
+}
+
+/// The shell blocks whose commands are all `curl` (or set `T` and `H`).
+fn curl_blocks() -> Vec<String> {
+    sh_blocks()
+        .into_iter()
+        .filter(|block| {
+            let mut commands = block.lines().filter(|l| !l.starts_with(' ') && !l.trim().is_empty());
+            block.contains("curl ") && commands.all(|l| l.starts_with("curl ") || l.starts_with("T=") || l.starts_with("H="))
+        })
+        .collect()
 }
 
 fn readme_examples_run_as_written(backend: redress_store::Backend) {
@@ -90,4 +97,31 @@ fn sqlite_readme_examples_run_as_written() {
 #[test]
 fn postgres_readme_examples_run_as_written() {
     readme_examples_run_as_written(redress_store::Backend::Postgres);
+}
+
+/// The README's benchmark of a running server, pasted as written in an
+/// empty folder with `redress` on the PATH; only the port differs.
+#[test]
+fn readme_bench_of_a_running_server_runs_as_written() {
+    let block = sh_blocks().into_iter().find(|b| b.contains("redress bench --url")).expect("the README's --url example");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(BIN).parent().unwrap();
+    // Stops the server should a command fail before the block's own `kill`.
+    let script = format!("set -e\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{}", block.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}")));
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env_remove("REDRESS_DATABASE_URL")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "the README's --url example failed:\n{}\n{out}", String::from_utf8_lossy(&run.stderr));
+    let figures: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(figures["workload"], "cases", "{figures}");
+    assert_eq!(figures["backend"], "sqlite", "{figures}");
+    assert_eq!(figures["scenario"]["done"], 2000, "{figures}");
+    assert!(figures["storage_ceiling_per_s"].as_f64().unwrap() > 0.0, "{figures}");
 }
