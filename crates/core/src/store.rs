@@ -123,6 +123,23 @@ pub struct NotificationUpdate {
     pub body: Option<String>,
 }
 
+/// What a job's attempt changed besides the job itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempted {
+    Nothing,
+    Notification(NotificationUpdate),
+    Webhook(DeliveryUpdate),
+}
+
+/// A job's attempt, to be recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinishedJob {
+    pub job: i64,
+    pub outcome: JobOutcome,
+    pub attempted: Attempted,
+    pub at: Timestamp,
+}
+
 /// The order of a case list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CaseSort {
@@ -390,9 +407,14 @@ pub trait Store: Send + Sync + 'static {
     /// When the next job falls due (a pending one's time, or a lease running
     /// out); none when no job waits.
     async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
-    /// Records an attempt's outcome, and with it the notification's new state,
-    /// in one transaction.
-    async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()>;
+    /// Records attempts' outcomes, and with each the notification's or
+    /// webhook delivery's new state, all in one transaction.
+    async fn finish_jobs(&self, finished: Vec<FinishedJob>) -> StoreResult<()>;
+    /// Records one attempt's outcome (see [`Store::finish_jobs`]).
+    async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
+        let attempted = notification.map_or(Attempted::Nothing, Attempted::Notification);
+        self.finish_jobs(vec![FinishedJob { job, outcome, attempted, at: now }]).await
+    }
     async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>>;
 
     async fn create_webhook(&self, hook: crate::webhook::NewWebhook, now: Timestamp) -> StoreResult<crate::webhook::Webhook>;
@@ -400,8 +422,6 @@ pub trait Store: Send + Sync + 'static {
     async fn webhook_deliveries(&self, webhook: i64, limit: u32) -> StoreResult<Vec<crate::webhook::WebhookDelivery>>;
     /// A delivery to attempt: its payload, and the subscription's URL and secret.
     async fn webhook_delivery(&self, id: i64) -> StoreResult<Option<PendingDelivery>>;
-    /// Records a delivery attempt and the job's outcome in one transaction.
-    async fn finish_webhook(&self, job: i64, outcome: JobOutcome, delivery: DeliveryUpdate, now: Timestamp) -> StoreResult<()>;
 
     async fn create_survey(&self, survey: NewSurvey, now: Timestamp) -> StoreResult<Survey>;
     async fn survey(&self, id: SurveyId) -> StoreResult<Option<Survey>>;

@@ -9,10 +9,11 @@ use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
 use redress_core::notification::{NotificationKind, NotificationStatus, Recipient};
-use redress_core::store::{DeliveryUpdate, NotificationUpdate, Store};
+use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUpdate, Store};
 use redress_core::{CaseId, NotificationId};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -71,6 +72,7 @@ impl Worker {
         let mut targets_checked = tokio::time::Instant::now() - self.config.poll;
         let never = tokio::sync::Notify::new();
         let wake = self.config.wake.unwrap_or(&never);
+        let (finisher, recording) = Finisher::start(self.store.clone());
         loop {
             // Registered before looking, so a job enqueued meanwhile is not missed.
             let enqueued = wake.notified();
@@ -78,7 +80,7 @@ impl Worker {
             enqueued.as_mut().enable();
             while running.try_join_next().is_some() {}
             let free = slots.available_permits();
-            let claimed = if free == 0 { Some(0) } else { self.claim_into(&slots, free, &mut running).await };
+            let claimed = if free == 0 { Some(0) } else { self.claim_into(&slots, free, &mut running, &finisher).await };
             // A full batch of target checks leaves more to check at once.
             let mut more_targets = false;
             if targets_checked.elapsed() >= self.config.poll {
@@ -118,6 +120,8 @@ impl Worker {
             }
         }
         while running.join_next().await.is_some() {}
+        drop(finisher);
+        let _ = recording.await;
     }
 
     /// When to look again with nothing to do: when the next job falls due,
@@ -139,7 +143,7 @@ impl Worker {
 
     /// Claims up to `free` due jobs and starts each in a slot; answers how
     /// many it claimed, or none when claiming failed.
-    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>) -> Option<usize> {
+    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>, finisher: &Finisher) -> Option<usize> {
         let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, free as u32).await {
             Ok(jobs) => jobs,
             Err(e) => {
@@ -151,8 +155,10 @@ impl Worker {
         for job in jobs {
             let Ok(slot) = slots.clone().try_acquire_owned() else { break };
             let worker = self.clone();
+            let finisher = finisher.clone();
             running.spawn(async move {
-                worker.run_job(job).await;
+                let finished = worker.run_job(job).await;
+                finisher.record(finished).await;
                 drop(slot);
             });
         }
@@ -177,14 +183,15 @@ impl Worker {
         Ok(checked)
     }
 
-    async fn run_job(&self, job: Job) {
-        let (outcome, notification) = match job.kind.as_str() {
-            DELIVER_NOTIFICATION => self.deliver(&job).await,
-            redress_core::webhook::DELIVER_WEBHOOK => {
-                self.post_webhook(&job).await;
-                return;
+    /// Runs a job; answers what is to be recorded of the attempt.
+    async fn run_job(&self, job: Job) -> FinishedJob {
+        let (outcome, attempted) = match job.kind.as_str() {
+            DELIVER_NOTIFICATION => {
+                let (outcome, notification) = self.deliver(&job).await;
+                (outcome, notification.map_or(Attempted::Nothing, Attempted::Notification))
             }
-            other => (JobOutcome::Dead { error: format!("unknown job kind {other}") }, None),
+            redress_core::webhook::DELIVER_WEBHOOK => self.post_webhook(&job).await,
+            other => (JobOutcome::Dead { error: format!("unknown job kind {other}") }, Attempted::Nothing),
         };
         let label = match &outcome {
             JobOutcome::Done => "done",
@@ -195,74 +202,52 @@ impl Worker {
         if let JobOutcome::Dead { error } = &outcome {
             tracing::error!(job = job.id, kind = %job.kind, %error, "job gave up after its last attempt");
         }
-        self.finish(&job, outcome, notification, self.clock.now()).await;
+        FinishedJob { job: job.id, outcome, attempted, at: self.clock.now() }
     }
 
-    /// Records a job's outcome. Should that fail, the lease runs out and the
-    /// job is tried again; the failure is logged here, where it is handled.
-    async fn finish(&self, job: &Job, outcome: JobOutcome, notification: Option<redress_core::store::NotificationUpdate>, now: jiff::Timestamp) {
-        if let Err(e) = self.store.finish_job(job.id, outcome, notification, now).await {
-            tracing::error!(job = job.id, kind = %job.kind, error = %e, "recording a job's outcome failed");
-        }
-    }
-
-    /// POSTs one webhook event, signed, and logs the attempt. Anything but a
-    /// 2xx is retried with backoff; a removed subscription ends the delivery.
-    async fn post_webhook(&self, job: &Job) {
+    /// POSTs one webhook event, signed. Anything but a 2xx is retried with
+    /// backoff; a removed subscription ends the delivery.
+    async fn post_webhook(&self, job: &Job) -> (JobOutcome, Attempted) {
         let now = self.clock.now();
         let Some(id) = job.payload.get("delivery_id").and_then(serde_json::Value::as_i64) else {
-            self.finish(job, JobOutcome::Dead { error: "payload without delivery_id".into() }, None, now).await;
-            return;
+            return (JobOutcome::Dead { error: "payload without delivery_id".into() }, Attempted::Nothing);
         };
         let pending = match self.store.webhook_delivery(id).await {
             Ok(Some(p)) => p,
-            Ok(None) => {
-                self.finish(job, JobOutcome::Dead { error: format!("webhook delivery {id} does not exist") }, None, now).await;
-                return;
-            }
-            Err(e) => {
-                self.finish(job, after_failure(job.attempts, now, e.to_string()), None, now).await;
-                return;
-            }
+            Ok(None) => return (JobOutcome::Dead { error: format!("webhook delivery {id} does not exist") }, Attempted::Nothing),
+            Err(e) => return (after_failure(job.attempts, now, e.to_string()), Attempted::Nothing),
         };
-        let update = |status: &'static str, http_status: Option<u16>, error: Option<String>, delivered_at| DeliveryUpdate { id, status, http_status, error, delivered_at };
-        let (outcome, record) = if pending.delivery.status != "pending" {
-            (JobOutcome::Done, None)
-        } else if !pending.active {
-            (JobOutcome::Done, Some(update("failed", None, Some("the subscription was deactivated".into()), None)))
-        } else {
-            let signature = redress_core::webhook::signature(&pending.secret, now, pending.payload.as_bytes());
-            let sent = self
-                .http
-                .post(&pending.url)
-                .header("content-type", "application/json")
-                .header("redress-signature", signature)
-                .header("redress-event", pending.delivery.event.clone())
-                .header("redress-delivery", id.to_string())
-                .body(pending.payload.clone())
-                .send()
-                .await;
-            let (code, error) = match sent {
-                Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
-                Ok(resp) => (Some(resp.status().as_u16()), Some(format!("the receiver answered {}", resp.status()))),
-                Err(e) => (None, Some(format!("cannot reach the receiver: {e}"))),
-            };
-            match error {
-                None => (JobOutcome::Done, Some(update("delivered", code, None, Some(now)))),
-                Some(error) => match after_failure(job.attempts, now, error.clone()) {
-                    dead @ JobOutcome::Dead { .. } => (dead, Some(update("failed", code, Some(error), None))),
-                    retry => (retry, Some(update("pending", code, Some(error), None))),
-                },
-            }
+        let update = |status: &'static str, http_status: Option<u16>, error: Option<String>, delivered_at| {
+            Attempted::Webhook(DeliveryUpdate { id, status, http_status, error, delivered_at })
         };
-        let label = if matches!(outcome, JobOutcome::Done) { "done" } else { "retry" };
-        metrics::counter!("redress_jobs_total", "kind" => job.kind.clone(), "outcome" => label).increment(1);
-        let finished = match record {
-            Some(d) => self.store.finish_webhook(job.id, outcome, d, self.clock.now()).await,
-            None => self.store.finish_job(job.id, outcome, None, self.clock.now()).await,
+        if pending.delivery.status != "pending" {
+            return (JobOutcome::Done, Attempted::Nothing);
+        }
+        if !pending.active {
+            return (JobOutcome::Done, update("failed", None, Some("the subscription was deactivated".into()), None));
+        }
+        let signature = redress_core::webhook::signature(&pending.secret, now, pending.payload.as_bytes());
+        let sent = self
+            .http
+            .post(&pending.url)
+            .header("content-type", "application/json")
+            .header("redress-signature", signature)
+            .header("redress-event", pending.delivery.event.clone())
+            .header("redress-delivery", id.to_string())
+            .body(pending.payload.clone())
+            .send()
+            .await;
+        let (code, error) = match sent {
+            Ok(resp) if resp.status().is_success() => (Some(resp.status().as_u16()), None),
+            Ok(resp) => (Some(resp.status().as_u16()), Some(format!("the receiver answered {}", resp.status()))),
+            Err(e) => (None, Some(format!("cannot reach the receiver: {e}"))),
         };
-        if let Err(e) = finished {
-            tracing::error!(job = job.id, error = %e, "recording a webhook delivery failed");
+        match error {
+            None => (JobOutcome::Done, update("delivered", code, None, Some(now))),
+            Some(error) => match after_failure(job.attempts, now, error.clone()) {
+                dead @ JobOutcome::Dead { .. } => (dead, update("failed", code, Some(error), None)),
+                retry => (retry, update("pending", code, Some(error), None)),
+            },
         }
     }
 
@@ -351,6 +336,55 @@ impl Worker {
                 JobOutcome::Dead { error } => (JobOutcome::Dead { error }, update(NotificationStatus::Failed, None, Some(e))),
                 retry => (retry, update(NotificationStatus::Pending, None, Some(e))),
             },
+        }
+    }
+}
+
+/// Records finished jobs in batches: whatever finished while one batch was
+/// being written goes into the next, in one transaction. A job's slot stays
+/// taken until its attempt is recorded.
+#[derive(Clone)]
+struct Finisher(mpsc::Sender<(FinishedJob, oneshot::Sender<()>)>);
+
+/// Most attempts recorded in one transaction.
+const FINISHED_PER_BATCH: usize = 256;
+
+impl Finisher {
+    fn start(store: Arc<dyn Store>) -> (Finisher, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(FINISHED_PER_BATCH);
+        (Finisher(tx), tokio::spawn(record_batches(store, rx)))
+    }
+
+    /// Hands over an attempt and waits until it is recorded (or recording
+    /// failed, which is logged: the lease then runs out and the job runs again).
+    async fn record(&self, finished: FinishedJob) {
+        let (done, recorded) = oneshot::channel();
+        if self.0.send((finished, done)).await.is_ok() {
+            let _ = recorded.await;
+        }
+    }
+}
+
+async fn record_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(FinishedJob, oneshot::Sender<()>)>) {
+    let mut batch = Vec::with_capacity(FINISHED_PER_BATCH);
+    while rx.recv_many(&mut batch, FINISHED_PER_BATCH).await > 0 {
+        let (finished, replies): (Vec<FinishedJob>, Vec<_>) = batch.drain(..).unzip();
+        match store.finish_jobs(finished.clone()).await {
+            Ok(()) => {}
+            Err(e) if finished.len() == 1 => tracing::error!(job = finished[0].job, error = %e, "recording a job's outcome failed"),
+            // One attempt that cannot be recorded must not hold back the
+            // others: each is tried on its own.
+            Err(_) => {
+                for f in finished {
+                    let job = f.job;
+                    if let Err(e) = store.finish_jobs(vec![f]).await {
+                        tracing::error!(job, error = %e, "recording a job's outcome failed");
+                    }
+                }
+            }
+        }
+        for reply in replies {
+            let _ = reply.send(());
         }
     }
 }

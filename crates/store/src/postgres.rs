@@ -19,6 +19,12 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// facts. EXCLUSIVE, not SHARE: a writer's `SELECT … FOR UPDATE` must wait
 /// too, or it could lock a row the rebuild is about to rewrite.
 const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN EXCLUSIVE MODE");
+/// A notification (`$1`–`$10`: case, kind, recipient kind and id, address,
+/// subject, body, scheduled for, status, created at) and its delivery job
+/// (kind `$11`, payload naming the new notification): one statement.
+const NOTIFICATION_WITH_JOB: &str = "WITH n AS (INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
+     INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) \
+     SELECT $11, '{\"notification_id\":' || n.id || '}', $8, 'pending', $10, $10 FROM n";
 /// Opens a transaction that will write (row locks are taken as it goes).
 const BEGIN_WRITE: &str = "BEGIN";
 /// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).
@@ -54,6 +60,9 @@ pub(crate) async fn bulk_connection(url: &str) -> Result<sqlx::PgConnection, Ope
     // Its multi-row statements are slow by design: not worth a warning each.
     Ok(options(url)?.log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(1)).connect().await?)
 }
+
+/// A pooled connection idle this long is pinged before its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Serialises concurrent migrators (several processes starting at once).
 const MIGRATION_LOCK: i64 = 0x0072_6564_7265_7373;
@@ -115,6 +124,18 @@ impl PgStore {
         let reads = PgPoolOptions::new()
             .max_connections(24)
             .acquire_timeout(Duration::from_secs(10))
+            // A connection in steady use is known to be alive: only one that
+            // sat idle (the server may have restarted meanwhile) is pinged
+            // before it is handed out, not every one on every use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await?;
         let store = PgStore { reads, directory: Default::default() };

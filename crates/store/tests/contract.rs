@@ -404,6 +404,84 @@ async fn a_response_judged_on_rules_since_changed_is_judged_again(backend: Backe
     assert!(response.case_id.is_some(), "a 4 opens a case under the new rules");
 }
 
+/// Attempts recorded together: each job, message and webhook delivery gets
+/// its own outcome, a sent message lands on its case's timeline, and that
+/// event reaches a subscriber like every other.
+async fn attempts_are_recorded_together(backend: Backend) {
+    use redress_core::jobs::{JobOutcome, JobStatus, DELIVER_NOTIFICATION};
+    use redress_core::notification::{NewNotification, NotificationKind, NotificationStatus, Recipient};
+    use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationFilter, NotificationUpdate};
+    let (store, _db) = fresh(backend).await;
+    let hook = store
+        .create_webhook(redress_core::webhook::NewWebhook { url: "http://127.0.0.1:9/hook".into(), events: vec!["*".into()], secret: "s".into() }, now())
+        .await
+        .unwrap();
+    let (user, case) = seed(&*store).await;
+    let message = |subject: &str| NewNotification {
+        kind: NotificationKind::Acknowledgement,
+        recipient: Recipient::User(user.id),
+        address: Some("owner@example.com".into()),
+        subject: subject.into(),
+        body: "b".into(),
+        scheduled_for: now(),
+    };
+    let outcome = redress_core::case::Outcome { notifications: vec![message("one"), message("two")], ..Default::default() };
+    store.update_case(case.id, vec![], Box::new(move |_, _| Ok(outcome))).await.unwrap();
+    let jobs = store.claim_jobs(now(), jiff::SignedDuration::from_mins(2), 100).await.unwrap();
+    let messages: Vec<_> = jobs.iter().filter(|j| j.kind == DELIVER_NOTIFICATION).collect();
+    let posts: Vec<_> = jobs.iter().filter(|j| j.kind == redress_core::webhook::DELIVER_WEBHOOK).collect();
+    assert_eq!(messages.len(), 2, "each message has its delivery job: {jobs:?}");
+    assert!(!posts.is_empty(), "the case's opening reached the subscriber");
+    let id_of = |j: &redress_core::jobs::Job| redress_core::NotificationId(j.payload["notification_id"].as_i64().expect("payload names the message"));
+    let update = |j: &redress_core::jobs::Job, status, sent_at, error: Option<&str>| NotificationUpdate {
+        id: id_of(j),
+        case_id: Some(case.id),
+        kind: NotificationKind::Acknowledgement,
+        address: Some("owner@example.com".into()),
+        status,
+        sent_at,
+        error: error.map(str::to_string),
+        body: None,
+    };
+    let later = now() + jiff::SignedDuration::from_mins(5);
+    let delivery = posts[0].payload["delivery_id"].as_i64().unwrap();
+    let finished = vec![
+        FinishedJob { job: messages[0].id, outcome: JobOutcome::Done, attempted: Attempted::Notification(update(messages[0], NotificationStatus::Sent, Some(now()), None)), at: now() },
+        FinishedJob {
+            job: messages[1].id,
+            outcome: JobOutcome::Retry { at: later, error: "refused".into() },
+            attempted: Attempted::Notification(update(messages[1], NotificationStatus::Pending, None, Some("refused"))),
+            at: now(),
+        },
+        FinishedJob {
+            job: posts[0].id,
+            outcome: JobOutcome::Done,
+            attempted: Attempted::Webhook(DeliveryUpdate { id: delivery, status: "delivered", http_status: Some(200), error: None, delivered_at: Some(now()) }),
+            at: now(),
+        },
+    ];
+    store.finish_jobs(finished).await.unwrap();
+
+    let sent = store.notification(id_of(messages[0])).await.unwrap().unwrap();
+    assert_eq!((sent.status, sent.sent_at, sent.attempts), (NotificationStatus::Sent, Some(now()), 1));
+    let retried = store.notification(id_of(messages[1])).await.unwrap().unwrap();
+    assert_eq!((retried.status, retried.last_error.as_deref(), retried.attempts), (NotificationStatus::Pending, Some("refused"), 1));
+    let records = store.jobs(None, 100).await.unwrap();
+    let status_of = |id: i64| records.iter().find(|r| r.id == id).map(|r| (r.status, r.run_at, r.last_error.clone())).unwrap();
+    assert_eq!(status_of(messages[0].id).0, JobStatus::Done);
+    assert_eq!(status_of(messages[1].id), (JobStatus::Pending, later, Some("refused".into())));
+    assert_eq!(status_of(posts[0].id).0, JobStatus::Done);
+    let deliveries = store.webhook_deliveries(hook.id, 100).await.unwrap();
+    let posted = deliveries.iter().find(|d| d.id == delivery).unwrap();
+    assert_eq!((posted.status.as_str(), posted.last_status, posted.attempts), ("delivered", Some(200), 1));
+    let detail = store.case_detail(case.id).await.unwrap().unwrap();
+    let kinds: Vec<&str> = detail.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "message_sent").count(), 1, "only the sent message is on the timeline: {kinds:?}");
+    assert!(deliveries.iter().any(|d| d.event == "case.message_sent"), "the sending reached the subscriber: {deliveries:?}");
+    let listed = store.notifications(&NotificationFilter { case_id: Some(case.id), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed.len(), 2);
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -412,4 +490,4 @@ macro_rules! both {
 }
 
 both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
-    export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again);
+    export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together);

@@ -245,8 +245,10 @@ pub(super) async fn apply_change(c: &mut Conn, id: CaseId, extra: Vec<UserId>, c
 /// communication, notifications (with their delivery jobs), invitations, a
 /// report link and attachments.
 pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
-    timeline::insert_events(c, id, &outcome.events).await?;
-    webhooks::fan_out(c, id, &outcome.events, now).await?;
+    let events: Vec<_> = outcome.events.iter().map(|e| (id, e)).collect();
+    if timeline::insert_events(c, &events).await? {
+        webhooks::fan_out(c, &events, now).await?;
+    }
     if let Some(m) = &outcome.communication {
         timeline::insert_communication(c, id, m).await?;
     }

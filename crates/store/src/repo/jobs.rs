@@ -2,11 +2,9 @@
 //! (`SKIP LOCKED` on PostgreSQL), finished with retry, backoff or a dead
 //! letter; a notification's delivery outcome lands on its case's timeline.
 
-use super::cases::write_outcome;
-use redress_core::case::Outcome;
 use super::*;
 use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
-use redress_core::store::NotificationUpdate;
+use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUpdate};
 use redress_core::timeline::NewEvent;
 
 /// Adds a job in the caller's transaction.
@@ -53,37 +51,86 @@ pub(super) async fn claim(c: &mut Conn, now: Timestamp, lease: jiff::SignedDurat
     rows.into_iter().map(|(id, kind, payload, attempts)| Ok(Job { id, kind, payload: from_json(&payload)?, attempts: attempts as u32 })).collect()
 }
 
-pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
-    let (status, run_at, error) = match &outcome {
-        JobOutcome::Done => (JobStatus::Done, None, None),
-        JobOutcome::Retry { at, error } => (JobStatus::Pending, Some(micros(*at)), Some(error.clone())),
-        JobOutcome::Dead { error } => (JobStatus::Dead, None, Some(error.clone())),
-    };
-    sqlx::query("UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), last_error = $3, locked_until = NULL, updated_at = $4 WHERE id = $5")
-        .bind(status.as_str())
-        .bind(run_at)
-        .bind(error)
-        .bind(micros(now))
-        .bind(job)
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
-    if let Some(n) = notification {
-        if let (Some(case), Some(event)) = (n.case_id, delivery_event(&n, now)) {
-            // Like every timeline event, it reaches webhook subscribers too.
-            let outcome = Outcome { events: vec![event], ..Default::default() };
-            write_outcome(c, case, &outcome, now).await?;
+/// Records attempts: each job's outcome, each message's or webhook
+/// delivery's new state, and the timeline entry of each message that reached
+/// its final state (which fans out to webhook subscribers like every
+/// event). A few statements for the lot, however many there are.
+pub(super) async fn finish_all(c: &mut Conn, finished: &[FinishedJob]) -> StoreResult<()> {
+    for chunk in finished.chunks(FINISHED_PER_STATEMENT) {
+        update_jobs(c, chunk).await?;
+        let messages: Vec<(&NotificationUpdate, Timestamp)> =
+            chunk.iter().filter_map(|f| if let Attempted::Notification(n) = &f.attempted { Some((n, f.at)) } else { None }).collect();
+        let hooks: Vec<&DeliveryUpdate> = chunk.iter().filter_map(|f| if let Attempted::Webhook(d) = &f.attempted { Some(d) } else { None }).collect();
+        update_notifications(c, &messages).await?;
+        update_deliveries(c, &hooks).await?;
+        let events: Vec<(CaseId, NewEvent)> = messages.iter().filter_map(|(n, at)| Some((n.case_id?, delivery_event(n, *at)?))).collect();
+        let events: Vec<(CaseId, &NewEvent)> = events.iter().map(|(case, e)| (*case, e)).collect();
+        if super::timeline::insert_events(c, &events).await? {
+            // The newest attempt's time stands for the batch's.
+            let now = chunk.iter().map(|f| f.at).max().unwrap_or_else(Timestamp::now);
+            super::webhooks::fan_out(c, &events, now).await?;
         }
-        sqlx::query("UPDATE notifications SET status = $1, sent_at = $2, last_error = $3, attempts = attempts + 1, body = COALESCE($4, body) WHERE id = $5")
-            .bind(n.status.as_str())
-            .bind(n.sent_at.map(micros))
-            .bind(n.error)
-            .bind(n.body)
-            .bind(n.id.0)
-            .execute(&mut *c)
-            .await
-            .map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// Rows a statement of [`finish_all`] changes at most (its parameters
+/// stay well inside either database's limit).
+const FINISHED_PER_STATEMENT: usize = 256;
+
+async fn update_jobs(c: &mut Conn, finished: &[FinishedJob]) -> StoreResult<()> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE jobs SET status = v.column2, run_at = COALESCE(v.column3, jobs.run_at), last_error = v.column4, locked_until = NULL, \
+         updated_at = v.column5 FROM (VALUES {}) AS v WHERE jobs.id = v.column1",
+        values_list(finished.len(), 5)
+    );
+    let mut q = sqlx::query(&sql);
+    for f in finished {
+        let (status, run_at, error) = match &f.outcome {
+            JobOutcome::Done => (JobStatus::Done, None, None),
+            JobOutcome::Retry { at, error } => (JobStatus::Pending, Some(micros(*at)), Some(error.clone())),
+            JobOutcome::Dead { error } => (JobStatus::Dead, None, Some(error.clone())),
+        };
+        q = q.bind(f.job).bind(status.as_str()).bind(run_at).bind(error).bind(micros(f.at));
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+async fn update_notifications(c: &mut Conn, messages: &[(&NotificationUpdate, Timestamp)]) -> StoreResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE notifications SET status = v.column2, sent_at = v.column3, last_error = v.column4, attempts = attempts + 1, \
+         body = COALESCE(v.column5, notifications.body) FROM (VALUES {}) AS v WHERE notifications.id = v.column1",
+        values_list(messages.len(), 5)
+    );
+    let mut q = sqlx::query(&sql);
+    for (n, _) in messages {
+        q = q.bind(n.id.0).bind(n.status.as_str()).bind(n.sent_at.map(micros)).bind(n.error.clone()).bind(n.body.clone());
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
+    Ok(())
+}
+
+async fn update_deliveries(c: &mut Conn, deliveries: &[&DeliveryUpdate]) -> StoreResult<()> {
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE webhook_deliveries SET status = v.column2, attempts = attempts + 1, last_status = v.column3, last_error = v.column4, \
+         delivered_at = v.column5 FROM (VALUES {}) AS v WHERE webhook_deliveries.id = v.column1",
+        values_list(deliveries.len(), 5)
+    );
+    let mut q = sqlx::query(&sql);
+    for d in deliveries {
+        q = q.bind(d.id).bind(d.status).bind(d.http_status.map(i64::from)).bind(d.error.clone()).bind(d.delivered_at.map(micros));
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 

@@ -33,16 +33,14 @@ fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
     })
 }
 
-/// Records a notification and enqueues its delivery for `scheduled_for`.
+/// Records a notification and enqueues its delivery for `scheduled_for`, in
+/// one statement (`NOTIFICATION_WITH_JOB`).
 pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
     let (kind, id) = match n.recipient {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
+    sqlx::query(NOTIFICATION_WITH_JOB)
     .bind(case.map(|c| c.0))
     .bind(n.kind.as_str())
     .bind(kind)
@@ -53,10 +51,12 @@ pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &
     .bind(micros(n.scheduled_for))
     .bind(NotificationStatus::Pending.as_str())
     .bind(micros(now))
-    .fetch_one(&mut *c)
+    .bind(redress_core::jobs::DELIVER_NOTIFICATION)
+    .execute(&mut *c)
     .await
     .map_err(db_error)?;
-    jobs::enqueue(c, redress_core::jobs::DELIVER_NOTIFICATION, &serde_json::json!({ "notification_id": id }), n.scheduled_for, now).await
+    crate::note_enqueued();
+    Ok(())
 }
 
 /// Makes a failed message pending again from `now` with a new delivery job.

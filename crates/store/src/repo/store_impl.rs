@@ -5,7 +5,7 @@
 use super::*;
 use redress_core::case::{Attachment, Case, CaseContext, Outcome, Status};
 use redress_core::customer::{Customer, NewCustomer};
-use redress_core::jobs::{Job, JobOutcome, JobRecord, JobStatus};
+use redress_core::jobs::{Job, JobRecord, JobStatus};
 use redress_core::notification::Notification;
 use redress_core::privacy::{Erasure, ErasureReport};
 use redress_core::category::{Category, NewCategory};
@@ -14,7 +14,7 @@ use redress_core::problem::{NewProblem, Problem, ProblemEvent, ProblemStatus};
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::store::{
-    CaseDetail, CaseFilter, CaseMutation, CustomerData, DeliveryUpdate, LinkedCase, NotificationFilter, NotificationUpdate, PendingDelivery, ProblemMutation,
+    CaseDetail, CaseFilter, CaseMutation, CustomerData, FinishedJob, LinkedCase, NotificationFilter, PendingDelivery, ProblemMutation,
     RewardEntry, Store, Submission, Submitted, TimeRange,
 };
 use redress_core::survey::{Invitation, NewInvitation, NewSurvey, Response, Survey};
@@ -279,8 +279,8 @@ impl Store for This {
         jobs::next_at(&self.reads).await
     }
 
-    async fn finish_job(&self, job: i64, outcome: JobOutcome, notification: Option<NotificationUpdate>, now: Timestamp) -> StoreResult<()> {
-        self.write(move |c| Box::pin(jobs::finish(c, job, outcome, notification, now))).await
+    async fn finish_jobs(&self, finished: Vec<FinishedJob>) -> StoreResult<()> {
+        self.write(move |c| Box::pin(async move { jobs::finish_all(c, &finished).await })).await
     }
 
     async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>> {
@@ -303,10 +303,6 @@ impl Store for This {
 
     async fn webhook_delivery(&self, id: i64) -> StoreResult<Option<PendingDelivery>> {
         webhooks::pending(&self.reads, id).await
-    }
-
-    async fn finish_webhook(&self, job: i64, outcome: JobOutcome, delivery: DeliveryUpdate, now: Timestamp) -> StoreResult<()> {
-        self.write(move |c| Box::pin(webhooks::finish(c, job, outcome, delivery, now))).await
     }
 
     // ---- surveys ----

@@ -323,7 +323,7 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     }
     if let Some((case, event)) = plan.recovery {
         save_case(c, &case, settings).await?;
-        insert_events(c, case.id, &[event]).await?;
+        insert_events(c, &[(case.id, &event)]).await?;
     }
     insert_notification(c, case_id, &plan.acknowledgement, now).await?;
     if let Some(r) = &plan.reward {

@@ -33,18 +33,24 @@ fn communication_from(r: CommunicationRow) -> StoreResult<Communication> {
     })
 }
 
-/// Appends timeline events in one statement.
-pub(super) async fn insert_events(c: &mut Conn, case: CaseId, events: &[NewEvent]) -> StoreResult<()> {
+/// Appends timeline events, each to its case, in one statement; answers
+/// whether any webhook subscription is active (read by the same statement,
+/// so fan-out need not look when none is).
+pub(super) async fn insert_events(c: &mut Conn, events: &[(CaseId, &NewEvent)]) -> StoreResult<bool> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
-    let sql = format!("INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES {}", values_list(events.len(), 6));
-    let mut q = sqlx::query(&sql);
-    for e in events {
+    let sql = format!(
+        "INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) VALUES {} \
+         RETURNING EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)",
+        values_list(events.len(), 6)
+    );
+    let mut q = sqlx::query_scalar::<_, bool>(&sql);
+    for (case, e) in events {
         q = q.bind(case.0).bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
     }
-    q.execute(&mut *c).await.map_err(db_error)?;
-    Ok(())
+    let hooks = q.fetch_all(&mut *c).await.map_err(db_error)?;
+    Ok(hooks.first().copied().unwrap_or(false))
 }
 
 pub(super) async fn insert_communication(c: &mut Conn, case: CaseId, m: &NewCommunication) -> StoreResult<()> {

@@ -2,8 +2,7 @@
 //! subscribers in the writing transaction, each delivery a durable job.
 
 use super::*;
-use redress_core::jobs::JobOutcome;
-use redress_core::store::{DeliveryUpdate, PendingDelivery};
+use redress_core::store::PendingDelivery;
 use redress_core::timeline::NewEvent;
 use redress_core::webhook::{NewWebhook, Webhook, WebhookDelivery, WebhookEvent, DELIVER_WEBHOOK};
 
@@ -32,8 +31,8 @@ pub(super) async fn all(pool: &sqlx::Pool<Db>) -> StoreResult<Vec<Webhook>> {
 }
 
 /// Queues a delivery (and its job) for every subscription wanting one of
-/// `events`, in the caller's transaction.
-pub(super) async fn fan_out(c: &mut Conn, case: CaseId, events: &[NewEvent], now: Timestamp) -> StoreResult<()> {
+/// `events` (each of its case), in the caller's transaction.
+pub(super) async fn fan_out(c: &mut Conn, events: &[(CaseId, &NewEvent)], now: Timestamp) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -46,7 +45,7 @@ pub(super) async fn fan_out(c: &mut Conn, case: CaseId, events: &[NewEvent], now
         return Ok(());
     }
     let hooks = rows.into_iter().map(hook_from).collect::<StoreResult<Vec<_>>>()?;
-    for e in events {
+    for &(case, e) in events {
         for h in hooks.iter().filter(|h| h.wants(e.kind)) {
             let payload = WebhookEvent {
                 event: format!("case.{}", e.kind),
@@ -111,22 +110,6 @@ pub(super) async fn pending(pool: &sqlx::Pool<Db>, id: i64) -> StoreResult<Optio
         })
     })
     .transpose()
-}
-
-pub(super) async fn finish(c: &mut Conn, job: i64, outcome: JobOutcome, d: DeliveryUpdate, now: Timestamp) -> StoreResult<()> {
-    super::jobs::finish(c, job, outcome, None, now).await?;
-    sqlx::query(
-        "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_status = $2, last_error = $3, delivered_at = $4 WHERE id = $5",
-    )
-    .bind(d.status)
-    .bind(d.http_status.map(i64::from))
-    .bind(d.error)
-    .bind(d.delivered_at.map(micros))
-    .bind(d.id)
-    .execute(&mut *c)
-    .await
-    .map_err(db_error)?;
-    Ok(())
 }
 
 /// Scrubs the stored payloads of `case`'s deliveries with `redactor` (see
