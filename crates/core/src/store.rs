@@ -448,8 +448,13 @@ pub trait Store: Send + Sync + 'static {
     /// The case and report a private report link shows.
     async fn report_by_token(&self, token_digest: &str) -> StoreResult<Option<(Case, u32)>>;
 
+    /// Registers more private links to cases' status pages (each a case and
+    /// a token's digest), in one transaction.
+    async fn add_status_links(&self, links: Vec<(CaseId, String)>, now: Timestamp) -> StoreResult<()>;
     /// Registers another private link to a case's status page (its digest).
-    async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()>;
+    async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()> {
+        self.add_status_links(vec![(case, token_digest)], now).await
+    }
     /// The case a live status link leads to; `None` for an unknown or revoked one.
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
     /// How many live status links a case has.

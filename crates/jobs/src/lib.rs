@@ -4,16 +4,19 @@
 //! a lease that runs out (a killed process) frees the job for another.
 #![forbid(unsafe_code)]
 
+mod batch;
+
 use jiff::{SignedDuration, Timestamp};
 use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
 use redress_core::notification::{NotificationKind, NotificationStatus, Recipient};
 use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUpdate, Store};
-use redress_core::{CaseId, NotificationId};
+use redress_core::customer::Customer;
+use redress_core::{CaseId, CustomerId, NotificationId};
 use std::sync::Arc;
+use batch::Batcher;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
 
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -25,7 +28,8 @@ pub struct WorkerConfig {
     pub lease: SignedDuration,
     /// Cases checked for their targets at a time.
     pub batch: u32,
-    /// Jobs run at once: new ones are claimed as these slots free.
+    /// Jobs run at once; up to as many more are claimed ahead, to wait for
+    /// a slot.
     pub slots: usize,
     /// Notified when this process enqueues a job.
     pub wake: Option<&'static tokio::sync::Notify>,
@@ -62,25 +66,31 @@ impl Worker {
     }
 
     /// Runs until `shutdown` resolves, then lets the jobs in hand finish.
-    /// Jobs are claimed as slots free, never more than are free; with none
-    /// due, it sleeps until the next one falls due, this process enqueues
+    /// Jobs are claimed in batches as slots free, at most a slot's worth
+    /// ahead of the slots; with none due, it sleeps until the next one falls due, this process enqueues
     /// one, or `poll` passes. Target checks run at most once a `poll`.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let slots = Arc::new(tokio::sync::Semaphore::new(self.config.slots.max(1)));
+        let capacity = self.config.slots.max(1);
+        let slots = Arc::new(tokio::sync::Semaphore::new(capacity));
         let mut running = tokio::task::JoinSet::new();
         let mut targets_checked = tokio::time::Instant::now() - self.config.poll;
         let never = tokio::sync::Notify::new();
         let wake = self.config.wake.unwrap_or(&never);
-        let (finisher, recording) = Finisher::start(self.store.clone());
+        let (writers, writing) = Writers::start(&self);
         loop {
             // Registered before looking, so a job enqueued meanwhile is not missed.
             let enqueued = wake.notified();
             tokio::pin!(enqueued);
             enqueued.as_mut().enable();
             while running.try_join_next().is_some() {}
-            let free = slots.available_permits();
-            let claimed = if free == 0 { Some(0) } else { self.claim_into(&slots, free, &mut running, &finisher).await };
+            // Claimed jobs beyond the slots wait their turn; more are claimed
+            // only once none waits, so each claim takes up to a slot's worth
+            // of jobs rather than the one or two whose slots just freed (a
+            // claim is a commit: many small ones would bound the rate).
+            let waiting = running.len() > capacity;
+            let room = 2 * capacity - running.len().min(capacity);
+            let claimed = if waiting { Some(0) } else { self.claim_into(&slots, room, &mut running, &writers).await };
             // A full batch of target checks leaves more to check at once.
             let mut more_targets = false;
             if targets_checked.elapsed() >= self.config.poll {
@@ -101,8 +111,8 @@ impl Worker {
                 }
                 continue;
             };
-            if claimed > 0 && claimed == free {
-                // Every slot is busy: go on once one frees.
+            if waiting || claimed == room {
+                // Claimed jobs wait for slots: go on once one frees.
                 tokio::select! {
                     _ = &mut shutdown => break,
                     _ = running.join_next() => {}
@@ -120,8 +130,10 @@ impl Worker {
             }
         }
         while running.join_next().await.is_some() {}
-        drop(finisher);
-        let _ = recording.await;
+        drop(writers);
+        for task in writing {
+            let _ = task.await;
+        }
     }
 
     /// When to look again with nothing to do: when the next job falls due,
@@ -141,10 +153,10 @@ impl Worker {
         }
     }
 
-    /// Claims up to `free` due jobs and starts each in a slot; answers how
-    /// many it claimed, or none when claiming failed.
-    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, free: usize, running: &mut tokio::task::JoinSet<()>, finisher: &Finisher) -> Option<usize> {
-        let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, free as u32).await {
+    /// Claims up to `limit` due jobs, each to run once a slot is free;
+    /// answers how many it claimed, or none when claiming failed.
+    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, limit: usize, running: &mut tokio::task::JoinSet<()>, writers: &Writers) -> Option<usize> {
+        let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, limit as u32).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");
@@ -153,12 +165,13 @@ impl Worker {
         };
         let n = jobs.len();
         for job in jobs {
-            let Ok(slot) = slots.clone().try_acquire_owned() else { break };
-            let worker = self.clone();
-            let finisher = finisher.clone();
+            let (worker, writers, slots) = (self.clone(), writers.clone(), slots.clone());
             running.spawn(async move {
-                let finished = worker.run_job(job).await;
-                finisher.record(finished).await;
+                // The semaphore is never closed.
+                let Ok(slot) = slots.acquire_owned().await else { return };
+                let finished = worker.run_job(job, &writers).await;
+                // Should recording fail (logged), the lease runs out and the job runs again.
+                let _ = writers.finished.write(finished).await;
                 drop(slot);
             });
         }
@@ -184,10 +197,10 @@ impl Worker {
     }
 
     /// Runs a job; answers what is to be recorded of the attempt.
-    async fn run_job(&self, job: Job) -> FinishedJob {
+    async fn run_job(&self, job: Job, writers: &Writers) -> FinishedJob {
         let (outcome, attempted) = match job.kind.as_str() {
             DELIVER_NOTIFICATION => {
-                let (outcome, notification) = self.deliver(&job).await;
+                let (outcome, notification) = self.deliver(&job, writers).await;
                 (outcome, notification.map_or(Attempted::Nothing, Attempted::Notification))
             }
             redress_core::webhook::DELIVER_WEBHOOK => self.post_webhook(&job).await,
@@ -254,9 +267,11 @@ impl Worker {
     /// A new private link to the status page of `case`, as the closing line
     /// of an e-mail in the customer's language. Only its digest is kept, so
     /// the stored message never holds a working link.
-    async fn status_link(&self, case: CaseId) -> Result<(Option<String>, redress_i18n::Lang), redress_core::store::StoreError> {
-        let Some((_, ctx)) = self.store.case_with_context(case).await? else { return Ok((None, redress_i18n::Lang::En)) };
-        let lang = ctx.customer.lang(&ctx.settings);
+    async fn status_link(&self, customer: CustomerId, case: CaseId, links: &Batcher<(CaseId, String)>) -> Result<(Option<String>, redress_i18n::Lang), String> {
+        let lang = match self.store.customer(customer).await.map_err(|e| e.to_string())? {
+            Some(Customer { language: Some(lang), .. }) => lang,
+            _ => self.store.settings().await.map_err(|e| e.to_string())?.language,
+        };
         let mut random = [0u8; 24];
         if self.config.public_url.is_empty() {
             return Ok((None, lang));
@@ -266,7 +281,7 @@ impl Worker {
             return Ok((None, lang));
         }
         let (token, digest) = redress_core::case::status_token(random);
-        self.store.add_status_link(case, digest, self.clock.now()).await?;
+        links.write((case, digest)).await?;
         let link = format!("{}/status/{token}", self.config.public_url.trim_end_matches('/'));
         Ok((Some(redress_i18n::text(lang, "status-link-footer", &[("link", link.as_str().into())])), lang))
     }
@@ -274,7 +289,7 @@ impl Worker {
     /// Sends a notification. Already handled ones are left alone (a job may
     /// run again after a crash); no address or no SMTP is recorded as not
     /// sent, with the reason; a server that is down is retried with backoff.
-    async fn deliver(&self, job: &Job) -> (JobOutcome, Option<NotificationUpdate>) {
+    async fn deliver(&self, job: &Job, writers: &Writers) -> (JobOutcome, Option<NotificationUpdate>) {
         let Some(id) = job.payload.get("notification_id").and_then(serde_json::Value::as_i64).map(NotificationId) else {
             return (JobOutcome::Dead { error: "payload without notification_id".into() }, None);
         };
@@ -289,10 +304,10 @@ impl Worker {
         let mut n = n;
         let mut rewritten = None;
         let (mut footer, mut lang) = (None, redress_i18n::Lang::En);
-        if let (Recipient::Customer(_), Some(case)) = (n.recipient, n.case_id) {
-            match self.status_link(case).await {
+        if let (Recipient::Customer(customer), Some(case)) = (n.recipient, n.case_id) {
+            match self.status_link(customer, case, &writers.links).await {
                 Ok((f, l)) => (footer, lang) = (f, l),
-                Err(e) => return (after_failure(job.attempts, self.clock.now(), e.to_string()), None),
+                Err(e) => return (after_failure(job.attempts, self.clock.now(), e), None),
             }
         }
         if let (NotificationKind::Apology, Some(case)) = (n.kind, n.case_id) {
@@ -340,51 +355,26 @@ impl Worker {
     }
 }
 
-/// Records finished jobs in batches: whatever finished while one batch was
-/// being written goes into the next, in one transaction. A job's slot stays
-/// taken until its attempt is recorded.
+/// What running jobs write in batches: their recorded attempts, and the
+/// status links their e-mails carry (each written before its e-mail goes).
 #[derive(Clone)]
-struct Finisher(mpsc::Sender<(FinishedJob, oneshot::Sender<()>)>);
-
-/// Most attempts recorded in one transaction.
-const FINISHED_PER_BATCH: usize = 256;
-
-impl Finisher {
-    fn start(store: Arc<dyn Store>) -> (Finisher, tokio::task::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel(FINISHED_PER_BATCH);
-        (Finisher(tx), tokio::spawn(record_batches(store, rx)))
-    }
-
-    /// Hands over an attempt and waits until it is recorded (or recording
-    /// failed, which is logged: the lease then runs out and the job runs again).
-    async fn record(&self, finished: FinishedJob) {
-        let (done, recorded) = oneshot::channel();
-        if self.0.send((finished, done)).await.is_ok() {
-            let _ = recorded.await;
-        }
-    }
+struct Writers {
+    finished: Batcher<FinishedJob>,
+    links: Batcher<(CaseId, String)>,
 }
 
-async fn record_batches(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(FinishedJob, oneshot::Sender<()>)>) {
-    let mut batch = Vec::with_capacity(FINISHED_PER_BATCH);
-    while rx.recv_many(&mut batch, FINISHED_PER_BATCH).await > 0 {
-        let (finished, replies): (Vec<FinishedJob>, Vec<_>) = batch.drain(..).unzip();
-        match store.finish_jobs(finished.clone()).await {
-            Ok(()) => {}
-            Err(e) if finished.len() == 1 => tracing::error!(job = finished[0].job, error = %e, "recording a job's outcome failed"),
-            // One attempt that cannot be recorded must not hold back the
-            // others: each is tried on its own.
-            Err(_) => {
-                for f in finished {
-                    let job = f.job;
-                    if let Err(e) = store.finish_jobs(vec![f]).await {
-                        tracing::error!(job, error = %e, "recording a job's outcome failed");
-                    }
-                }
-            }
-        }
-        for reply in replies {
-            let _ = reply.send(());
-        }
+impl Writers {
+    fn start(worker: &Worker) -> (Writers, [tokio::task::JoinHandle<()>; 2]) {
+        let store = worker.store.clone();
+        let (finished, recording) = Batcher::start(move |batch| {
+            let store = store.clone();
+            Box::pin(async move { store.finish_jobs(batch).await })
+        }, "recording a job's outcome", |f: &FinishedJob| f.job);
+        let (store, clock) = (worker.store.clone(), worker.clock.clone());
+        let (links, linking) = Batcher::start(move |batch| {
+            let (store, now) = (store.clone(), clock.now());
+            Box::pin(async move { store.add_status_links(batch, now).await })
+        }, "adding a status link", |l: &(CaseId, String)| l.0 .0);
+        (Writers { finished, links }, [recording, linking])
     }
 }

@@ -4,13 +4,20 @@
 use super::*;
 
 pub(super) async fn insert(c: &mut Conn, case: CaseId, token_digest: &str, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("INSERT INTO status_links (token_sha256, case_id, created_at) VALUES ($1, $2, $3)")
-        .bind(token_digest)
-        .bind(case.0)
-        .bind(micros(now))
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
+    insert_many(c, &[(case, token_digest.to_string())], now).await
+}
+
+/// Adds links, each to its case, in one statement.
+pub(super) async fn insert_many(c: &mut Conn, links: &[(CaseId, String)], now: Timestamp) -> StoreResult<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("INSERT INTO status_links (token_sha256, case_id, created_at) VALUES {}", values_list(links.len(), 3));
+    let mut q = sqlx::query(&sql);
+    for (case, digest) in links {
+        q = q.bind(digest.as_str()).bind(case.0).bind(micros(now));
+    }
+    q.execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 

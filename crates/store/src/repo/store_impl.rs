@@ -237,8 +237,8 @@ impl Store for This {
         cases::report_by_token(&self.reads, token_digest).await
     }
 
-    async fn add_status_link(&self, case: CaseId, token_digest: String, now: Timestamp) -> StoreResult<()> {
-        self.write(move |c| Box::pin(async move { status_links::insert(c, case, &token_digest, now).await })).await
+    async fn add_status_links(&self, links: Vec<(CaseId, String)>, now: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(async move { status_links::insert_many(c, &links, now).await })).await
     }
 
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>> {
