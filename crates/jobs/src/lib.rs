@@ -11,11 +11,11 @@ use redress_core::clock::Clock;
 use redress_core::jobs::{after_failure, Job, JobOutcome, DELIVER_NOTIFICATION};
 use redress_core::mail::{MailError, Mailer};
 use redress_core::notification::{NotificationKind, NotificationStatus, Recipient};
-use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUpdate, Store};
+use batch::Batcher;
 use redress_core::customer::Customer;
+use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUpdate, Store};
 use redress_core::{CaseId, CustomerId, NotificationId};
 use std::sync::Arc;
-use batch::Batcher;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -67,8 +67,9 @@ impl Worker {
 
     /// Runs until `shutdown` resolves, then lets the jobs in hand finish.
     /// Jobs are claimed in batches as slots free, at most a slot's worth
-    /// ahead of the slots; with none due, it sleeps until the next one falls due, this process enqueues
-    /// one, or `poll` passes. Target checks run at most once a `poll`.
+    /// ahead of the slots; with none due, it sleeps until the next one falls
+    /// due, this process enqueues one, or `poll` passes. Target checks run at
+    /// most once a `poll`.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let capacity = self.config.slots.max(1);
