@@ -74,3 +74,55 @@ async fn write_batches<T: Clone + Send + 'static>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Items handed over together are written together; when a batch fails,
+    /// each item is written alone, so only the one that cannot be written
+    /// is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_item_is_refused_alone() {
+        let calls: Arc<Mutex<Vec<Vec<i64>>>> = Arc::default();
+        let seen = calls.clone();
+        let (batcher, task) = Batcher::start(
+            move |batch: Vec<i64>| {
+                seen.lock().unwrap().push(batch.clone());
+                Box::pin(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    if batch.contains(&13) {
+                        Err(StoreError::Backend("item 13 cannot be written".into()))
+                    } else {
+                        Ok(())
+                    }
+                })
+            },
+            "a test item",
+            |n: &i64| *n,
+        );
+        let mut handing = tokio::task::JoinSet::new();
+        for n in 0..40 {
+            let batcher = batcher.clone();
+            handing.spawn(async move { (n, batcher.write(n).await) });
+        }
+        let mut answers = Vec::new();
+        while let Some(answer) = handing.join_next().await {
+            answers.push(answer.unwrap());
+        }
+        drop(batcher);
+        task.await.unwrap();
+        for (n, answer) in &answers {
+            match answer {
+                Err(e) => assert!(*n == 13 && e.contains("cannot be written"), "{n}: {e}"),
+                Ok(()) => assert_ne!(*n, 13),
+            }
+        }
+        let calls = calls.lock().unwrap();
+        let batches = calls.iter().filter(|b| b.len() > 1).count();
+        assert!(batches >= 1, "items handed over together were written together: {calls:?}");
+        let written: usize = calls.iter().filter(|b| !b.contains(&13)).map(Vec::len).sum();
+        assert_eq!(written, 39, "every other item was written once: {calls:?}");
+    }
+}
