@@ -42,6 +42,15 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender, such as `Customer Care <care@example.com>`.
     pub from: String,
+    /// Longest an attempt to send one message may take, connecting
+    /// included, in seconds: a server that stops answering costs a retry
+    /// with backoff, never a message held.
+    #[serde(default = "default_attempt_secs")]
+    pub attempt_timeout_secs: u64,
+}
+
+fn default_attempt_secs() -> u64 {
+    60
 }
 
 /// SMTP connections kept open and reused, at most: messages go out over
@@ -49,9 +58,6 @@ pub struct SmtpConfig {
 const CONNECTIONS: usize = 16;
 /// Longest wait for a connection and the server's greeting.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
-/// Longest a whole attempt may take (connecting included): a server that
-/// stops answering costs a retry, never a message held forever.
-const ATTEMPT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 /// A kept connection idle this long is checked (`NOOP`) before it is used.
 const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -62,10 +68,12 @@ const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10)
 /// message's closing `.` apart from its body, so with Nagle's algorithm on
 /// every message waits for the server's delayed acknowledgement (40 ms on
 /// Linux). Implicit TLS (port 465) goes through lettre's own pool, which
-/// does not set it yet.
+/// does not set it yet. Every attempt ends within `attempt_timeout_secs`.
 pub struct SmtpMailer {
     route: Route,
     from: Mailbox,
+    /// Longest one attempt may take (`attempt_timeout_secs`).
+    deadline: std::time::Duration,
 }
 
 enum Route {
@@ -111,7 +119,7 @@ impl SmtpMailer {
                 Route::Lettre(builder.build())
             }
         };
-        Ok(SmtpMailer { route, from })
+        Ok(SmtpMailer { route, from, deadline: std::time::Duration::from_secs(cfg.attempt_timeout_secs.max(1)) })
     }
 }
 
@@ -193,9 +201,9 @@ impl Mailer for SmtpMailer {
                 Route::Lettre(transport) => transport.send(message).await.map(|_| ()).map_err(classify),
             }
         };
-        tokio::time::timeout(ATTEMPT_DEADLINE, attempt)
+        tokio::time::timeout(self.deadline, attempt)
             .await
-            .unwrap_or_else(|_| Err(MailError::Transient(format!("the mail server did not finish within {} s", ATTEMPT_DEADLINE.as_secs()))))
+            .unwrap_or_else(|_| Err(MailError::Transient(format!("the mail server did not finish within {} s", self.deadline.as_secs()))))
     }
 }
 

@@ -1,12 +1,17 @@
 //! The mailer against a real SMTP server (the sink): connections kept and
 //! reused, a refusal that is permanent, and a server that went away and came
-//! back costing one transient failure, never a message.
+//! back costing one transient failure, never a message; one that stops
+//! answering costing an attempt that ends at its deadline.
 
 use redress_core::mail::{Email, MailError, Mailer};
 use redress_mail::sink::SmtpSink;
 use redress_mail::{Security, SmtpConfig, SmtpMailer};
 
 fn mailer(sink: &SmtpSink) -> SmtpMailer {
+    with_deadline(sink, 60)
+}
+
+fn with_deadline(sink: &SmtpSink, seconds: u64) -> SmtpMailer {
     let cfg = SmtpConfig {
         host: "127.0.0.1".into(),
         port: sink.port,
@@ -14,6 +19,7 @@ fn mailer(sink: &SmtpSink) -> SmtpMailer {
         username: None,
         password: None,
         from: "Care <care@redress.example>".into(),
+        attempt_timeout_secs: seconds,
     };
     SmtpMailer::new(&cfg).unwrap()
 }
@@ -72,4 +78,18 @@ async fn a_server_that_dropped_its_connections_costs_one_transient_failure() {
         Err(MailError::Transient(e)) => assert!(!e.is_empty()),
         other => panic!("a server that is down is a transient failure: {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_ends_at_its_deadline_when_the_server_stops_answering() {
+    let sink = SmtpSink::start().await.unwrap();
+    let mailer = with_deadline(&sink, 1);
+    sink.delay_each(std::time::Duration::from_secs(5));
+    match mailer.send(&email("ada@customer.example", 1)).await {
+        Err(MailError::Transient(e)) => assert!(e.contains("did not finish within 1 s"), "{e}"),
+        other => panic!("a server that stops answering is a transient failure: {other:?}"),
+    }
+    sink.delay_each(std::time::Duration::ZERO);
+    mailer.send(&email("ada@customer.example", 2)).await.expect("the next attempt goes out once the server answers");
+    assert!(sink.messages().iter().any(|m| m.message_id().is_some_and(|id| id.contains("test.2"))));
 }

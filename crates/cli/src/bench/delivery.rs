@@ -58,6 +58,7 @@ pub async fn run(store: Arc<dyn Store>, api: &Client, sink: &redress_mail::sink:
         username: None,
         password: None,
         from: "Bench <bench@example.com>".into(),
+        attempt_timeout_secs: 60,
     };
     let mailer = Arc::new(redress_mail::SmtpMailer::new(&smtp)?);
     let worker = redress_jobs::Worker::new(store.clone(), mailer, Arc::new(redress_core::clock::SystemClock), redress_jobs::WorkerConfig { wake: Some(&redress_store::JOBS_ADDED), ..Default::default() })?;

@@ -64,6 +64,7 @@ pub fn smtp(port: u16) -> Arc<dyn redress_core::mail::Mailer> {
         username: None,
         password: None,
         from: "Customer Care <care@example.com>".into(),
+        attempt_timeout_secs: 60,
     };
     Arc::new(redress_mail::SmtpMailer::new(&cfg).unwrap())
 }
