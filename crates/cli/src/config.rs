@@ -24,8 +24,8 @@ pub struct Config {
     /// How often the job worker looks for due work, in milliseconds.
     pub job_poll_ms: u64,
     /// How long a job the worker claimed is reserved for it, in seconds: a
-    /// killed process's jobs run again once it passes. Longer than a send
-    /// may take (the SMTP timeout is 20 s).
+    /// killed process's jobs run again once it passes. At least twice
+    /// `smtp.attempt_timeout_secs`, so an attempt ends within its lease.
     pub job_lease_secs: u64,
     /// Largest raw message accepted at /api/v1/inbound/email, in bytes.
     pub max_inbound_bytes: usize,
@@ -62,7 +62,23 @@ impl Config {
             None => fig = fig.merge(Toml::file("redress.toml")),
         }
         // REDRESS_SMTP__HOST sets smtp.host, and so on.
-        fig.merge(Env::prefixed("REDRESS_").split("__")).extract().map_err(|e| format!("configuration: {e}"))
+        let config: Config = fig.merge(Env::prefixed("REDRESS_").split("__")).extract().map_err(|e| format!("configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rules between settings: a job's attempt must end within its lease,
+    /// or another process could run it again meanwhile.
+    fn check(&self) -> Result<(), String> {
+        if let Some(smtp) = &self.smtp {
+            if smtp.attempt_timeout_secs.saturating_mul(2) > self.job_lease_secs {
+                return Err(format!(
+                    "configuration: smtp.attempt_timeout_secs ({}) must be at most half of job_lease_secs ({}), so an attempt ends within its job's lease",
+                    smtp.attempt_timeout_secs, self.job_lease_secs
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -91,6 +107,24 @@ pub fn init_logging(filter: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_attempt_must_end_within_its_lease() {
+        let smtp = |secs| redress_mail::SmtpConfig {
+            host: "localhost".into(),
+            port: 25,
+            security: redress_mail::Security::None,
+            username: None,
+            password: None,
+            from: "a@example.com".into(),
+            attempt_timeout_secs: secs,
+        };
+        let config = |secs, lease| super::Config { smtp: Some(smtp(secs)), job_lease_secs: lease, ..Default::default() };
+        assert!(config(60, 120).check().is_ok());
+        let refused = config(90, 120).check().unwrap_err();
+        assert!(refused.contains("smtp.attempt_timeout_secs (90)") && refused.contains("job_lease_secs (120)"), "{refused}");
+        assert!(super::Config::default().check().is_ok(), "no SMTP, nothing to compare");
+    }
+
     #[test]
     fn hides_passwords() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

@@ -519,9 +519,11 @@ fn sigkill_during_delivery(backend: &str) {
     let token = token.trim().to_string();
     let sink = rt.block_on(redress_mail::sink::SmtpSink::start()).unwrap();
     sink.delay_each(Duration::from_millis(250));
-    // A killed process's jobs run again once their lease (here 5 s) passes.
+    // A killed process's jobs run again once their lease (here 5 s) passes;
+    // an attempt must end within half of it.
     let mut env = smtp_env(sink.port, 20);
     env.push(("REDRESS_JOB_LEASE_SECS", "5".into()));
+    env.push(("REDRESS_SMTP__ATTEMPT_TIMEOUT_SECS", "2".into()));
     let (mut first, base, _) = start_with_env(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"], &env);
     let http = reqwest::Client::new();
     rt.block_on(async {

@@ -29,7 +29,9 @@ pub struct WorkerConfig {
     /// Cases checked for their targets at a time.
     pub batch: u32,
     /// Jobs run at once; up to as many more are claimed ahead, to wait for
-    /// a slot.
+    /// a slot. One that waited longer than a quarter of its lease is not
+    /// started (an attempt may take half the lease: `smtp.attempt_timeout_secs`
+    /// is at most that), and runs once its lease runs out.
     pub slots: usize,
     /// Notified when this process enqueues a job.
     pub wake: Option<&'static tokio::sync::Notify>,
@@ -165,11 +167,19 @@ impl Worker {
             }
         };
         let n = jobs.len();
+        let claimed = tokio::time::Instant::now();
+        let start_by = self.config.lease.unsigned_abs() / 4;
         for job in jobs {
             let (worker, writers, slots) = (self.clone(), writers.clone(), slots.clone());
             running.spawn(async move {
                 // The semaphore is never closed.
                 let Ok(slot) = slots.acquire_owned().await else { return };
+                if claimed.elapsed() > start_by {
+                    // Its lease might run out while it runs, and another
+                    // process could run it too: left for the lease to free.
+                    tracing::warn!(job = job.id, "a claimed job waited too long for a slot; it runs once its lease runs out");
+                    return;
+                }
                 let finished = worker.run_job(job, &writers).await;
                 // Should recording fail (logged), the lease runs out and the job runs again.
                 let _ = writers.finished.write(finished).await;
