@@ -79,58 +79,44 @@ pub(super) async fn finish_all(c: &mut Conn, finished: &[FinishedJob]) -> StoreR
 const FINISHED_PER_STATEMENT: usize = 256;
 
 async fn update_jobs(c: &mut Conn, finished: &[FinishedJob]) -> StoreResult<()> {
-    if finished.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "UPDATE jobs SET status = v.column2, run_at = COALESCE(v.column3, jobs.run_at), last_error = v.column4, locked_until = NULL, \
-         updated_at = v.column5 FROM (VALUES {}) AS v WHERE jobs.id = v.column1",
-        values_list(finished.len(), 5)
-    );
-    let mut q = sqlx::query(&sql);
-    for f in finished {
+    let set = "status = v.column2, run_at = COALESCE(v.column3, jobs.run_at), last_error = v.column4, locked_until = NULL, updated_at = v.column5";
+    update_rows(c, "jobs", set, finished, |q, f| {
         let (status, run_at, error) = match &f.outcome {
             JobOutcome::Done => (JobStatus::Done, None, None),
             JobOutcome::Retry { at, error } => (JobStatus::Pending, Some(micros(*at)), Some(error.clone())),
             JobOutcome::Dead { error } => (JobStatus::Dead, None, Some(error.clone())),
         };
-        q = q.bind(f.job).bind(status.as_str()).bind(run_at).bind(error).bind(micros(f.at));
-    }
-    q.execute(&mut *c).await.map_err(db_error)?;
-    Ok(())
+        q.bind(f.job).bind(status.as_str()).bind(run_at).bind(error).bind(micros(f.at))
+    })
+    .await
 }
 
 async fn update_notifications(c: &mut Conn, messages: &[(&NotificationUpdate, Timestamp)]) -> StoreResult<()> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "UPDATE notifications SET status = v.column2, sent_at = v.column3, last_error = v.column4, attempts = attempts + 1, \
-         body = COALESCE(v.column5, notifications.body) FROM (VALUES {}) AS v WHERE notifications.id = v.column1",
-        values_list(messages.len(), 5)
-    );
-    let mut q = sqlx::query(&sql);
-    for (n, _) in messages {
-        q = q.bind(n.id.0).bind(n.status.as_str()).bind(n.sent_at.map(micros)).bind(n.error.clone()).bind(n.body.clone());
-    }
-    q.execute(&mut *c).await.map_err(db_error)?;
-    Ok(())
+    let set = "status = v.column2, sent_at = v.column3, last_error = v.column4, attempts = attempts + 1, body = COALESCE(v.column5, notifications.body)";
+    update_rows(c, "notifications", set, messages, |q, (n, _)| {
+        q.bind(n.id.0).bind(n.status.as_str()).bind(n.sent_at.map(micros)).bind(n.error.clone()).bind(n.body.clone())
+    })
+    .await
 }
 
 async fn update_deliveries(c: &mut Conn, deliveries: &[&DeliveryUpdate]) -> StoreResult<()> {
-    if deliveries.is_empty() {
+    let set = "status = v.column2, attempts = attempts + 1, last_status = v.column3, last_error = v.column4, delivered_at = v.column5";
+    update_rows(c, "webhook_deliveries", set, deliveries, |q, d| {
+        q.bind(d.id).bind(d.status).bind(d.http_status.map(i64::from)).bind(d.error.clone()).bind(d.delivered_at.map(micros))
+    })
+    .await
+}
+
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// Updates rows of `table` in one statement: `bind` gives each five values,
+/// its id first, and `set` assigns columns from `v.column2` … `v.column5`.
+async fn update_rows<T>(c: &mut Conn, table: &str, set: &str, rows: &[T], bind: impl for<'q> Fn(Query<'q>, &T) -> Query<'q>) -> StoreResult<()> {
+    if rows.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "UPDATE webhook_deliveries SET status = v.column2, attempts = attempts + 1, last_status = v.column3, last_error = v.column4, \
-         delivered_at = v.column5 FROM (VALUES {}) AS v WHERE webhook_deliveries.id = v.column1",
-        values_list(deliveries.len(), 5)
-    );
-    let mut q = sqlx::query(&sql);
-    for d in deliveries {
-        q = q.bind(d.id).bind(d.status).bind(d.http_status.map(i64::from)).bind(d.error.clone()).bind(d.delivered_at.map(micros));
-    }
-    q.execute(&mut *c).await.map_err(db_error)?;
+    let sql = format!("UPDATE {table} SET {set} FROM (VALUES {}) AS v WHERE {table}.id = v.column1", values_list(rows.len(), 5));
+    rows.iter().fold(sqlx::query(&sql), bind).execute(&mut *c).await.map_err(db_error)?;
     Ok(())
 }
 
