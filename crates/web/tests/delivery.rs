@@ -15,6 +15,7 @@ both_backends!(
     smtp_down_then_up_delivers_every_message_once,
     without_smtp_messages_are_recorded_as_not_sent,
     a_refused_address_becomes_a_dead_letter,
+    a_claimed_job_that_waited_too_long_for_a_slot_waits_for_its_lease,
 );
 
 async fn notes(app: &TestApp, query: &str) -> Vec<Value> {
@@ -157,4 +158,41 @@ async fn apology_reflects_the_case_at_send_time_or_is_cancelled(b: Backend) {
     assert_eq!(cancelled["last_error"], "the case no longer needs an apology");
     let timeline = app.case_json(called_off).await["timeline"].as_array().unwrap().clone();
     assert!(timeline.iter().any(|e| e["kind"] == "message_cancelled"));
+}
+
+/// The worker claims jobs ahead of its slots. One that waited for a slot
+/// longer than a quarter of its lease is not started, since its attempt
+/// could outlast the lease and another process could run it too: it runs
+/// once its lease has run out, claimed afresh. Each message still goes out
+/// once.
+async fn a_claimed_job_that_waited_too_long_for_a_slot_waits_for_its_lease(b: Backend) {
+    let sink = SmtpSink::start().await.unwrap();
+    // Each message takes 3 s, one at a time: the second waits about 3 s for
+    // the slot, longer than a quarter of its 4 s lease.
+    sink.delay_each(std::time::Duration::from_secs(3));
+    let config = redress_jobs::WorkerConfig { slots: 1, lease: jiff::SignedDuration::from_secs(4), ..common::worker_config() };
+    let app = common::spawn_with_worker_config(b, smtp(sink.port), config).await;
+    let w = world(&app).await;
+    for _ in 0..2 {
+        let code = invite(&app, w.survey, w.customer, json!({})).await;
+        let (s, v) = app.send(reqwest::Method::POST, None, "/api/v1/responses", Some(json!({ "code": code, "answers": { "speed": 5, "care": 5, "tracking": 5 } }))).await;
+        assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    }
+    eventually("the first sent", || async { notes(&app, "kind=acknowledgement").await.iter().any(|n| n["status"] == "sent") }).await;
+    sink.delay_each(std::time::Duration::ZERO);
+    // Had it started, it would be sent within its 3 s; it waits for its lease.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    assert_eq!(sink.count(), 1, "the one that waited too long was not started");
+    let pending = notes(&app, "kind=acknowledgement&status=pending").await;
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    // The second's lease (on the app's clock) runs out; it is claimed again.
+    app.clock.advance(jiff::SignedDuration::from_secs(10));
+    eventually("both sent", || async { notes(&app, "kind=acknowledgement").await.iter().all(|n| n["status"] == "sent") }).await;
+    let (_, jobs) = app.get(&app.admin, "/api/v1/jobs").await;
+    let attempts: Vec<u64> = jobs.as_array().unwrap().iter().filter(|j| j["kind"] == "deliver_notification").map(|j| j["attempts"].as_u64().unwrap()).collect();
+    assert_eq!(attempts.iter().filter(|a| **a == 2).count(), 1, "the one that waited was claimed twice, sent once: {jobs}");
+    let mut ids: Vec<String> = sink.messages().iter().filter_map(|m| m.message_id().map(str::to_string)).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((sink.count(), ids.len()), (2, 2), "each message once");
 }

@@ -52,7 +52,19 @@ pub async fn spawn(backend: Backend) -> TestApp {
 /// Like [`spawn`], with the job worker running on the app's clock and
 /// delivering through `mailer`.
 pub async fn spawn_with_worker(backend: Backend, mailer: Arc<dyn redress_core::mail::Mailer>) -> TestApp {
-    spawn_inner(backend, Some(mailer)).await
+    spawn_inner(backend, Some((mailer, worker_config()))).await
+}
+
+/// Like [`spawn_with_worker`], with the worker's `config` (its public URL
+/// is the app's).
+pub async fn spawn_with_worker_config(backend: Backend, mailer: Arc<dyn redress_core::mail::Mailer>, config: redress_jobs::WorkerConfig) -> TestApp {
+    spawn_inner(backend, Some((mailer, config))).await
+}
+
+/// The worker the tests run: it looks for work every 20 ms, and at once
+/// when a job is enqueued.
+pub fn worker_config() -> redress_jobs::WorkerConfig {
+    redress_jobs::WorkerConfig { poll: std::time::Duration::from_millis(20), wake: Some(&redress_store::JOBS_ADDED), ..Default::default() }
 }
 
 /// An SMTP mailer for the sink on `port`.
@@ -84,7 +96,7 @@ where
     panic!("timed out waiting for {what}");
 }
 
-async fn spawn_inner(backend: Backend, mailer: Option<Arc<dyn redress_core::mail::Mailer>>) -> TestApp {
+async fn spawn_inner(backend: Backend, worker: Option<(Arc<dyn redress_core::mail::Mailer>, redress_jobs::WorkerConfig)>) -> TestApp {
     let db = ScratchDatabase::create(self::backend(backend), &test_postgres_server())
         .await
         .expect("a scratch database (the test command provides PostgreSQL)");
@@ -115,8 +127,8 @@ async fn spawn_inner(backend: Backend, mailer: Option<Arc<dyn redress_core::mail
         let _ = stopped.await;
     }));
     let (stop_worker, mut worker_stopped) = tokio::sync::watch::channel(());
-    if let Some(mailer) = mailer {
-        let config = redress_jobs::WorkerConfig { poll: std::time::Duration::from_millis(20), public_url: base.clone(), wake: Some(&redress_store::JOBS_ADDED), ..Default::default() };
+    if let Some((mailer, config)) = worker {
+        let config = redress_jobs::WorkerConfig { public_url: base.clone(), ..config };
         let worker = redress_jobs::Worker::new(store.clone(), mailer, Arc::new(clock.clone()), config).unwrap();
         tokio::spawn(worker.run(async move {
             let _ = worker_stopped.changed().await;
