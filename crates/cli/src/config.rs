@@ -125,6 +125,19 @@ mod tests {
         assert!(super::Config::default().check().is_ok(), "no SMTP, nothing to compare");
     }
 
+    /// The README's `[smtp]` example, pasted into a `redress.toml`, loads
+    /// as it says.
+    #[test]
+    fn the_readme_smtp_example_loads() {
+        let readme = include_str!("../../../README.md");
+        let block = readme.split("```toml\n").skip(1).filter_map(|b| b.split("```").next()).find(|b| b.contains("[smtp]")).expect("the README's [smtp] example");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(&path, block).unwrap();
+        let smtp = super::Config::load(Some(&path)).unwrap().smtp.expect("smtp");
+        assert_eq!((smtp.host.as_str(), smtp.port, smtp.security, smtp.attempt_timeout_secs), ("smtp.example.com", 587, redress_mail::Security::Starttls, 60));
+    }
+
     #[test]
     fn hides_passwords() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");

@@ -453,6 +453,26 @@ fn smtp_env(port: u16, poll_ms: u64) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// An SMTP attempt that could outlast its job's lease is refused at start,
+/// naming both settings, before anything is served.
+#[test]
+fn an_smtp_attempt_longer_than_half_the_job_lease_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let out = Command::new(BIN)
+        .args(["serve", "--database-url", &url, "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("REDRESS_DATABASE_URL")
+        .envs(smtp_env(25, 500))
+        .env("REDRESS_JOB_LEASE_SECS", "60")
+        .env("REDRESS_SMTP__ATTEMPT_TIMEOUT_SECS", "45")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("smtp.attempt_timeout_secs (45) must be at most half of job_lease_secs (60)"), "{err}");
+}
+
 /// A survey and `n` access codes for a customer with an e-mail address.
 async fn survey_codes(http: &reqwest::Client, base: &str, token: &str, n: usize) -> Vec<String> {
     let post = |path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(token).json(&body).send();
