@@ -1,20 +1,17 @@
 //! The mailer against a real SMTP server (the sink): connections kept and
 //! reused, a refusal that is permanent, and a server that went away and came
 //! back costing one transient failure, never a message; one that stops
-//! answering costing an attempt that ends at its deadline.
+//! answering, or never greets, costing an attempt that ends at its deadline.
 
 use redress_core::mail::{Email, MailError, Mailer};
 use redress_mail::sink::SmtpSink;
 use redress_mail::{Security, SmtpConfig, SmtpMailer};
 
-fn mailer(sink: &SmtpSink) -> SmtpMailer {
-    with_deadline(sink, 60)
-}
-
-fn with_deadline(sink: &SmtpSink, seconds: u64) -> SmtpMailer {
+/// A mailer for the server on `port`, each attempt ending within `seconds`.
+fn at(port: u16, seconds: u64) -> SmtpMailer {
     let cfg = SmtpConfig {
         host: "127.0.0.1".into(),
-        port: sink.port,
+        port,
         security: Security::None,
         username: None,
         password: None,
@@ -31,8 +28,7 @@ fn email(to: &str, n: u32) -> Email {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_go_out_over_kept_connections_and_a_refusal_is_permanent() {
     let sink = SmtpSink::start().await.unwrap();
-    let mailer = mailer(&sink);
-    let mailer = std::sync::Arc::new(mailer);
+    let mailer = std::sync::Arc::new(at(sink.port, 60));
     let mut sending = tokio::task::JoinSet::new();
     for n in 0..40 {
         let mailer = mailer.clone();
@@ -58,7 +54,7 @@ async fn messages_go_out_over_kept_connections_and_a_refusal_is_permanent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_dropped_its_connections_costs_one_transient_failure() {
     let mut sink = SmtpSink::start().await.unwrap();
-    let mailer = mailer(&sink);
+    let mailer = at(sink.port, 60);
     mailer.send(&email("ada@customer.example", 1)).await.unwrap();
     sink.restart().await.unwrap();
     // The kept connection is gone: this attempt may fail, and says so as
@@ -83,7 +79,7 @@ async fn a_server_that_dropped_its_connections_costs_one_transient_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attempt_ends_at_its_deadline_when_the_server_stops_answering() {
     let sink = SmtpSink::start().await.unwrap();
-    let mailer = with_deadline(&sink, 1);
+    let mailer = at(sink.port, 1);
     sink.delay_each(std::time::Duration::from_secs(5));
     match mailer.send(&email("ada@customer.example", 1)).await {
         Err(MailError::Transient(e)) => assert!(e.contains("did not finish within 1 s"), "{e}"),
@@ -92,4 +88,23 @@ async fn an_attempt_ends_at_its_deadline_when_the_server_stops_answering() {
     sink.delay_each(std::time::Duration::ZERO);
     mailer.send(&email("ada@customer.example", 2)).await.expect("the next attempt goes out once the server answers");
     assert!(sink.messages().iter().any(|m| m.message_id().is_some_and(|id| id.contains("test.2"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_greets_ends_the_attempt_at_its_deadline() {
+    // Accepts connections and never says a word.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let mailer = at(port, 1);
+    match mailer.send(&email("ada@customer.example", 1)).await {
+        Err(MailError::Transient(e)) => assert!(e.contains("did not finish within 1 s"), "{e}"),
+        other => panic!("a server that never greets is a transient failure: {other:?}"),
+    }
+    held.abort();
 }
