@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address `serve` listens on.
     pub bind: String,
@@ -53,7 +54,34 @@ impl Default for Config {
     }
 }
 
+/// `REDRESS_` variables that are not settings: read by a command's own
+/// flags (`admin create`, `bench --url`) or by the test suite, and left
+/// alone here.
+const NOT_SETTINGS: &[&str] = &["admin_password", "admin_id", "token", "screenshots", "update_openapi"];
+const NOT_SETTINGS_PREFIXES: &[&str] = &["test_", "bench_"];
+
+/// Names people reach for that are spelt otherwise here.
+const ALIASES: &[(&str, &str)] = &[
+    ("tls", "security"),
+    ("ssl", "security"),
+    ("starttls", "security"),
+    ("encryption", "security"),
+    ("user", "username"),
+    ("login", "username"),
+    ("pass", "password"),
+    ("sender", "from"),
+    ("server", "host"),
+    ("hostname", "host"),
+    ("listen", "bind"),
+    ("address", "bind"),
+    ("database", "database_url"),
+    ("db", "database_url"),
+    ("url", "public_url"),
+];
+
 impl Config {
+    /// Loads the layers, refusing any key that is not a setting: a
+    /// misspelt key would otherwise leave its default in force unseen.
     pub fn load(file: Option<&Path>) -> Result<Config, String> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         match file {
@@ -62,9 +90,27 @@ impl Config {
             None => fig = fig.merge(Toml::file("redress.toml")),
         }
         // REDRESS_SMTP__HOST sets smtp.host, and so on.
-        let config: Config = fig.merge(Env::prefixed("REDRESS_").split("__")).extract().map_err(|e| format!("configuration: {e}"))?;
+        let env = Env::prefixed("REDRESS_")
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                !NOT_SETTINGS.contains(&key.as_str()) && !NOT_SETTINGS_PREFIXES.iter().any(|p| key.starts_with(p))
+            })
+            .split("__");
+        let config: Config = fig.merge(env).extract().map_err(explain)?;
         config.check()?;
         Ok(config)
+    }
+
+    /// The effective configuration as TOML, passwords hidden.
+    pub fn to_masked_toml(&self) -> Result<String, String> {
+        let mut shown = self.clone();
+        shown.database_url = redact(&shown.database_url);
+        if let Some(smtp) = shown.smtp.as_mut() {
+            if smtp.password.is_some() {
+                smtp.password = Some("***".into());
+            }
+        }
+        toml::to_string(&shown).map_err(|e| format!("cannot print the configuration: {e}"))
     }
 
     /// Rules between settings: a job's attempt must end within its lease,
@@ -80,6 +126,39 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A configuration error in words a reader can act on: an unknown key is
+/// named where it was found (file or variable) with the nearest valid one.
+fn explain(errors: figment::Error) -> String {
+    let lines: Vec<String> = errors.into_iter().map(|e| match &e.kind {
+        figment::error::Kind::UnknownField(field, expected) => {
+            let nearest = nearest(field, expected);
+            let place = e.path.iter().take_while(|p| *p != field).map(String::as_str).collect::<Vec<_>>();
+            let key = place.iter().copied().chain([field.as_str()]).collect::<Vec<_>>().join(".");
+            let suggestion = place.iter().copied().chain([nearest]).collect::<Vec<_>>().join(".");
+            let source = match e.metadata.as_ref() {
+                Some(m) if m.name.contains("environment") => format!("environment variable REDRESS_{}", key.to_ascii_uppercase().replace('.', "__")),
+                Some(m) => match &m.source {
+                    Some(figment::Source::File(path)) => format!("{}", path.display()),
+                    _ => m.name.to_string(),
+                },
+                None => "the configuration".into(),
+            };
+            format!("configuration: unknown setting `{key}` in {source}; did you mean `{suggestion}`?")
+        }
+        _ => format!("configuration: {e}"),
+    }).collect();
+    lines.join("\n")
+}
+
+/// The valid key closest to `field`: a known alias, else the smallest edit distance.
+fn nearest(field: &str, expected: &[&'static str]) -> &'static str {
+    let lower = field.to_ascii_lowercase();
+    if let Some(alias) = ALIASES.iter().find(|(a, to)| *a == lower && expected.contains(to)) {
+        return alias.1;
+    }
+    expected.iter().copied().min_by_key(|k| strsim::damerau_levenshtein(&lower, k)).unwrap_or("")
 }
 
 /// The URL with any password hidden, for printing.
@@ -142,5 +221,41 @@ mod tests {
     fn hides_passwords() {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    fn load_file(text: &str) -> Result<super::Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redress.toml");
+        std::fs::write(&path, text).unwrap();
+        super::Config::load(Some(&path))
+    }
+
+    /// A misspelt key is an error naming it, where it was found, and the
+    /// key that was meant.
+    #[test]
+    fn unknown_keys_are_refused_with_the_nearest_valid_one() {
+        let e = load_file("[smtp]\nhost = \"localhost\"\nport = 25\nfrom = \"a@example.com\"\ntls = \"none\"\n").unwrap_err();
+        assert!(e.contains("unknown setting `smtp.tls`") && e.contains("redress.toml") && e.contains("did you mean `smtp.security`?"), "{e}");
+        let e = load_file("job_lease_sec = 30\n").unwrap_err();
+        assert!(e.contains("unknown setting `job_lease_sec`") && e.contains("did you mean `job_lease_secs`?"), "{e}");
+        assert!(load_file("job_lease_secs = 30\n").is_ok());
+    }
+
+    #[test]
+    fn nearest_prefers_a_known_alias_then_the_closest_spelling() {
+        let smtp = ["host", "port", "security", "username", "password", "from", "attempt_timeout_secs"];
+        assert_eq!(super::nearest("tls", &smtp), "security");
+        assert_eq!(super::nearest("prot", &smtp), "port");
+        assert_eq!(super::nearest("Pasword", &smtp), "password");
+    }
+
+    #[test]
+    fn the_printed_configuration_hides_secrets() {
+        let config = load_file("database_url = \"postgres://redress:hunter22@db/redress\"\n[smtp]\nhost = \"h\"\nport = 25\nfrom = \"a@example.com\"\nusername = \"u\"\npassword = \"s3cret-pw\"\n").unwrap();
+        let shown = config.to_masked_toml().unwrap();
+        assert!(!shown.contains("hunter22") && !shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("postgres://redress:***@db/redress") && shown.contains("password = \"***\""), "{shown}");
+        let back: super::Config = toml::from_str(&shown).expect("the printed configuration reads back");
+        assert_eq!(back.job_lease_secs, config.job_lease_secs);
     }
 }

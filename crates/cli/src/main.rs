@@ -71,6 +71,19 @@ enum Command {
     Bench(bench::Args),
     /// Print the OpenAPI document.
     Openapi,
+    /// The configuration in force.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Load the configuration as `serve` would (defaults, the file,
+    /// REDRESS_ variables, flags), refusing unknown keys, and print the
+    /// settings in force with passwords hidden.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -184,6 +197,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Config { command: ConfigCommand::Check } => {
+            print!("{}", cfg.to_masked_toml()?);
+            eprintln!("configuration ok");
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", redress_web::openapi_json()?);
             Ok(())

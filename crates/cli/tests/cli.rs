@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_redress");
+const README: &str = include_str!("../../../README.md");
 
 /// A fresh database for `backend` ("sqlite" or "postgres").
 fn fresh(backend: &str, rt: &tokio::runtime::Runtime) -> ScratchDatabase {
@@ -308,6 +309,38 @@ fn config_file_and_environment() {
     let env_db = dir.path().join("from-env.db");
     let out = Command::new(BIN).arg("migrate").env("REDRESS_DATABASE_URL", format!("sqlite://{}", env_db.display())).output().unwrap();
     assert!(out.status.success() && env_db.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A misspelt key stops every command, naming it and the key meant, from
+/// the file and from the environment; `config check` prints what is in
+/// force with passwords hidden, as the README shows.
+#[test]
+fn config_check_refuses_unknown_keys_and_hides_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("redress.toml");
+    std::fs::write(&file, "[smtp]\nhost = \"mail.example.com\"\nport = 587\nfrom = \"care@example.com\"\ntls = \"none\"\n").unwrap();
+    let (ok, _, err) = run(&["migrate", "--config", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("unknown setting `smtp.tls`") && err.contains("did you mean `smtp.security`?"), "{err}");
+
+    let out = Command::new(BIN).args(["config", "check"]).current_dir(dir.path()).env("REDRESS_JOB_LEASE", "30").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("environment variable REDRESS_JOB_LEASE") && err.contains("did you mean `job_lease_secs`?"), "{err}");
+
+    std::fs::write(&file, "[smtp]\nhost = \"mail.example.com\"\nport = 587\nfrom = \"care@example.com\"\nusername = \"care\"\npassword = \"smtp-secret-9\"\n").unwrap();
+    let block = README.split("```sh\n").find(|b| b.trim_start().starts_with("redress config check")).expect("the README's config check example");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(block.split("```").next().unwrap())
+        .current_dir(dir.path())
+        .env("PATH", format!("{}:{}", std::path::Path::new(BIN).parent().unwrap().display(), std::env::var("PATH").unwrap_or_default()))
+        .env("REDRESS_DATABASE_URL", "postgres://redress:db-secret-7@db.example.com/redress")
+        .env("REDRESS_TOKEN", "not a setting")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!shown.contains("smtp-secret-9") && !shown.contains("db-secret-7"), "{shown}");
+    assert!(shown.contains("database_url = \"postgres://redress:***@db.example.com/redress\"") && shown.contains("host = \"mail.example.com\""), "{shown}");
 }
 
 fn import_invitations(backend: &str) {
