@@ -400,13 +400,14 @@ pub trait Store: Send + Sync + 'static {
     /// job. Refused (conflict) unless it failed.
     async fn retry_notification(&self, id: crate::NotificationId, now: Timestamp) -> StoreResult<Notification>;
 
-    /// Claims up to `limit` jobs that are due (or whose lease ran out) for
-    /// `lease`; no other claimer gets them meanwhile.
-    async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>>;
+    /// Claims up to `limit` jobs of `kind` that are due (or whose lease ran
+    /// out) for `lease`; no other claimer gets them meanwhile. Each kind is
+    /// claimed apart, so jobs of one kind never wait behind another's.
+    async fn claim_jobs(&self, kind: &str, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>>;
 
-    /// When the next job falls due (a pending one's time, or a lease running
-    /// out); none when no job waits.
-    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>>;
+    /// When the next job of `kind` falls due (a pending one's time, or a
+    /// lease running out); none when no such job waits.
+    async fn next_job_at(&self, kind: &str) -> StoreResult<Option<Timestamp>>;
     /// Records attempts' outcomes, and with each the notification's or
     /// webhook delivery's new state, all in one transaction.
     async fn finish_jobs(&self, finished: Vec<FinishedJob>) -> StoreResult<()>;

@@ -18,6 +18,16 @@ use redress_core::{CaseId, CustomerId, NotificationId};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The kinds of job, each run in a lane of its own. A kind not listed
+/// (written by a newer version sharing the database) is left for a process
+/// that knows it.
+pub const LANES: [&str; 2] = [DELIVER_NOTIFICATION, redress_core::webhook::DELIVER_WEBHOOK];
+
+/// Resolves once `stopping` turns true.
+async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
     /// How often to look for due jobs at least (jobs another process
@@ -28,11 +38,17 @@ pub struct WorkerConfig {
     pub lease: SignedDuration,
     /// Cases checked for their targets at a time.
     pub batch: u32,
-    /// Jobs run at once; up to as many more are claimed ahead, to wait for
-    /// a slot. One that waited longer than a quarter of its lease is not
+    /// E-mails sent at once; up to as many more are claimed ahead, to wait
+    /// for a slot. One that waited longer than a quarter of its lease is not
     /// started (an attempt may take half the lease: `smtp.attempt_timeout_secs`
     /// is at most that), and runs once its lease runs out.
     pub slots: usize,
+    /// Webhook events posted at once, in a lane of their own, claimed the
+    /// same way.
+    pub webhook_slots: usize,
+    /// Longest a webhook receiver may take to answer, connecting included;
+    /// past it the attempt fails and is retried with backoff.
+    pub webhook_timeout: Duration,
     /// Notified when this process enqueues a job.
     pub wake: Option<&'static tokio::sync::Notify>,
     /// Where customers reach Redress: every e-mail to a customer about a
@@ -43,7 +59,7 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32, slots: 64, wake: None, public_url: String::new() }
+        WorkerConfig { poll: Duration::from_millis(500), lease: SignedDuration::from_mins(2), batch: 32, slots: 64, webhook_slots: 32, webhook_timeout: Duration::from_secs(10), wake: None, public_url: String::new() }
     }
 }
 
@@ -61,26 +77,46 @@ impl Worker {
     /// backend on this system).
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: WorkerConfig) -> Result<Worker, String> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(config.webhook_timeout)
             .build()
             .map_err(|e| format!("cannot build the HTTP client for webhook delivery: {e}"))?;
         Ok(Worker { store, mailer, clock, config, http })
     }
 
     /// Runs until `shutdown` resolves, then lets the jobs in hand finish.
-    /// Jobs are claimed in batches as slots free, at most a slot's worth
-    /// ahead of the slots; with none due, it sleeps until the next one falls
-    /// due, this process enqueues one, or `poll` passes. Target checks run at
-    /// most once a `poll`.
+    ///
+    /// Each kind of job runs in a lane of its own ([`LANES`]), with its own
+    /// slots and its own claims, so a receiver that never answers can hold
+    /// up only its own lane: a dead webhook receiver never delays e-mail,
+    /// nor a mail server webhooks. Target checks run beside them, at most
+    /// once a `poll`.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        let capacity = self.config.slots.max(1);
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let (writers, writing) = Writers::start(&self);
+        let mut tasks = tokio::task::JoinSet::new();
+        for lane in LANES {
+            let capacity = if lane == redress_core::webhook::DELIVER_WEBHOOK { self.config.webhook_slots } else { self.config.slots };
+            tasks.spawn(self.clone().run_lane(lane, capacity.max(1), writers.clone(), stopping.clone()));
+        }
+        tasks.spawn(self.clone().run_target_checks(stopping));
+        shutdown.await;
+        let _ = stop.send(true);
+        while tasks.join_next().await.is_some() {}
+        drop(writers);
+        for task in writing {
+            let _ = task.await;
+        }
+    }
+
+    /// One lane: claims its kind's jobs as slots free, up to `capacity` at
+    /// once and as many again waiting for a slot; with none due, sleeps
+    /// until the next one falls due, this process enqueues one, or `poll`
+    /// passes.
+    async fn run_lane(self, kind: &'static str, capacity: usize, writers: Writers, mut stopping: tokio::sync::watch::Receiver<bool>) {
         let slots = Arc::new(tokio::sync::Semaphore::new(capacity));
         let mut running = tokio::task::JoinSet::new();
-        let mut targets_checked = tokio::time::Instant::now() - self.config.poll;
         let never = tokio::sync::Notify::new();
         let wake = self.config.wake.unwrap_or(&never);
-        let (writers, writing) = Writers::start(&self);
         loop {
             // Registered before looking, so a job enqueued meanwhile is not missed.
             let enqueued = wake.notified();
@@ -93,23 +129,11 @@ impl Worker {
             // claim is a commit: many small ones would bound the rate).
             let waiting = running.len() > capacity;
             let room = 2 * capacity - running.len().min(capacity);
-            let claimed = if waiting { Some(0) } else { self.claim_into(&slots, room, &mut running, &writers).await };
-            // A full batch of target checks leaves more to check at once.
-            let mut more_targets = false;
-            if targets_checked.elapsed() >= self.config.poll {
-                match self.check_targets().await {
-                    Ok(n) if n >= self.config.batch as usize => more_targets = true,
-                    Ok(_) => targets_checked = tokio::time::Instant::now(),
-                    Err(e) => {
-                        targets_checked = tokio::time::Instant::now();
-                        tracing::error!(error = %e, "checking targets failed");
-                    }
-                }
-            }
+            let claimed = if waiting { Some(0) } else { self.claim_into(kind, &slots, room, &mut running, &writers).await };
             let Some(claimed) = claimed else {
                 // The database refused: try again after the poll interval, not at once.
                 tokio::select! {
-                    _ = &mut shutdown => break,
+                    _ = stopped(&mut stopping) => break,
                     _ = tokio::time::sleep(self.config.poll) => {}
                 }
                 continue;
@@ -117,33 +141,47 @@ impl Worker {
             if waiting || claimed == room {
                 // Claimed jobs wait for slots: go on once one frees.
                 tokio::select! {
-                    _ = &mut shutdown => break,
+                    _ = stopped(&mut stopping) => break,
                     _ = running.join_next() => {}
                 }
                 continue;
             }
-            if more_targets {
-                continue;
-            }
-            let until = self.next_due().await;
+            let until = self.next_due(kind).await;
             tokio::select! {
-                _ = &mut shutdown => break,
+                _ = stopped(&mut stopping) => break,
                 _ = &mut enqueued => {}
                 _ = tokio::time::sleep_until(until) => {}
             }
         }
         while running.join_next().await.is_some() {}
-        drop(writers);
-        for task in writing {
-            let _ = task.await;
+    }
+
+    /// Reminders, breaches and update-due marks, once a `poll`; a full
+    /// batch leaves more to check at once.
+    async fn run_target_checks(self, mut stopping: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let more = match self.check_targets().await {
+                Ok(n) => n >= self.config.batch as usize,
+                Err(e) => {
+                    tracing::error!(error = %e, "checking targets failed");
+                    false
+                }
+            };
+            if more && !*stopping.borrow() {
+                continue;
+            }
+            tokio::select! {
+                _ = stopped(&mut stopping) => break,
+                _ = tokio::time::sleep(self.config.poll) => {}
+            }
         }
     }
 
-    /// When to look again with nothing to do: when the next job falls due,
-    /// or after `poll` at the latest.
-    async fn next_due(&self) -> tokio::time::Instant {
+    /// When to look again with nothing to do: when the next job of `kind`
+    /// falls due, or after `poll` at the latest.
+    async fn next_due(&self, kind: &str) -> tokio::time::Instant {
         let latest = tokio::time::Instant::now() + self.config.poll;
-        match self.store.next_job_at().await {
+        match self.store.next_job_at(kind).await {
             Ok(Some(at)) => {
                 let wait = at.duration_since(self.clock.now()).try_into().unwrap_or(Duration::ZERO);
                 latest.min(tokio::time::Instant::now() + wait)
@@ -158,8 +196,8 @@ impl Worker {
 
     /// Claims up to `limit` due jobs, each to run once a slot is free;
     /// answers how many it claimed, or none when claiming failed.
-    async fn claim_into(&self, slots: &Arc<tokio::sync::Semaphore>, limit: usize, running: &mut tokio::task::JoinSet<()>, writers: &Writers) -> Option<usize> {
-        let jobs = match self.store.claim_jobs(self.clock.now(), self.config.lease, limit as u32).await {
+    async fn claim_into(&self, kind: &str, slots: &Arc<tokio::sync::Semaphore>, limit: usize, running: &mut tokio::task::JoinSet<()>, writers: &Writers) -> Option<usize> {
+        let jobs = match self.store.claim_jobs(kind, self.clock.now(), self.config.lease, limit as u32).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!(error = %e, "claiming jobs failed");

@@ -57,8 +57,6 @@ fn default_attempt_secs() -> u64 {
 /// SMTP connections kept open and reused, at most: messages go out over
 /// this many at once.
 const CONNECTIONS: usize = 16;
-/// Longest wait for a connection and the server's greeting.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// A kept connection idle this long is checked (`NOOP`) before it is used.
 const CHECK_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -100,6 +98,9 @@ impl SmtpMailer {
             (Some(u), Some(p)) => Some(Credentials::new(u.clone(), p.clone())),
             _ => None,
         };
+        // Connecting and the greeting count toward the attempt's deadline
+        // (a busy server may greet late: RFC 5321 allows it five minutes).
+        let deadline = std::time::Duration::from_secs(cfg.attempt_timeout_secs.max(1));
         let route = match cfg.security {
             Security::None | Security::Starttls => Route::Kept(Connections {
                 host: cfg.host.clone(),
@@ -113,14 +114,14 @@ impl SmtpMailer {
             Security::Tls => {
                 let pool = lettre::transport::smtp::PoolConfig::new().max_size(CONNECTIONS as u32);
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.host).map_err(|e| e.to_string())?;
-                builder = builder.port(cfg.port).timeout(Some(CONNECT_TIMEOUT)).pool_config(pool);
+                builder = builder.port(cfg.port).timeout(Some(deadline)).pool_config(pool);
                 if let Some(c) = credentials {
                     builder = builder.credentials(c);
                 }
                 Route::Lettre(builder.build())
             }
         };
-        Ok(SmtpMailer { route, from, deadline: std::time::Duration::from_secs(cfg.attempt_timeout_secs.max(1)) })
+        Ok(SmtpMailer { route, from, deadline })
     }
 }
 
@@ -150,8 +151,7 @@ impl Connections {
             }
             conn.abort().await;
         }
-        let late = || MailError::Transient(format!("no greeting from the mail server {}:{} within {} s", self.host, self.port, CONNECT_TIMEOUT.as_secs()));
-        tokio::time::timeout(CONNECT_TIMEOUT, self.connect()).await.map_err(|_| late())?
+        self.connect().await
     }
 
     async fn send(&self, envelope: &lettre::address::Envelope, message: &[u8]) -> Result<(), MailError> {

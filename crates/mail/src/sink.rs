@@ -31,6 +31,10 @@ struct Shared {
     delay: Mutex<std::time::Duration>,
     messages: Mutex<Vec<Received>>,
     rejected: Mutex<Vec<String>>,
+    /// How many of the next connections are accepted and never greeted.
+    silent: std::sync::atomic::AtomicUsize,
+    /// How long each connection waits for its greeting.
+    greeting_delay: Mutex<std::time::Duration>,
 }
 
 pub struct SmtpSink {
@@ -90,6 +94,17 @@ impl SmtpSink {
         *self.shared.delay.lock().unwrap_or_else(|e| e.into_inner()) = delay;
     }
 
+    /// Accepts the next `n` connections and never says a word on them (a
+    /// server too busy to greet); later ones are served as usual.
+    pub fn never_greet(&self, n: usize) {
+        self.shared.silent.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Greets each new connection only after `delay` (a slow server).
+    pub fn greet_after(&self, delay: std::time::Duration) {
+        *self.shared.greeting_delay.lock().unwrap_or_else(|e| e.into_inner()) = delay;
+    }
+
     /// How many messages were received, without copying them.
     pub fn count(&self) -> usize {
         self.shared.messages.lock().unwrap_or_else(|e| e.into_inner()).len()
@@ -121,6 +136,16 @@ fn address(arg: &str) -> String {
 }
 
 async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    use std::sync::atomic::Ordering;
+    if shared.silent.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+        // Held open, unanswered, until the sink stops.
+        let _held = stream;
+        return std::future::pending().await;
+    }
+    let delay = *shared.greeting_delay.lock().unwrap_or_else(|e| e.into_inner());
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     write.write_all(b"220 redress-sink ESMTP\r\n").await?;

@@ -427,10 +427,11 @@ async fn attempts_are_recorded_together(backend: Backend) {
     };
     let outcome = redress_core::case::Outcome { notifications: vec![message("one"), message("two")], ..Default::default() };
     store.update_case(case.id, vec![], Box::new(move |_, _| Ok(outcome))).await.unwrap();
-    let jobs = store.claim_jobs(now(), jiff::SignedDuration::from_mins(2), 100).await.unwrap();
-    let messages: Vec<_> = jobs.iter().filter(|j| j.kind == DELIVER_NOTIFICATION).collect();
-    let posts: Vec<_> = jobs.iter().filter(|j| j.kind == redress_core::webhook::DELIVER_WEBHOOK).collect();
-    assert_eq!(messages.len(), 2, "each message has its delivery job: {jobs:?}");
+    let lease = jiff::SignedDuration::from_mins(2);
+    let messages = store.claim_jobs(DELIVER_NOTIFICATION, now(), lease, 100).await.unwrap();
+    let posts = store.claim_jobs(redress_core::webhook::DELIVER_WEBHOOK, now(), lease, 100).await.unwrap();
+    assert!(messages.iter().all(|j| j.kind == DELIVER_NOTIFICATION) && posts.iter().all(|j| j.kind == redress_core::webhook::DELIVER_WEBHOOK), "each kind is claimed apart");
+    assert_eq!(messages.len(), 2, "each message has its delivery job: {messages:?}");
     assert!(!posts.is_empty(), "the case's opening reached the subscriber");
     let id_of = |j: &redress_core::jobs::Job| redress_core::NotificationId(j.payload["notification_id"].as_i64().expect("payload names the message"));
     let update = |j: &redress_core::jobs::Job, status, sent_at, error: Option<&str>| NotificationUpdate {
@@ -446,11 +447,11 @@ async fn attempts_are_recorded_together(backend: Backend) {
     let later = now() + jiff::SignedDuration::from_mins(5);
     let delivery = posts[0].payload["delivery_id"].as_i64().unwrap();
     let finished = vec![
-        FinishedJob { job: messages[0].id, outcome: JobOutcome::Done, attempted: Attempted::Notification(update(messages[0], NotificationStatus::Sent, Some(now()), None)), at: now() },
+        FinishedJob { job: messages[0].id, outcome: JobOutcome::Done, attempted: Attempted::Notification(update(&messages[0], NotificationStatus::Sent, Some(now()), None)), at: now() },
         FinishedJob {
             job: messages[1].id,
             outcome: JobOutcome::Retry { at: later, error: "refused".into() },
-            attempted: Attempted::Notification(update(messages[1], NotificationStatus::Pending, None, Some("refused"))),
+            attempted: Attempted::Notification(update(&messages[1], NotificationStatus::Pending, None, Some("refused"))),
             at: now(),
         },
         FinishedJob {
@@ -462,9 +463,9 @@ async fn attempts_are_recorded_together(backend: Backend) {
     ];
     store.finish_jobs(finished).await.unwrap();
 
-    let sent = store.notification(id_of(messages[0])).await.unwrap().unwrap();
+    let sent = store.notification(id_of(&messages[0])).await.unwrap().unwrap();
     assert_eq!((sent.status, sent.sent_at, sent.attempts), (NotificationStatus::Sent, Some(now()), 1));
-    let retried = store.notification(id_of(messages[1])).await.unwrap().unwrap();
+    let retried = store.notification(id_of(&messages[1])).await.unwrap().unwrap();
     assert_eq!((retried.status, retried.last_error.as_deref(), retried.attempts), (NotificationStatus::Pending, Some("refused"), 1));
     let records = store.jobs(None, 100).await.unwrap();
     let status_of = |id: i64| records.iter().find(|r| r.id == id).map(|r| (r.status, r.run_at, r.last_error.clone())).unwrap();

@@ -86,7 +86,7 @@ async fn seed(app: &TestApp) -> Seeded {
 
     // The acknowledgement goes out (its line on the timeline names the address); the apology waits for the morning.
     let now = app.clock.now();
-    for job in app.store.claim_jobs(now, jiff::SignedDuration::from_mins(2), 100).await.unwrap() {
+    for job in app.store.claim_jobs(redress_core::jobs::DELIVER_NOTIFICATION, now, jiff::SignedDuration::from_mins(2), 100).await.unwrap() {
         let Some(id) = job.payload["notification_id"].as_i64() else {
             app.store.finish_job(job.id, JobOutcome::Done, None, now).await.unwrap();
             continue;

@@ -23,11 +23,12 @@ pub(super) async fn enqueue(c: &mut Conn, kind: &str, payload: &serde_json::Valu
 
 /// When the next job is due: the earliest pending one, or the earliest
 /// lease to run out.
-pub(super) async fn next_at(pool: &Pool) -> StoreResult<Option<Timestamp>> {
+pub(super) async fn next_at(pool: &Pool, kind: &str) -> StoreResult<Option<Timestamp>> {
     let at: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(t) FROM (SELECT MIN(run_at) AS t FROM jobs WHERE status = 'pending' \
-         UNION ALL SELECT MIN(locked_until) AS t FROM jobs WHERE status = 'running') AS due",
+        "SELECT MIN(t) FROM (SELECT MIN(run_at) AS t FROM jobs WHERE status = 'pending' AND kind = $1 \
+         UNION ALL SELECT MIN(locked_until) AS t FROM jobs WHERE status = 'running' AND kind = $1) AS due",
     )
+    .bind(kind)
     .fetch_one(pool)
     .await
     .map_err(db_error)?;
@@ -35,16 +36,17 @@ pub(super) async fn next_at(pool: &Pool) -> StoreResult<Option<Timestamp>> {
 }
 
 /// Leases due jobs (and ones whose lease ran out: their process died).
-pub(super) async fn claim(c: &mut Conn, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
+pub(super) async fn claim(c: &mut Conn, kind: &str, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
     let sql = format!(
         "UPDATE jobs SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
-         WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $2) OR (status = 'running' AND locked_until < $2) \
+         WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND ((status = 'pending' AND run_at <= $2) OR (status = 'running' AND locked_until < $2)) \
          ORDER BY run_at LIMIT $3{SKIP_LOCKED}) RETURNING id, kind, payload, attempts"
     );
     let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&sql)
         .bind(micros(now + lease))
         .bind(micros(now))
         .bind(i64::from(limit))
+        .bind(kind)
         .fetch_all(&mut *c)
         .await
         .map_err(db_error)?;

@@ -271,12 +271,13 @@ impl Store for This {
         self.write(move |c| Box::pin(notifications::retry(c, id, now))).await
     }
 
-    async fn claim_jobs(&self, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
-        self.write(move |c| Box::pin(jobs::claim(c, now, lease, limit))).await
+    async fn claim_jobs(&self, kind: &str, now: Timestamp, lease: jiff::SignedDuration, limit: u32) -> StoreResult<Vec<Job>> {
+        let kind = kind.to_string();
+        self.write(move |c| Box::pin(async move { jobs::claim(c, &kind, now, lease, limit).await })).await
     }
 
-    async fn next_job_at(&self) -> StoreResult<Option<Timestamp>> {
-        jobs::next_at(&self.reads).await
+    async fn next_job_at(&self, kind: &str) -> StoreResult<Option<Timestamp>> {
+        jobs::next_at(&self.reads, kind).await
     }
 
     async fn finish_jobs(&self, finished: Vec<FinishedJob>) -> StoreResult<()> {

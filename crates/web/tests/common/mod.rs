@@ -69,6 +69,11 @@ pub fn worker_config() -> redress_jobs::WorkerConfig {
 
 /// An SMTP mailer for the sink on `port`.
 pub fn smtp(port: u16) -> Arc<dyn redress_core::mail::Mailer> {
+    smtp_with_deadline(port, 60)
+}
+
+/// An SMTP mailer for the sink on `port` whose every attempt ends within `secs`.
+pub fn smtp_with_deadline(port: u16, secs: u64) -> Arc<dyn redress_core::mail::Mailer> {
     let cfg = redress_mail::SmtpConfig {
         host: "127.0.0.1".into(),
         port,
@@ -76,7 +81,7 @@ pub fn smtp(port: u16) -> Arc<dyn redress_core::mail::Mailer> {
         username: None,
         password: None,
         from: "Customer Care <care@example.com>".into(),
-        attempt_timeout_secs: 60,
+        attempt_timeout_secs: secs,
     };
     Arc::new(redress_mail::SmtpMailer::new(&cfg).unwrap())
 }
