@@ -680,3 +680,124 @@ fn sqlite_bench_insight_runs() {
     assert_eq!(figures["sizes"][1]["cases"], 200);
     assert!(figures["sizes"][1]["rollup_rows"].as_u64().unwrap() > 0);
 }
+
+/// The `name=value` of the cookie `name` a response sets.
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(&format!("{name}="))).map(str::to_string)
+}
+
+/// A whole run with every log line on (`REDRESS_LOG=trace`): an admin
+/// made with a password, a staff account, tokens issued, console sign-ins
+/// right and wrong, access codes used and guessed, status links mailed and
+/// opened, a database password in the URL. None of those secrets appears
+/// in what the processes printed. Served behind TLS (an `https` public
+/// URL), every response carries HSTS and every cookie is `Secure`.
+fn secrets_never_reach_the_log(backend: &str) {
+    const ADMIN_PASSWORD: &str = "admin-pass-27182818";
+    const AGENT_PASSWORD: &str = "agent-pass-16180339";
+    const DB_PASSWORD: &str = "db-pass-31415926";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh(backend, &rt);
+    // Trust authentication takes any password: it only has to be in the URL.
+    let url = db.url.replacen("postgres@", &format!("postgres:{DB_PASSWORD}@"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("redress.log");
+    let log = || std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
+    let sink = rt.block_on(redress_mail::sink::SmtpSink::start()).unwrap();
+    let mut env = smtp_env(sink.port, 20);
+    env.extend([("REDRESS_LOG", "trace".to_string()), ("REDRESS_PUBLIC_URL", "https://feedback.example.com".to_string()), ("REDRESS_DATABASE_URL", url.clone())]);
+    let command = |args: &[&str]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env_remove("RUST_LOG").stdout(Stdio::piped()).stderr(log());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    let out = command(&["admin", "create", "--email", "admin@example.com", "--password", ADMIN_PASSWORD]).output().unwrap();
+    assert!(out.status.success());
+    let admin_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let mut server = command(&["serve", "--bind", "127.0.0.1:0"]).stdout(log()).spawn().unwrap();
+    let base = (0..600)
+        .find_map(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            let printed = std::fs::read_to_string(&log_path).unwrap_or_default();
+            printed.split_whitespace().find(|w| w.starts_with("http://127.0.0.1")).map(str::to_string)
+        })
+        .expect("serve prints its address");
+    let mut secrets = vec![ADMIN_PASSWORD.to_string(), AGENT_PASSWORD.to_string(), DB_PASSWORD.to_string(), admin_token.clone()];
+    rt.block_on(async {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let post = |path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(&admin_token).json(&body).send();
+        let agent: Value = post("/api/v1/users", json!({ "name": "Sue", "email": "sue@example.com", "role": "agent", "password": AGENT_PASSWORD })).await.unwrap().json().await.unwrap();
+        let issued: Value = post(&format!("/api/v1/users/{}/tokens", agent["id"]), json!({ "label": "laptop" })).await.unwrap().json().await.unwrap();
+        let agent_token = issued["token"].as_str().unwrap().to_string();
+        let me = http.get(format!("{base}/api/v1/me")).bearer_auth(&agent_token).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        secrets.push(agent_token);
+
+        // Console sign-ins, wrong and right, behind TLS.
+        let page = http.get(format!("{base}/console/login")).send().await.unwrap();
+        assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000");
+        let csrf_cookie = set_cookie(&page, "redress_csrf").expect("a CSRF cookie");
+        assert!(csrf_cookie.contains("; Secure"), "{csrf_cookie}");
+        let csrf = csrf_cookie.split(';').next().unwrap().to_string();
+        let token = csrf.split_once('=').unwrap().1.to_string();
+        for password in ["agent-pass-wrong-1234", AGENT_PASSWORD] {
+            let form = [("csrf", token.as_str()), ("email", "sue@example.com"), ("password", password)];
+            let resp = http.post(format!("{base}/console/login")).header("cookie", &csrf).form(&form).send().await.unwrap();
+            if password == AGENT_PASSWORD {
+                assert_eq!(resp.status(), 303);
+                let session = set_cookie(&resp, "redress_session").expect("a session cookie");
+                assert!(session.contains("; Secure") && session.contains("HttpOnly"), "{session}");
+                secrets.push(session.split(';').next().unwrap().split_once('=').unwrap().1.to_string());
+            } else {
+                assert_eq!(resp.status(), 401);
+            }
+        }
+        secrets.push("agent-pass-wrong-1234".into());
+
+        // Access codes: used, and guessed.
+        let codes = survey_codes(&http, &base, &admin_token, 3).await;
+        for code in &codes[..2] {
+            respond(&http, &base, code).await;
+        }
+        let guess = http.post(format!("{base}/api/v1/responses")).json(&json!({ "code": "GUESSED-CODE-99", "answers": { "q": 5 } })).send().await.unwrap();
+        assert!(guess.status().is_client_error());
+        secrets.extend(codes);
+        secrets.push("GUESSED-CODE-99".into());
+
+        // A reply on a case goes out by e-mail with a status link, which is opened.
+        let customer: Value = post("/api/v1/customers", json!({ "name": "Ada", "email": "ada@example.com" })).await.unwrap().json().await.unwrap();
+        let case: Value = post("/api/v1/cases", json!({ "customer_id": customer["id"], "channel": "phone", "summary": "Parcel arrived broken" })).await.unwrap().json().await.unwrap();
+        let reply = post(&format!("/api/v1/cases/{}/communications", case["id"]), json!({ "direction": "outbound", "channel": "web", "body": "We are sending a new one." })).await.unwrap();
+        assert!(reply.status().is_success(), "{:?}", reply.text().await);
+        wait_for_messages(&sink, 3).await;
+        for m in sink.messages().iter().filter(|m| m.to == ["ada@example.com"]) {
+            // Quoted-printable: soft line breaks undone.
+            let text = m.data.replace("=\n", "");
+            let at = text.find("https://feedback.example.com/status/").unwrap_or_else(|| panic!("a status link in {text}")) + "https://feedback.example.com/status/".len();
+            let token: String = text[at..].chars().take_while(char::is_ascii_hexdigit).collect();
+            let link = format!("/status/{token}");
+            let page = http.get(format!("{base}/status/{token}")).send().await.unwrap();
+            assert_eq!(page.status(), 200, "{link}");
+            secrets.push(token);
+        }
+    });
+    terminate(&mut server);
+    let printed = std::fs::read_to_string(&log_path).unwrap();
+    assert!(printed.lines().count() > 300 && printed.contains("sqlx::query"), "the run logged every statement, at trace level:\n{printed}");
+    for secret in &secrets {
+        assert!(!printed.contains(secret.as_str()), "a secret ({}…) reached the log", &secret[..6.min(secret.len())]);
+    }
+}
+
+#[test]
+fn sqlite_secrets_never_reach_the_log() {
+    secrets_never_reach_the_log("sqlite");
+}
+
+#[test]
+fn postgres_secrets_never_reach_the_log() {
+    secrets_never_reach_the_log("postgres");
+}

@@ -139,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(ops::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::security_headers))
         .layer(axum::middleware::from_fn(ops::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(ops::panicked))
         .with_state(state)

@@ -65,7 +65,9 @@ const PAGE_POLICY: &str =
 
 /// Security headers on every response; the Content-Security-Policy on pages.
 /// `no-referrer` keeps private links (report, status) out of other sites' logs.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Served behind TLS (an `https` public URL), browsers are told to come
+/// back only over HTTPS, and every cookie is marked `Secure`.
+pub async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -74,6 +76,17 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if html {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_POLICY));
+    }
+    if app.config().public_url.starts_with("https://") {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                let secure = c.to_str().ok().and_then(|v| HeaderValue::from_str(&format!("{v}; Secure")).ok());
+                h.append(header::SET_COOKIE, secure.unwrap_or(c));
+            }
+        }
     }
     resp
 }

@@ -154,6 +154,7 @@ async fn pages_carry_security_headers(b: Backend) {
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
         assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
+        assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "{path}: HSTS only behind TLS (an https public URL)");
         let html = resp.text().await.unwrap();
         assert!(!html.contains("<style") && !html.contains("style=") && !html.contains("<script"), "{path}: nothing inline for the policy to block");
         assert!(html.contains(r#"<link rel="stylesheet" href="/assets/redress.css">"#), "{path}");
