@@ -26,7 +26,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 let mime = mime.trim().to_ascii_lowercase();
                 mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
-        let has_type = req.headers().contains_key(header::CONTENT_TYPE);
+        let sent_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("an unreadable type").to_string());
         let limit = state.config().max_body_bytes;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -38,8 +38,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if bytes.is_empty() {
             return parse(b"{}");
         }
-        if has_type && !has_json_type {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send the body as JSON with Content-Type: application/json"));
+        if let (Some(sent), false) = (sent_type, has_json_type) {
+            // `curl -d` sends a form type unless told otherwise.
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("the body was sent as {sent}; send it as JSON with Content-Type: application/json (curl --json '{{…}}'), or with no Content-Type"),
+            ));
         }
         parse(&bytes)
     }

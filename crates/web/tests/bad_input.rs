@@ -44,6 +44,16 @@ async fn malformed_and_mistyped_bodies(b: Backend) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "invalid UTF-8");
     let (s, _) = raw(&app, cases, "text/plain", b"hello".to_vec()).await;
     assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // What `curl -d '{…}'` sends: refused, saying how to send it.
+    let body = json!({ "customer_id": customer, "channel": "phone", "summary": "x" }).to_string().into_bytes();
+    let (s, v) = raw(&app, cases, "application/x-www-form-urlencoded", body).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(v["detail"].as_str().unwrap().contains("sent as application/x-www-form-urlencoded") && v["detail"].as_str().unwrap().contains("curl --json"), "{v}");
+    // A JSON body with no Content-Type at all is read as JSON.
+    let (s, _) = raw(&app, "/api/v1/customers", "text/plain", b"{\"name\": \"Ada\"}".to_vec()).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let resp = app.http.post(format!("{}/api/v1/customers", app.base)).bearer_auth(&app.admin).body(r#"{"name": "Ada"}"#).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED, "{:?}", resp.text().await);
     let (s, v) = raw(&app, cases, "application/json", vec![b' '; common::MAX_BODY + 1]).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert!(v["detail"].as_str().unwrap().contains(&common::MAX_BODY.to_string()));
