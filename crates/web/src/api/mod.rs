@@ -41,7 +41,6 @@ use utoipa_axum::routes;
                        `Authorization: Bearer <token>`. Errors are RFC 9457 problem details."
     ),
     components(schemas(Problem)),
-    modifiers(&Conventions),
     tags(
         (name = "cases", description = "Capture, own, respond, act, apologise, prevent, verify, close"),
         (name = "directory", description = "Staff, customers, service areas, categories, problems, settings"),
@@ -53,8 +52,12 @@ use utoipa_axum::routes;
 )]
 struct ApiDoc;
 
-/// Adds what every operation shares: bearer authentication and problem
-/// details for 4xx answers.
+/// Adds what every operation shares, once every route is in: bearer
+/// authentication, and its error answers as problem details — 400 (a
+/// query or path value of the wrong type or an unknown one), 401, 403, 404,
+/// 409 (the case's state forbids it), 422 (a rule of the loop refused it),
+/// 429 (too many attempts), 503 (the database is unreachable for now), and
+/// for operations that take a body 413 (too large) and 415 (not JSON).
 struct Conventions;
 
 impl Modify for Conventions {
@@ -62,13 +65,32 @@ impl Modify for Conventions {
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
         api.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
-        let problem = ResponseBuilder::new()
-            .description("A problem detail (RFC 9457) whose `detail` says what is wrong")
-            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
-            .build();
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(format!("{description}: a problem detail (RFC 9457) whose `detail` says what is wrong"))
+                .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                .build()
+        };
+        const EVERY: [(&str, &str); 8] = [
+            ("400", "A query or path value is malformed or unknown"),
+            ("401", "No valid token"),
+            ("403", "Not allowed for this role or relation to the case"),
+            ("404", "No such resource"),
+            ("409", "The resource's state does not allow it"),
+            ("422", "A rule refused the request"),
+            ("429", "Too many attempts; try again later"),
+            ("503", "The database is unreachable for now; retry after `Retry-After`"),
+        ];
+        const WITH_BODY: [(&str, &str); 2] = [("413", "The body is too large"), ("415", "The body is not JSON")];
+        for (code, description) in EVERY.iter().chain(&WITH_BODY) {
+            components.responses.insert(format!("Problem{code}"), problem(description).into());
+        }
         for item in api.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
-                op.responses.responses.entry("4XX".into()).or_insert_with(|| problem.clone().into());
+                let with_body = if op.request_body.is_some() { &WITH_BODY[..] } else { &[] };
+                for (code, _) in EVERY.iter().chain(with_body) {
+                    op.responses.responses.entry((*code).into()).or_insert_with(|| Ref::new(format!("#/components/responses/Problem{code}")).into());
+                }
             }
         }
     }
@@ -131,15 +153,22 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(inbound::download_attachment))
 }
 
+/// The routes and the OpenAPI document that describes them.
+fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut api) = documented().split_for_parts();
+    Conventions.modify(&mut api);
+    (router, api)
+}
+
 pub fn router() -> Router<AppState> {
-    let (router, api) = documented().split_for_parts();
+    let (router, api) = router_and_document();
     let api = std::sync::Arc::new(api);
     router.route("/api/openapi.json", get(move || async move { Json(api.as_ref().clone()) }))
 }
 
 /// The OpenAPI 3.1 document, as served at `/api/openapi.json`.
 pub fn openapi_json() -> Result<String, String> {
-    let (_, api) = documented().split_for_parts();
+    let (_, api) = router_and_document();
     api.to_pretty_json().map_err(|e| format!("cannot write the OpenAPI document: {e}"))
 }
 
