@@ -69,6 +69,22 @@ enum Command {
     },
     /// Measure case creation and survey ingest over HTTP on a fresh database.
     Bench(bench::Args),
+    /// Write a consistent copy of the SQLite database, even while it serves.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database and bring its schema up
+    /// to date (stop the server first).
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        input: PathBuf,
+        /// Replace the database that is there.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// The configuration in force.
@@ -197,6 +213,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo { bind } => demo::run(named_database, &cfg, &bind).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Backup { output } => {
+            let bytes = redress_store::backup::backup(&cfg.database_url, &output).await.map_err(|e| e.to_string())?;
+            println!("backed up {} to {} ({bytes} bytes)", config::redact(&cfg.database_url), output.display());
+            Ok(())
+        }
+        Command::Restore { input, replace } => {
+            let ran = redress_store::backup::restore(&cfg.database_url, &input, replace).await.map_err(|e| e.to_string())?;
+            println!("restored {} to {} ({ran} migration(s) applied)", input.display(), config::redact(&cfg.database_url));
+            Ok(())
+        }
         Command::Config { command: ConfigCommand::Check } => {
             print!("{}", cfg.to_masked_toml()?);
             eprintln!("configuration ok");

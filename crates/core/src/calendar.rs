@@ -30,10 +30,10 @@ impl Target {
     pub fn parse(text: &str) -> Result<Target, String> {
         let t = text.trim();
         let bad = || format!("'{text}' is not a business-time target: write a whole number followed by d, h or m, such as \"2d\"");
-        if t.len() < 2 {
+        // The unit is the last character, whatever its width in bytes.
+        let Some((num, unit)) = t.char_indices().last().filter(|(at, _)| *at > 0).map(|(at, _)| t.split_at(at)) else {
             return Err(bad());
-        }
-        let (num, unit) = t.split_at(t.len() - 1);
+        };
         let n: u32 = num.parse().map_err(|_| bad())?;
         let limit = match unit {
             "d" => 3650,
@@ -424,6 +424,9 @@ mod tests {
         assert_eq!(Target::parse("90m"), Ok(Target::Minutes(90)));
         assert!(Target::parse("2w").is_err());
         assert!(Target::parse("d").is_err());
+        for wide in ["á", "2á", "é", "2d\u{301}", "", " "] {
+            assert!(Target::parse(wide).is_err(), "{wide:?}");
+        }
         assert!(OpenHours::parse("17:00-09:00").is_err());
         assert_eq!(OpenHours::parse("08:30-18:00").unwrap().to_string(), "08:30-18:00");
     }

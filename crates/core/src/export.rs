@@ -226,6 +226,9 @@ pub struct RangeError {
     /// `from` or `to`.
     pub parameter: &'static str,
     pub detail: String,
+    /// The value cannot be read (rather than two readable bounds that
+    /// make no period).
+    pub malformed: bool,
 }
 
 /// The period `from` (inclusive) to `to` (exclusive), either open. Each is
@@ -233,11 +236,11 @@ pub struct RangeError {
 /// which stands for the start of that day in `zone` (the organisation's).
 /// A `from` at or after `to` is refused.
 pub fn parse_range(from: Option<&str>, to: Option<&str>, zone: &TimeZone) -> Result<TimeRange, RangeError> {
-    let bound = |parameter: &'static str, v: Option<&str>| v.map(|v| parse_bound(v, zone).map_err(|detail| RangeError { parameter, detail: format!("{parameter}: {detail}") })).transpose();
+    let bound = |parameter: &'static str, v: Option<&str>| v.map(|v| parse_bound(v, zone).map_err(|detail| RangeError { parameter, detail: format!("{parameter}: {detail}"), malformed: true })).transpose();
     let range = TimeRange { from: bound("from", from)?, to: bound("to", to)? };
     if let (Some(f), Some(t)) = (range.from, range.to) {
         if f >= t {
-            return Err(RangeError { parameter: "from", detail: format!("from ({f}) must be before to ({t}): the period runs from `from` (inclusive) to `to` (exclusive)") });
+            return Err(RangeError { parameter: "from", detail: format!("from ({f}) must be before to ({t}): the period runs from `from` (inclusive) to `to` (exclusive)"), malformed: false });
         }
     }
     Ok(range)

@@ -7,7 +7,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Largest accepted amount: 10^13 minor units (one hundred billion in major units).
-const MAX_MINOR: i64 = 10_000_000_000_000;
+const MAX_MINOR: i64 = 9_999_999_999_999;
 
 /// A non-negative amount in minor units (cents, pence).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,9 +94,12 @@ impl<'de> Deserialize<'de> for Money {
 
 impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\d{1,11}(\.\d{1,2})?$"));
+        let number = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0)).maximum(Some(99_999_999_999.99)).multiple_of(Some(0.01));
+        OneOfBuilder::new()
+            .item(text)
+            .item(number)
             .description(Some(
                 "Amount in the organisation's currency as a decimal string with two places; \
                  requests may also send a JSON number.",

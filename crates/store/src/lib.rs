@@ -62,6 +62,8 @@ pub enum OpenError {
     Migrate(String),
 }
 
+pub mod backup;
+
 /// Which backend a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -128,6 +130,10 @@ fn db_error(e: sqlx::Error) -> redress_core::store::StoreError {
         }
         if db.is_foreign_key_violation() {
             return StoreError::Domain(DomainError::invalid("the request refers to a record that does not exist"));
+        }
+        // PostgreSQL's character_not_in_repertoire: a NUL in text.
+        if db.code().as_deref() == Some("22021") {
+            return StoreError::Domain(DomainError::invalid("text must not contain the NUL character"));
         }
     }
     StoreError::Backend(e.to_string())

@@ -73,7 +73,28 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
         }
     })?;
     de.end().map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    if holds_nul(bytes) {
+        return Err(ApiError::unprocessable("text must not contain the NUL character (\\u0000)"));
+    }
     Ok(ApiJson(value))
+}
+
+/// Whether valid JSON text holds a NUL character, which no text field may
+/// (PostgreSQL cannot store it): raw control characters are not valid JSON,
+/// so a NUL can only be written `\u0000`, and `\\` escapes a backslash.
+fn holds_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Path parameters; an id that is not a number is a 400 saying so.
@@ -101,5 +122,16 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_an_escaped_nul_and_nothing_else() {
+        assert!(super::holds_nul(br#"{"title": "a\u0000b"}"#));
+        assert!(!super::holds_nul(br#"{"title": "a\\u0000b"}"#), "an escaped backslash, then text");
+        assert!(super::holds_nul(br#"{"title": "a\\\u0000b"}"#));
+        assert!(!super::holds_nul(br#"{"title": "a\u0001b"}"#));
     }
 }

@@ -402,7 +402,9 @@ async fn metrics_roles_and_bad_input(b: Backend) {
         ("colour=red", "colour"),
     ] {
         let (s, v) = app.get(&manager, &format!("/api/v1/metrics?{query}")).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+        // A period backwards or too long is well formed, and refused by a rule.
+        let expected = if names == "after" || names == "at most" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        assert_eq!(s, expected, "{query}: {v}");
         assert!(v["detail"].as_str().unwrap().contains(names), "{query}: {v}");
     }
     // Without a period: the 30 days ending today, empty but whole.

@@ -142,6 +142,7 @@ pub(crate) async fn intake_owner(app: &AppState, area_manager: Option<UserId>, d
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     #[param(value_type = Option<Status>)]
     status: Option<Status>,
@@ -172,6 +173,7 @@ pub struct CaseQuery {
     /// Only cases with an id below this (the previous page's `next_before`).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -188,10 +190,10 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
     let now = app.now();
     let limit = page_limit(q.limit)?;
     if q.breached == Some(false) {
-        return Err(ApiError::bad_request("breached takes only true; leave it out for all cases"));
+        return Err(ApiError::unprocessable("breached takes only true; leave it out for all cases"));
     }
     let due_before = match (q.due_before, q.breached) {
-        (Some(_), Some(true)) => return Err(ApiError::bad_request("give either due_before or breached, not both")),
+        (Some(_), Some(true)) => return Err(ApiError::unprocessable("give either due_before or breached, not both")),
         (Some(t), _) => Some(t),
         (None, Some(true)) => Some(now),
         (None, _) => None,

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// 1 to 100 characters, unique (case-insensitively).
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     description: Option<String>,
     /// `false` retires it: cases keep it, nobody can choose it any more.

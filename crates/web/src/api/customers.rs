@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     email: Option<String>,
     phone: Option<String>,
@@ -59,10 +60,12 @@ pub(crate) async fn new_customer(app: &AppState, req: CreateCustomer) -> ApiResu
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
     /// Only customers with an id below this (the previous page's last id).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

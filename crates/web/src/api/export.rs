@@ -176,7 +176,7 @@ fn csv_text(rows: impl Iterator<Item = Vec<String>>) -> StoreResult<Bytes> {
 /// is a day in its time zone); a bad value is a 400 naming the parameter.
 pub async fn period(store: &dyn Store, from: Option<&str>, to: Option<&str>) -> ApiResult<TimeRange> {
     let zone = store.settings().await?.time_zone();
-    parse_range(from, to, &zone).map_err(|e| ApiError::bad_request(e.detail))
+    parse_range(from, to, &zone).map_err(|e| if e.malformed { ApiError::bad_request(e.detail) } else { ApiError::unprocessable(e.detail) })
 }
 
 /// Managers, seniors and admins export; agents and partners are refused.
@@ -195,8 +195,10 @@ pub struct ExportQuery {
     /// Start of the period (inclusive): an RFC 3339 timestamp, or a date
     /// `YYYY-MM-DD` for the start of that day in the organisation's time
     /// zone. Open when absent.
+    #[param(pattern = r"^[12]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])([Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
     from: Option<String>,
     /// End of the period (exclusive), written as `from` is. Open when absent.
+    #[param(pattern = r"^[12]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])([Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d))?$")]
     to: Option<String>,
 }
 

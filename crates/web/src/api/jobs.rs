@@ -13,11 +13,13 @@ use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// `dead` lists the dead letters: jobs that failed on every attempt.
     #[param(value_type = Option<JobStatus>)]
     status: Option<JobStatus>,
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

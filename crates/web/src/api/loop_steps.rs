@@ -143,6 +143,7 @@ pub async fn record_preventive(State(app): State<AppState>, Actor(actor): Actor,
 pub struct FollowUpRequest {
     outcome: FollowUpOutcome,
     /// The customer's satisfaction, 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     satisfaction: u8,
     /// Whether the preventive action was confirmed to be in place.
     #[serde(default)]

@@ -45,11 +45,11 @@ impl MetricsParams {
         let to = self.to.unwrap_or(today);
         let from = self.from.unwrap_or_else(|| to.saturating_sub(jiff::Span::new().days(29)));
         if from > to {
-            return Err(ApiError::bad_request(format!("from ({from}) is after to ({to})")));
+            return Err(ApiError::unprocessable(format!("from ({from}) is after to ({to})")));
         }
         let days = from.until(to).map(|s| s.get_days()).unwrap_or(i32::MAX) as i64 + 1;
         if days > MAX_DAYS {
-            return Err(ApiError::bad_request(format!("the period from {from} to {to} is {days} days; at most {MAX_DAYS} may be asked for")));
+            return Err(ApiError::unprocessable(format!("the period from {from} to {to} is {days} days; at most {MAX_DAYS} may be asked for")));
         }
         Ok(MetricsQuery {
             from,

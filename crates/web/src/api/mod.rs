@@ -87,6 +87,10 @@ impl Modify for Conventions {
         }
         for item in api.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+                // An empty body is read as `{}`: the fields' own rules decide.
+                if let Some(body) = op.request_body.as_mut() {
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
                 let with_body = if op.request_body.is_some() { &WITH_BODY[..] } else { &[] };
                 for (code, _) in EVERY.iter().chain(with_body) {
                     op.responses.responses.entry((*code).into()).or_insert_with(|| Ref::new(format!("#/components/responses/Problem{code}")).into());

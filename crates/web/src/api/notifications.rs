@@ -15,6 +15,7 @@ use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     case_id: Option<i64>,
     #[param(value_type = Option<NotificationKind>)]
@@ -24,6 +25,7 @@ pub struct NotificationQuery {
     /// Only ids below this (the previous page's last id).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

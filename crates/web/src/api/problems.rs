@@ -26,6 +26,7 @@ pub(crate) const MOST_CASES: u32 = 500;
 #[serde(deny_unknown_fields)]
 pub struct CreateProblem {
     /// At most 300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     title: String,
     description: Option<String>,
     /// The root cause, if known: the problem starts `diagnosed`.
@@ -45,12 +46,14 @@ pub struct CreateProblem {
 #[serde(deny_unknown_fields)]
 pub struct LinkCases {
     /// Existing cases to link (1 to 500).
+    #[schema(min_items = 1, max_items = 500)]
     case_ids: Vec<CaseId>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchProblem {
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     title: Option<String>,
     /// `null` or `""` clears it.
     #[serde(default, deserialize_with = "present")]

@@ -33,7 +33,7 @@ pub struct SubmitResponse {
 /// client gets 429 with `Retry-After`. An `Idempotency-Key` header makes a
 /// retry return the first answer instead of a refusal.
 #[utoipa::path(post, path = "/api/v1/responses", tag = "surveys", request_body = SubmitResponse, security(()),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key; a repeat returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,200}$", description = "Client-chosen key of 1 to 200 visible ASCII characters; a repeat returns the first answer")),
     responses((status = 201, body = Receipt)))]
 pub async fn submit_response(
     State(app): State<AppState>,
@@ -101,11 +101,13 @@ pub fn code_digest(app: &AppState, client: std::net::IpAddr, code: &str) -> ApiR
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ResponseQuery {
     survey_id: Option<i64>,
     /// Only ids below this (the previous page's last id).
     before: Option<i64>,
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

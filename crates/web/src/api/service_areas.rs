@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceArea {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     service_manager_id: UserId,
     /// Overrides of the organisation's targets, such as `{"first_response": "4h"}`.

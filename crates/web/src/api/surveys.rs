@@ -20,6 +20,7 @@ pub const MAX_INVITATIONS: usize = 10_000;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurvey {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     title: String,
     intro: Option<String>,
     service_area_id: Option<ServiceAreaId>,
@@ -70,6 +71,7 @@ pub async fn get_survey(State(app): State<AppState>, actor: Actor, ApiPath(id): 
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     /// One invitation per customer listed (repeats get separate codes).
+    #[schema(min_items = 1, max_items = 10000)]
     customer_ids: Vec<CustomerId>,
     /// Days the codes stay valid; the organisation's `invitation_valid_days` when absent.
     valid_days: Option<u32>,

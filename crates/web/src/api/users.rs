@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     email: Option<String>,
     role: Role,
@@ -25,6 +26,7 @@ pub struct CreateUser {
     manager_id: Option<UserId>,
     /// For signing in to the staff console (10 to 200 characters); stored as
     /// an argon2 hash. API-only accounts leave it out.
+    #[schema(min_length = 10, max_length = 200)]
     password: Option<String>,
 }
 
@@ -115,6 +117,7 @@ pub async fn create_token(
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
     /// 10 to 200 characters.
+    #[schema(min_length = 10, max_length = 200)]
     password: String,
 }
 
@@ -136,6 +139,7 @@ pub async fn set_password(State(app): State<AppState>, actor: Actor, ApiPath(id)
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: Option<String>,
     /// `null` removes the address (and with it console sign-in).
     #[serde(default, deserialize_with = "present")]

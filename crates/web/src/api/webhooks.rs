@@ -21,6 +21,7 @@ pub struct CreateWebhook {
     /// `case.target_breached`; `*` for every event.
     events: Vec<String>,
     /// The HMAC-SHA256 key (16 to 200 characters); generated when absent.
+    #[schema(min_length = 16, max_length = 200)]
     secret: Option<String>,
 }
 
