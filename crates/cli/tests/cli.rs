@@ -883,3 +883,31 @@ fn postgres_backup_points_to_pg_dump() {
     let (ok, _, err) = run(&["backup", "--database-url", &db.url, "--output", "/tmp/never-written.db"]);
     assert!(!ok && err.contains("pg_dump"), "{err}");
 }
+
+/// The README's backup, restore and PostgreSQL commands, pasted as written
+/// in a folder with `redress` on the PATH: on the default SQLite database,
+/// and with pg_dump and pg_restore against a PostgreSQL one.
+#[test]
+fn readme_backup_commands_run_as_written() {
+    let blocks: Vec<&str> = README.split("```sh\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    let pick = |word: &str| blocks.iter().find(|b| b.trim_start().starts_with(word)).copied().unwrap_or_else(|| panic!("the README's `{word}` example"));
+    let (backup, restore, postgres) = (pick("redress backup"), pick("redress restore"), pick("pg_dump"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = format!("{}:{}", std::path::Path::new(BIN).parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let sh = |script: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::new("bash");
+        cmd.args(["-e", "-c", script]).current_dir(dir.path()).env("PATH", &path).env_remove("REDRESS_DATABASE_URL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{script}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    };
+    sh("redress admin create >/dev/null", &[]);
+    sh(backup, &[]);
+    sh(restore, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh("postgres", &rt);
+    sh("redress migrate", &[("REDRESS_DATABASE_URL", &db.url)]);
+    sh(postgres, &[("REDRESS_DATABASE_URL", &db.url)]);
+}
