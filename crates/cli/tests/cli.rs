@@ -911,3 +911,62 @@ fn readme_backup_commands_run_as_written() {
     sh("redress migrate", &[("REDRESS_DATABASE_URL", &db.url)]);
     sh(postgres, &[("REDRESS_DATABASE_URL", &db.url)]);
 }
+
+/// A database written by the first release (the migration set of version
+/// 1, seeded by its `redress demo`; committed under `tests/fixtures`)
+/// migrates forward on start and serves: its cases, timelines and tokens
+/// read back, and new work is written beside them.
+fn first_release_database_upgrades_and_serves(backend: &str) {
+    // The fixtures' admin tokens, as the first release's demo printed them.
+    const SQLITE_ADMIN: &str = "rdr_fce487deb835be056462b1fd0e17ef358fb2580b1ad4f5b92b1650738e46860b";
+    const POSTGRES_ADMIN: &str = "rdr_f29dd4402f2d2fc448a7f68a83194517f507124358361c2e0ec706b6a213464b";
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, token, _db) = if backend == "sqlite" {
+        let file = dir.path().join("v1.db");
+        std::fs::copy(fixtures.join("v1.sqlite.db"), &file).unwrap();
+        (format!("sqlite://{}", file.display()), SQLITE_ADMIN, None)
+    } else {
+        let db = fresh("postgres", &rt);
+        let out = Command::new("psql").args([db.url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(fixtures.join("v1.postgres.sql")).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (db.url.clone(), POSTGRES_ADMIN, Some(db))
+    };
+    let (ok, out, err) = run(&["migrate", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(!out.starts_with("0 "), "the first release's database needed migrations: {out}");
+    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let get = |path: String| http.get(format!("{base}{path}")).bearer_auth(token).send();
+        let page: Value = get("/api/v1/cases?limit=100".into()).await.unwrap().json().await.unwrap();
+        let cases = page["items"].as_array().unwrap_or_else(|| panic!("{page}"));
+        assert_eq!(cases.len(), 10, "the demo's ten cases: {page}");
+        for case in cases {
+            let resp = get(format!("/api/v1/cases/{}", case["id"])).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let full: Value = resp.json().await.unwrap();
+            assert!(!full["timeline"].as_array().unwrap().is_empty(), "{full}");
+        }
+        let users: Value = get("/api/v1/users".into()).await.unwrap().json().await.unwrap();
+        assert_eq!(users.as_array().unwrap().len(), 7, "{users}");
+        let customer = &cases[0]["customer_id"];
+        let body = json!({ "customer_id": customer, "channel": "phone", "summary": "Written after the upgrade" });
+        let resp = http.post(format!("{base}/api/v1/cases")).bearer_auth(token).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 201, "{:?}", resp.text().await);
+        let figures = get("/api/v1/metrics".into()).await.unwrap();
+        assert_eq!(figures.status(), 200, "the figures are computed over the old cases too");
+    });
+    terminate(&mut server);
+}
+
+#[test]
+fn sqlite_first_release_database_upgrades_and_serves() {
+    first_release_database_upgrades_and_serves("sqlite");
+}
+
+#[test]
+fn postgres_first_release_database_upgrades_and_serves() {
+    first_release_database_upgrades_and_serves("postgres");
+}
