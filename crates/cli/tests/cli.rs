@@ -970,3 +970,39 @@ fn sqlite_first_release_database_upgrades_and_serves() {
 fn postgres_first_release_database_upgrades_and_serves() {
     first_release_database_upgrades_and_serves("postgres");
 }
+
+/// Two processes on one PostgreSQL database enforce one guessing limit: ten
+/// wrong access codes, or ten wrong status links, spread over both make the
+/// next attempt at either a 429 with `Retry-After`.
+#[test]
+fn guessing_limits_hold_across_two_processes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = fresh("postgres", &rt);
+    let (ok, _, err) = run(&["migrate", "--database-url", &db.url]);
+    assert!(ok, "{err}");
+    let (mut a, base_a, _) = start(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"]);
+    let (mut b, base_b, _) = start(&["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"]);
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        for (i, base) in [&base_a, &base_b].into_iter().cycle().take(10).enumerate() {
+            let resp = http.post(format!("{base}/api/v1/responses")).json(&json!({ "code": format!("WRONG-CODE-{i:04}"), "answers": {} })).send().await.unwrap();
+            assert_eq!(resp.status(), 403, "wrong code {i} is refused as such");
+        }
+        for base in [&base_a, &base_b] {
+            let resp = http.post(format!("{base}/api/v1/responses")).json(&json!({ "code": "ANOTHER-WRONG", "answers": {} })).send().await.unwrap();
+            assert_eq!(resp.status(), 429, "the limit holds at {base}");
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+        for (i, base) in [&base_a, &base_b].into_iter().cycle().take(10).enumerate() {
+            let resp = http.get(format!("{base}/status/{:048x}", i)).send().await.unwrap();
+            assert_eq!(resp.status(), 404, "wrong link {i}");
+        }
+        for base in [&base_a, &base_b] {
+            let resp = http.get(format!("{base}/status/{:048x}", 99)).send().await.unwrap();
+            assert_eq!(resp.status(), 429, "the status-link limit holds at {base}");
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+    });
+    terminate(&mut a);
+    terminate(&mut b);
+}

@@ -458,6 +458,12 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The case a live status link leads to; `None` for an unknown or revoked one.
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
+    /// Failed guesses (access codes, status links, sign-ins) that every
+    /// process sharing the database recorded: how many `client` made at
+    /// `limiter` since `since`, and when the oldest was.
+    async fn guess_failures(&self, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)>;
+    /// Records a failed guess, and forgets every one before `forget_before`.
+    async fn record_guess_failure(&self, limiter: &str, client: &str, at: Timestamp, forget_before: Timestamp) -> StoreResult<()>;
     /// How many live status links a case has.
     async fn status_link_count(&self, case: CaseId) -> StoreResult<i64>;
 

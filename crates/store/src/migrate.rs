@@ -23,6 +23,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (19, include_str!("../migrations/sqlite/0019_customer_times.sql")),
     (20, include_str!("../migrations/sqlite/0020_directory_version.sql")),
     (21, include_str!("../migrations/sqlite/0021_job_kinds.sql")),
+    (22, include_str!("../migrations/sqlite/0022_guess_failures.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -46,6 +47,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (19, include_str!("../migrations/postgres/0019_customer_times.sql")),
     (20, include_str!("../migrations/postgres/0020_directory_version.sql")),
     (21, include_str!("../migrations/postgres/0021_job_kinds.sql")),
+    (22, include_str!("../migrations/postgres/0022_guess_failures.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -61,9 +61,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     config: WebConfig,
     tokens: auth::TokenCache,
-    guesses: limiter::GuessLimiter,
-    logins: limiter::GuessLimiter,
-    status_guesses: limiter::GuessLimiter,
+    guesses: limiter::SharedLimiter,
+    logins: limiter::SharedLimiter,
+    status_guesses: limiter::SharedLimiter,
     complaints: limiter::GuessLimiter,
     /// Set when the server begins to shut down: long-lived responses
     /// (server-sent events) end so the shutdown does not wait on them.
@@ -78,9 +78,9 @@ impl AppState {
             clock,
             config,
             tokens: auth::TokenCache::default(),
-            guesses: limiter::GuessLimiter::default(),
-            logins: limiter::GuessLimiter::default(),
-            status_guesses: limiter::GuessLimiter::default(),
+            guesses: limiter::SharedLimiter::new("access_code"),
+            logins: limiter::SharedLimiter::new("sign_in"),
+            status_guesses: limiter::SharedLimiter::new("status_link"),
             complaints,
             closing: tokio::sync::watch::Sender::new(false),
         }))
@@ -109,15 +109,15 @@ impl AppState {
         &self.0.tokens
     }
     /// Failed access-code attempts per client.
-    pub fn guesses(&self) -> &limiter::GuessLimiter {
+    pub fn guesses(&self) -> &limiter::SharedLimiter {
         &self.0.guesses
     }
     /// Failed console sign-ins per client.
-    pub fn logins(&self) -> &limiter::GuessLimiter {
+    pub fn logins(&self) -> &limiter::SharedLimiter {
         &self.0.logins
     }
     /// Wrong status-page links per client.
-    pub fn status_guesses(&self) -> &limiter::GuessLimiter {
+    pub fn status_guesses(&self) -> &limiter::SharedLimiter {
         &self.0.status_guesses
     }
     /// Complaints sent from the public form per client.

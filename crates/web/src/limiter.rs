@@ -1,9 +1,12 @@
-//! Limits what one client may do in a while: access-code and status-link
-//! guessing (after 10 failures within a minute every attempt from that
-//! address gets 429 with `Retry-After` until the oldest failure ages out),
-//! and complaints sent from the public form. Per process; each `serve`
-//! process counts its own.
+//! Limits what one client may do in a while: access-code, status-link and
+//! sign-in guessing (after 10 failures within a minute every attempt from
+//! that address gets 429 with `Retry-After` until the oldest failure ages
+//! out), counted in the database so the limit holds across every process
+//! that shares it ([`SharedLimiter`]); and complaints sent from the public
+//! form, per process ([`GuessLimiter`]).
 
+use jiff::{SignedDuration, Timestamp};
+use redress_core::store::Store;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -57,6 +60,48 @@ impl GuessLimiter {
         failures.push_back(Instant::now());
         while failures.len() > self.max {
             failures.pop_front();
+        }
+    }
+}
+
+/// A guessing limit every process sharing the database enforces together:
+/// failures are recorded in the store (on the app's clock), and a client
+/// over the limit is refused in this process without asking the store again.
+pub struct SharedLimiter {
+    name: &'static str,
+    local: GuessLimiter,
+}
+
+impl SharedLimiter {
+    /// `name` tells this limit's failures from the others' in the store.
+    pub fn new(name: &'static str) -> SharedLimiter {
+        SharedLimiter { name, local: GuessLimiter::default() }
+    }
+
+    /// `Err(seconds)` when `client` must wait before trying again.
+    pub async fn check(&self, store: &dyn Store, now: Timestamp, client: IpAddr) -> Result<(), u64> {
+        self.local.check(client)?;
+        let window = SignedDuration::try_from(self.local.window).unwrap_or(SignedDuration::from_mins(1));
+        match store.guess_failures(self.name, &client.to_string(), now - window).await {
+            Ok((n, Some(oldest))) if n as usize >= self.local.max => {
+                let wait = (oldest + window).duration_since(now).as_secs();
+                Err(wait.clamp(1, self.local.window.as_secs() as i64) as u64)
+            }
+            Ok(_) => Ok(()),
+            // The request meets the same database next and is answered for it.
+            Err(e) => {
+                tracing::warn!(limiter = self.name, error = %e, "cannot read recorded failures");
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts a failed attempt, here and for every process.
+    pub async fn fail(&self, store: &dyn Store, now: Timestamp, client: IpAddr) {
+        self.local.fail(client);
+        let window = SignedDuration::try_from(self.local.window).unwrap_or(SignedDuration::from_mins(1));
+        if let Err(e) = store.record_guess_failure(self.name, &client.to_string(), now, now - window).await {
+            tracing::warn!(limiter = self.name, error = %e, "cannot record a failed guess");
         }
     }
 }

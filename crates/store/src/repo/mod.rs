@@ -51,6 +51,8 @@ mod privacy;
 mod problems;
 #[path = "settings.rs"]
 mod settings;
+#[path = "guesses.rs"]
+mod guesses;
 #[path = "status_links.rs"]
 mod status_links;
 #[path = "store_impl.rs"]

@@ -241,6 +241,15 @@ impl Store for This {
         self.write(move |c| Box::pin(async move { status_links::insert_many(c, &links, now).await })).await
     }
 
+    async fn guess_failures(&self, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)> {
+        guesses::recent(&self.reads, limiter, client, since).await
+    }
+
+    async fn record_guess_failure(&self, limiter: &str, client: &str, at: Timestamp, forget_before: Timestamp) -> StoreResult<()> {
+        let (limiter, client) = (limiter.to_string(), client.to_string());
+        self.write(move |c| Box::pin(async move { guesses::record(c, &limiter, &client, at, forget_before).await })).await
+    }
+
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>> {
         status_links::case_of(&self.reads, token_digest).await
     }

@@ -66,7 +66,7 @@ pub async fn submit(
     idempotency_key: Option<String>,
     page_lang: Option<redress_core::Lang>,
 ) -> ApiResult<Submitted> {
-    let digest = code_digest(app, client, code)?;
+    let digest = code_digest(app, client, code).await?;
     let now = app.now();
     let submission = Submission {
         code_digest: digest,
@@ -75,7 +75,7 @@ pub async fn submit(
     };
     match app.store().submit_response(submission).await {
         Err(redress_core::store::StoreError::Domain(DomainError::AccessRefused)) => {
-            app.guesses().fail(client);
+            app.guesses().fail(app.store(), app.now(), client).await;
             Err(DomainError::AccessRefused.into())
         }
         other => Ok(other?),
@@ -84,8 +84,8 @@ pub async fn submit(
 
 /// The stored digest of a typed code, once the client is allowed to try.
 /// Something that cannot be a code at all counts as a failed guess.
-pub fn code_digest(app: &AppState, client: std::net::IpAddr, code: &str) -> ApiResult<String> {
-    if let Err(wait) = app.guesses().check(client) {
+pub async fn code_digest(app: &AppState, client: std::net::IpAddr, code: &str) -> ApiResult<String> {
+    if let Err(wait) = app.guesses().check(app.store(), app.now(), client).await {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many wrong access codes; try again in {wait} seconds"));
         e.retry_after = Some(wait);
         return Err(e);
@@ -93,7 +93,7 @@ pub fn code_digest(app: &AppState, client: std::net::IpAddr, code: &str) -> ApiR
     match redress_core::access_code::digest_of(code) {
         Some(d) => Ok(d),
         None => {
-            app.guesses().fail(client);
+            app.guesses().fail(app.store(), app.now(), client).await;
             Err(DomainError::AccessRefused.into())
         }
     }

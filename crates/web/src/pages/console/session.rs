@@ -50,7 +50,7 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
     let email = form.text("email");
     let next = next_page(form.get("next")).to_string();
     let again = |status, error: String| frame.page(status, &LoginPage { frame: &frame, email: email.clone(), next: next.clone(), error: Some(error) });
-    if let Err(wait) = app.logins().check(peer.ip()) {
+    if let Err(wait) = app.logins().check(app.store(), app.now(), peer.ip()).await {
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, format!("Too many failed sign-ins. Try again in {wait} seconds.")));
     }
     let (user, hash) = match app.store().user_for_login(&email).await? {
@@ -60,11 +60,11 @@ pub async fn login(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<S
     let password = form.get("password").unwrap_or_default().to_string();
     let Some(user) = user.filter(|_| hash.is_some()) else {
         verify_password(password, None).await;
-        app.logins().fail(peer.ip());
+        app.logins().fail(app.store(), app.now(), peer.ip()).await;
         return Ok(again(StatusCode::UNAUTHORIZED, "The e-mail or password is wrong.".into()));
     };
     if !verify_password(password, hash).await {
-        app.logins().fail(peer.ip());
+        app.logins().fail(app.store(), app.now(), peer.ip()).await;
         return Ok(again(StatusCode::UNAUTHORIZED, "The e-mail or password is wrong.".into()));
     }
     // Signing in rotates the session: the one this browser held ends.

@@ -61,7 +61,7 @@ struct StatusPage<'a> {
 
 /// A status page's case and customer, or the page a wrong link gets.
 async fn resolve(app: &AppState, frame: &Frame, client: std::net::IpAddr, token: &str) -> Result<(CaseDetail, Customer), Response> {
-    if let Err(wait) = app.status_guesses().check(client) {
+    if let Err(wait) = app.status_guesses().check(app.store(), app.now(), client).await {
         let mut resp = frame.message(StatusCode::TOO_MANY_REQUESTS, &frame.t("too-many-heading"), &frame.tn("too-many-links", "seconds", wait as i64), "/");
         crate::error::retry_after(&mut resp, Some(wait));
         return Err(resp);
@@ -74,7 +74,7 @@ async fn resolve(app: &AppState, frame: &Frame, client: std::net::IpAddr, token:
         None
     };
     let Some(id) = found else {
-        app.status_guesses().fail(client);
+        app.status_guesses().fail(app.store(), app.now(), client).await;
         return Err(not_found());
     };
     let detail = app.store().case_detail(id).await.map_err(|e| axum::response::IntoResponse::into_response(fail(e)))?;

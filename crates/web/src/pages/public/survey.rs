@@ -133,7 +133,7 @@ pub async fn open_survey(
         return frame.expired_form("/survey");
     }
     let code = form.get("code").unwrap_or_default().trim().to_string();
-    let digest = match code_digest(&app, peer.ip(), &code) {
+    let digest = match code_digest(&app, peer.ip(), &code).await {
         Ok(d) => d,
         Err(e) => return refuse(&frame, &code, e),
     };
@@ -143,7 +143,7 @@ pub async fn open_survey(
             form_page(&frame, &code, &survey, &FormFields(Vec::new()), None)
         }
         Ok(_) => {
-            app.guesses().fail(peer.ip());
+            app.guesses().fail(app.store(), app.now(), peer.ip()).await;
             refuse(&frame, &code, DomainError::AccessRefused.into())
         }
         Err(e) => ApiError::from(e).into_response(),
