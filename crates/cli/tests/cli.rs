@@ -5,7 +5,7 @@ use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_redress");
 const README: &str = include_str!("../../../README.md");
@@ -1005,4 +1005,225 @@ fn guessing_limits_hold_across_two_processes() {
     });
     terminate(&mut a);
     terminate(&mut b);
+}
+
+/// A PostgreSQL cluster of the test's own (Debian's `postgresql` package),
+/// to restart at will without disturbing the suite's shared server.
+struct Cluster {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn as_postgres(&self, tool: &str) -> Command {
+        let tool = self.bin.join(tool);
+        // As root, the server runs as the postgres account.
+        let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        if root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(tool);
+            c
+        } else {
+            Command::new(tool)
+        }
+    }
+
+    fn start() -> Cluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql").expect("Debian's postgresql package").filter_map(Result::ok).map(|e| e.path().join("bin")).find(|b| b.join("initdb").exists()).expect("initdb");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let _ = Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let cluster = Cluster { _dir: dir, data, bin, port };
+        let out = cluster.as_postgres("initdb").args(["-A", "trust", "-U", "postgres", "-D"]).arg(&cluster.data).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        cluster.pg_ctl("start");
+        cluster
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let options = format!("-p {} -c listen_addresses=127.0.0.1 -k {}", self.port, self.data.display());
+        let out = self.as_postgres("pg_ctl").args(["-D"]).arg(&self.data).args(["-o", &options, "-m", "fast", "-w", "-l"]).arg(self.data.join("log")).arg(action).output().unwrap();
+        assert!(out.status.success(), "pg_ctl {action}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self.as_postgres("pg_ctl").args(["-D"]).arg(&self.data).args(["-m", "immediate", "stop"]).output();
+    }
+}
+
+/// What clients saw while writing through a fault.
+#[derive(Default)]
+struct Tally {
+    acknowledged: Vec<i64>,
+    unavailable: usize,
+}
+
+/// `clients` writers create cases until `stop`; a 503 must say when to
+/// retry; any other refusal fails the test.
+async fn write_cases_until(base: &str, token: &str, clients: usize, stop: std::sync::Arc<std::sync::atomic::AtomicBool>, expect_while_failing: u16) -> Tally {
+    let http = reqwest::Client::new();
+    let customer: Value = http.post(format!("{base}/api/v1/customers")).bearer_auth(token).json(&json!({ "name": "Grace" })).send().await.unwrap().json().await.unwrap();
+    let tally = std::sync::Arc::new(std::sync::Mutex::new(Tally::default()));
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, base, token, stop, tally, customer) = (http.clone(), base.to_string(), token.to_string(), stop.clone(), tally.clone(), customer["id"].clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let body = json!({ "customer_id": customer, "channel": "phone", "summary": "Parcel arrived broken" });
+                let resp = http.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&body).send().await.unwrap();
+                let status = resp.status().as_u16();
+                let retry_after = resp.headers().get("retry-after").is_some();
+                let problem = resp.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
+                let v: Value = resp.json().await.unwrap();
+                match status {
+                    201 => tally.lock().unwrap().acknowledged.push(v["id"].as_i64().unwrap()),
+                    s if s == expect_while_failing => {
+                        assert!(problem && v["detail"].is_string() && (s != 503 || retry_after), "{s} as problem details{}: {v}", if s == 503 { " with Retry-After" } else { "" });
+                        tally.lock().unwrap().unavailable += 1;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    other => panic!("answered {other}: {v}"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let taken = std::mem::take(&mut *tally.lock().unwrap());
+    taken
+}
+
+/// PostgreSQL restarts while 16 clients write: requests caught by it get
+/// 503 problem details with `Retry-After`, the server recovers on its own,
+/// and every acknowledged case is there, once.
+#[test]
+fn postgres_restart_mid_load_loses_nothing_acknowledged() {
+    let cluster = Cluster::start();
+    let url = cluster.url();
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+        rt.spawn(async move { write_cases_until(&base, &token, 16, stop, 503).await })
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = Instant::now();
+    cluster.pg_ctl("stop");
+    std::thread::sleep(Duration::from_millis(1500));
+    cluster.pg_ctl("start");
+    let outage = before.elapsed();
+    std::thread::sleep(Duration::from_millis(2500));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let tally = rt.block_on(load).unwrap();
+    let (lost, duplicated) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let page: Value = http.get(format!("{base}/api/v1/cases?limit=500")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let mut stored: Vec<i64> = Vec::new();
+        let mut next = page;
+        loop {
+            stored.extend(next["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+            let Some(before) = next["next_before"].as_i64() else { break };
+            next = http.get(format!("{base}/api/v1/cases?limit=500&before={before}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        }
+        let lost = tally.acknowledged.iter().filter(|id| !stored.contains(id)).count();
+        let mut acked = tally.acknowledged.clone();
+        acked.sort();
+        acked.dedup();
+        (lost, tally.acknowledged.len() - acked.len())
+    });
+    println!(
+        "PostgreSQL restart ({} ms down): {} acknowledged, {} answered 503, {lost} lost, {duplicated} duplicated",
+        outage.as_millis(),
+        tally.acknowledged.len(),
+        tally.unavailable
+    );
+    assert!(tally.unavailable > 0, "requests were caught by the restart");
+    assert_eq!((lost, duplicated), (0, 0));
+    assert!(tally.acknowledged.len() > 50);
+    // Recovered on its own: a write after the restart succeeds at once.
+    let after = rt.block_on(async {
+        reqwest::Client::new().get(format!("{base}/api/v1/cases?limit=1")).bearer_auth(&token).send().await.unwrap().status()
+    });
+    assert_eq!(after, 200);
+    terminate(&mut server);
+}
+
+/// The SQLite database's filesystem fills up while clients write (a 4 MiB
+/// tmpfs mounted by the test): writes get 507 problem details, reads go on,
+/// writes resume once space returns, every acknowledged case is there, and
+/// `PRAGMA integrity_check` is ok.
+#[test]
+fn sqlite_disk_full_refuses_writes_keeps_reads_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&mount).status().unwrap();
+    assert!(mounted.success(), "mounting a 4 MiB tmpfs (the test runs as root, as CI does)");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.clone());
+    let url = format!("sqlite://{}", mount.join("redress.db").display());
+    let (ok, token, err) = run(&["admin", "create", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+        rt.spawn(async move { write_cases_until(&base, &token, 8, stop, 507).await })
+    };
+    let http = reqwest::Client::new();
+    // Until the disk is full, then a while longer.
+    let full_at = (0..1200).find(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        let resp = rt.block_on(http.post(format!("{base}/api/v1/customers")).bearer_auth(&token).json(&json!({ "name": "Probe" })).send()).unwrap();
+        resp.status() == 507
+    });
+    assert!(full_at.is_some(), "the 4 MiB disk filled up");
+    std::thread::sleep(Duration::from_millis(500));
+    let read = rt.block_on(http.get(format!("{base}/api/v1/cases?limit=5")).bearer_auth(&token).send()).unwrap();
+    assert_eq!(read.status(), 200, "reads go on while the disk is full");
+    let resized = Command::new("mount").args(["-o", "remount,size=64m"]).arg(&mount).status().unwrap();
+    assert!(resized.success());
+    let resumed = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        rt.block_on(http.post(format!("{base}/api/v1/customers")).bearer_auth(&token).json(&json!({ "name": "After" })).send()).unwrap().status() == 201
+    });
+    assert!(resumed, "writes resume once space returns");
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let tally = rt.block_on(load).unwrap();
+    let lost = rt.block_on(async {
+        let mut lost = 0;
+        for id in &tally.acknowledged {
+            if http.get(format!("{base}/api/v1/cases/{id}")).bearer_auth(&token).send().await.unwrap().status() != 200 {
+                lost += 1;
+            }
+        }
+        lost
+    });
+    terminate(&mut server);
+    println!("SQLite disk full: {} acknowledged, {} answered 507, {lost} lost", tally.acknowledged.len(), tally.unavailable);
+    assert!(tally.unavailable > 0 && lost == 0);
+    let out = Command::new("python3").args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"]).arg(mount.join("redress.db")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok", "{}", String::from_utf8_lossy(&out.stderr));
 }

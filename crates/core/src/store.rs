@@ -17,11 +17,18 @@ use crate::survey::{Invitation, NewInvitation, NewSurvey, Receipt, Response, Sur
 use crate::{CaseId, CustomerId, DomainError, ProblemId, ResponseId, ServiceAreaId, SurveyId, UserId};
 use jiff::Timestamp;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// A rule of the domain refused the change; nothing was written.
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// The database cannot be reached for now (restarting, connection
+    /// lost); nothing was written, and the same request may succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The database's disk is full; nothing was written. Reads go on.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
     /// The database itself failed. Details are logged, not shown to users.
     #[error("storage failure: {0}")]
     Backend(String),

@@ -124,6 +124,23 @@ pub async fn refresh_statistics(url: &str) -> Result<(), OpenError> {
 /// they are, anything else a backend failure.
 fn db_error(e: sqlx::Error) -> redress_core::store::StoreError {
     use redress_core::{store::StoreError, DomainError};
+    match &e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => return StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite's SQLITE_FULL (13, with any extended code); PostgreSQL's
+            // disk_full (53100).
+            if code == "13" || code == "53100" {
+                return StoreError::Full(e.to_string());
+            }
+            // PostgreSQL shutting down or starting (57P01..57P03), or a
+            // connection exception (class 08).
+            if code.starts_with("57P") || code.starts_with("08") {
+                return StoreError::Unavailable(e.to_string());
+            }
+        }
+        _ => {}
+    }
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             return StoreError::Domain(DomainError::conflict("that value is already taken: it must be unique"));

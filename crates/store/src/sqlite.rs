@@ -79,7 +79,7 @@ pub(crate) const MAX_BATCH: usize = 512;
 /// its own savepoint and says whether it succeeded, with a callback that
 /// answers its caller once the batch's COMMIT is known.
 type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
-type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 type This = SqliteStore;
 
@@ -161,8 +161,8 @@ impl SqliteStore {
             Box::pin(async move {
                 let result = f(conn).await;
                 let ok = result.is_ok();
-                let finish: Finish = Box::new(move |committed: Result<(), String>| {
-                    let _ = reply.send(committed.map_err(StoreError::Backend).and(result));
+                let finish: Finish = Box::new(move |committed: Result<(), StoreError>| {
+                    let _ = reply.send(committed.and(result));
                 });
                 (ok, finish)
             })
@@ -189,7 +189,7 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
             continue;
         }
         let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
-        let mut broken: Option<String> = None;
+        let mut broken: Option<StoreError> = None;
         let mut last_ok = true;
         let last = batch.len() - 1;
         for (i, job) in batch.drain(..).enumerate() {
@@ -236,6 +236,6 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
 
 /// Runs one or more statements without parameters. Boxed so the writer
 /// task's future stays provably `Send`.
-fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, Result<(), String>> {
-    Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(|e| e.to_string()) })
+fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, Result<(), StoreError>> {
+    Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(crate::db_error) })
 }

@@ -79,6 +79,16 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Domain(d) => d.into(),
+            StoreError::Unavailable(msg) => {
+                tracing::warn!(error = %msg, "the database is unavailable");
+                let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable for a moment; nothing was written: try again shortly");
+                e.retry_after = Some(2);
+                e
+            }
+            StoreError::Full(msg) => {
+                tracing::error!(error = %msg, "the database's disk is full");
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the database's disk is full; nothing was written. Reading goes on; writing resumes once space is freed")
+            }
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "storage failure");
                 Self::internal()

@@ -56,8 +56,9 @@ struct ApiDoc;
 /// authentication, and its error answers as problem details — 400 (a
 /// query or path value of the wrong type or an unknown one), 401, 403, 404,
 /// 409 (the case's state forbids it), 422 (a rule of the loop refused it),
-/// 429 (too many attempts), 503 (the database is unreachable for now), and
-/// for operations that take a body 413 (too large) and 415 (not JSON).
+/// 429 (too many attempts), 503 (the database is unreachable for now); for
+/// operations that take a body 413 (too large) and 415 (not JSON); and for
+/// those that write 507 (the database's disk is full).
 struct Conventions;
 
 impl Modify for Conventions {
@@ -82,10 +83,17 @@ impl Modify for Conventions {
             ("503", "The database is unreachable for now; retry after `Retry-After`"),
         ];
         const WITH_BODY: [(&str, &str); 2] = [("413", "The body is too large"), ("415", "The body is not JSON")];
-        for (code, description) in EVERY.iter().chain(&WITH_BODY) {
+        const WRITES: [(&str, &str); 1] = [("507", "The database's disk is full; nothing was written")];
+        for (code, description) in EVERY.iter().chain(&WITH_BODY).chain(&WRITES) {
             components.responses.insert(format!("Problem{code}"), problem(description).into());
         }
         for item in api.paths.paths.values_mut() {
+            let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for op in writes.into_iter().flatten() {
+                for (code, _) in WRITES {
+                    op.responses.responses.entry(code.into()).or_insert_with(|| Ref::new(format!("#/components/responses/Problem{code}")).into());
+                }
+            }
             for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
                 // An empty body is read as `{}`: the fields' own rules decide.
                 if let Some(body) = op.request_body.as_mut() {
