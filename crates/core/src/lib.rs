@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access_code;
+pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod category;

@@ -465,6 +465,10 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The case a live status link leads to; `None` for an unknown or revoked one.
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
+    /// Appends to the audit trail.
+    async fn record_audit(&self, entry: crate::audit::NewAuditEntry, at: Timestamp) -> StoreResult<()>;
+    /// The audit trail, newest first: entries with an id below `before`.
+    async fn audit_log(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<crate::audit::AuditEntry>>;
     /// Failed guesses (access codes, status links, sign-ins) that every
     /// process sharing the database recorded: how many `client` made at
     /// `limiter` since `since`, and when the oldest was.

@@ -483,6 +483,39 @@ async fn attempts_are_recorded_together(backend: Backend) {
     assert_eq!(listed.len(), 2);
 }
 
+/// The audit trail reads back newest first, page by page, and no
+/// statement can change or remove an entry.
+async fn the_audit_trail_is_append_only(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    let (user, _) = seed(store.as_ref()).await;
+    for i in 0..3 {
+        let entry = redress_core::audit::NewAuditEntry::new(Some(user.id), "settings.changed", "settings", Some(&serde_json::json!({ "n": i })), Some(&serde_json::json!({ "n": i + 1 })));
+        store.record_audit(entry, now()).await.unwrap();
+    }
+    let all = store.audit_log(None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|e| e.after.as_ref().unwrap()["n"].as_i64().unwrap()).collect::<Vec<_>>(), vec![3, 2, 1], "newest first");
+    assert_eq!((all[0].actor_id, all[0].action.as_str(), all[0].at), (Some(user.id), "settings.changed", now()));
+    let older = store.audit_log(Some(all[0].id), 10).await.unwrap();
+    assert_eq!(older.len(), 2);
+    for sql in ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"] {
+        let refused = match backend {
+            Backend::Sqlite => {
+                use sqlx::Connection;
+                let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+        };
+        let e = refused.expect_err(sql).to_string();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(store.audit_log(None, 10).await.unwrap(), all, "unchanged");
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
@@ -491,4 +524,5 @@ macro_rules! both {
 }
 
 both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
-    export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together);
+    export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
+    the_audit_trail_is_append_only);

@@ -51,6 +51,8 @@ mod privacy;
 mod problems;
 #[path = "settings.rs"]
 mod settings;
+#[path = "audit.rs"]
+mod audit;
 #[path = "guesses.rs"]
 mod guesses;
 #[path = "status_links.rs"]

@@ -241,6 +241,14 @@ impl Store for This {
         self.write(move |c| Box::pin(async move { status_links::insert_many(c, &links, now).await })).await
     }
 
+    async fn record_audit(&self, entry: redress_core::audit::NewAuditEntry, at: Timestamp) -> StoreResult<()> {
+        self.write(move |c| Box::pin(async move { audit::record(c, &entry, at).await })).await
+    }
+
+    async fn audit_log(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<redress_core::audit::AuditEntry>> {
+        audit::list(&self.reads, before, limit).await
+    }
+
     async fn guess_failures(&self, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)> {
         guesses::recent(&self.reads, limiter, client, since).await
     }

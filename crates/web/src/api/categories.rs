@@ -1,6 +1,8 @@
 //! Complaint categories: the admin-managed list cases carry and survey
 //! questions map to; trends and candidate problems are counted by it.
 
+use redress_core::user::User;
+use super::audit;
 use super::directory::found;
 use crate::auth::Actor;
 use crate::error::ApiResult;
@@ -40,8 +42,8 @@ impl CategoryInput {
 #[utoipa::path(post, path = "/api/v1/categories", tag = "directory", request_body = CategoryInput,
     responses((status = 201, body = Category)))]
 pub async fn create_category(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
-    actor.admin()?;
-    Ok((StatusCode::CREATED, Json(app.store().create_category(req.checked()?, app.now()).await?)))
+    let admin = actor.admin()?;
+    Ok((StatusCode::CREATED, Json(create(&app, &admin, req).await?)))
 }
 
 /// Every category, active and retired, by name (staff).
@@ -55,8 +57,32 @@ pub async fn list_categories(State(app): State<AppState>, actor: Actor) -> ApiRe
 #[utoipa::path(put, path = "/api/v1/categories/{id}", tag = "directory", params(("id" = i64, Path)), request_body = CategoryInput,
     responses((status = 200, body = Category)))]
 pub async fn put_category(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<Json<Category>> {
-    actor.admin()?;
+    let admin = actor.admin()?;
+    Ok(Json(replace(&app, &admin, CategoryId(id), req).await?))
+}
+
+/// Checks and stores a category on behalf of `admin`.
+pub(crate) async fn create(app: &AppState, admin: &User, req: CategoryInput) -> ApiResult<Category> {
+    store_new(app, admin, req.checked()?).await
+}
+
+/// Stores a checked category, recording it.
+pub(crate) async fn store_new(app: &AppState, admin: &User, new: NewCategory) -> ApiResult<Category> {
+    let c = app.store().create_category(new, app.now()).await?;
+    audit::record(app, admin, "category.created", format!("category {}", c.id.0), audit::NOTHING, Some(&c)).await;
+    Ok(c)
+}
+
+/// Applies a checked change to `before`, recording it.
+pub(crate) async fn store_change(app: &AppState, admin: &User, before: &Category, change: NewCategory) -> ApiResult<Category> {
+    let after = app.store().update_category(before.id, change).await?;
+    audit::record(app, admin, "category.changed", format!("category {}", before.id.0), Some(before), Some(&after)).await;
+    Ok(after)
+}
+
+/// Checks and applies a change to category `id` on behalf of `admin`.
+pub(crate) async fn replace(app: &AppState, admin: &User, id: CategoryId, req: CategoryInput) -> ApiResult<Category> {
     let checked = req.checked()?;
-    found(app.store().categories().await?.into_iter().find(|c| c.id == CategoryId(id)), "category", id)?;
-    Ok(Json(app.store().update_category(CategoryId(id), checked).await?))
+    let before = found(app.store().categories().await?.into_iter().find(|c| c.id == id), "category", id.0)?;
+    store_change(app, admin, &before, checked).await
 }

@@ -114,7 +114,13 @@ pub async fn erase(store: &dyn Store, admin: &User, id: CustomerId, now: Timesta
     if admin.role != Role::Admin || !admin.active {
         return Err(ApiError::forbidden(format!("only an active admin may erase a customer's data; user {} is {}", admin.id, admin.role.as_str())));
     }
-    Ok(store.erase_customer(id, admin.id, now).await?)
+    let report = store.erase_customer(id, admin.id, now).await?;
+    // What was erased is not repeated here: only that it was, and how much.
+    let entry = redress_core::audit::NewAuditEntry::new(Some(admin.id), "customer.erased", format!("customer {}", id.0), None::<&()>, Some(&report));
+    if let Err(e) = store.record_audit(entry, now).await {
+        tracing::error!(error = %e, customer = id.0, "cannot record an erasure in the audit log");
+    }
+    Ok(report)
 }
 
 /// Everything held about a customer, as one document (admins only): the

@@ -1,5 +1,6 @@
 //! The v1 JSON API, one file per resource, every handler described for OpenAPI.
 
+pub(crate) mod audit;
 pub(crate) mod cases;
 pub(crate) mod categories;
 pub mod customer_data;
@@ -16,7 +17,7 @@ pub(crate) mod notifications;
 pub(crate) mod problems;
 pub(crate) mod responses;
 pub(crate) mod service_areas;
-mod settings;
+pub(crate) mod settings;
 pub(crate) mod surveys;
 pub(crate) mod users;
 mod views;
@@ -158,6 +159,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(notifications::retry_notification))
         .routes(routes!(jobs::list_jobs))
+        .routes(routes!(audit::list_audit))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(inbound::inbound_email))

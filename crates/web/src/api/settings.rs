@@ -1,5 +1,7 @@
 //! Organisation settings: zone, currency, business hours, holidays, targets.
 
+use redress_core::user::User;
+use super::audit;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
@@ -19,9 +21,8 @@ pub async fn get_settings(State(app): State<AppState>, actor: Actor) -> ApiResul
 /// Due times of existing cases are kept; new ones use the new calendar.
 #[utoipa::path(put, path = "/api/v1/settings", tag = "directory", request_body = OrgSettings, responses((status = 200, body = OrgSettings)))]
 pub async fn put_settings(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<OrgSettings>) -> ApiResult<Json<OrgSettings>> {
-    actor.admin()?;
-    let settings = req.validate()?;
-    Ok(Json(app.store().put_settings(settings).await?))
+    let admin = actor.admin()?;
+    Ok(Json(put(&app, &admin, req.validate()?).await?))
 }
 
 /// The survey follow-up rules (thresholds and roles as data).
@@ -34,9 +35,26 @@ pub async fn get_rules(State(app): State<AppState>, actor: Actor) -> ApiResult<J
 /// Replaces the follow-up rules (admin only).
 #[utoipa::path(put, path = "/api/v1/follow-up-rules", tag = "surveys", request_body = FollowUpRules, responses((status = 200, body = FollowUpRules)))]
 pub async fn put_rules(State(app): State<AppState>, actor: Actor, ApiJson(rules): ApiJson<FollowUpRules>) -> ApiResult<Json<FollowUpRules>> {
-    actor.admin()?;
+    let admin = actor.admin()?;
     let mut settings = app.store().settings().await?;
     settings.follow_up_rules = rules;
-    let saved = app.store().put_settings(settings.validate()?).await?;
+    let saved = put(&app, &admin, settings.validate()?).await?;
     Ok(Json(saved.follow_up_rules))
+}
+
+/// Stores checked settings on behalf of `admin`, recording the change:
+/// the follow-up rules apart from the rest, as an admin thinks of them.
+pub(crate) async fn put(app: &AppState, admin: &User, settings: OrgSettings) -> ApiResult<OrgSettings> {
+    let before = app.store().settings().await?;
+    let saved = app.store().put_settings(settings).await?;
+    if before.follow_up_rules != saved.follow_up_rules {
+        audit::record(app, admin, "follow_up_rules.changed", "follow-up rules", Some(&before.follow_up_rules), Some(&saved.follow_up_rules)).await;
+    }
+    let (mut was, mut is) = (before.clone(), saved.clone());
+    was.follow_up_rules = Default::default();
+    is.follow_up_rules = Default::default();
+    if was != is {
+        audit::record(app, admin, "settings.changed", "settings", Some(&was), Some(&is)).await;
+    }
+    Ok(saved)
 }

@@ -5,6 +5,7 @@ use crate::auth::{check_password_rules, hash_password, new_token, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
+use super::audit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -34,12 +35,12 @@ pub struct CreateUser {
 #[utoipa::path(post, path = "/api/v1/users", tag = "directory", request_body = CreateUser,
     responses((status = 201, body = User)))]
 pub async fn create_user(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, Json<User>)> {
-    actor.admin()?;
-    Ok((StatusCode::CREATED, Json(create(&app, req).await?)))
+    let admin = actor.admin()?;
+    Ok((StatusCode::CREATED, Json(create(&app, &admin, req).await?)))
 }
 
-/// Checks and stores a new account (the caller is an admin).
-pub(crate) async fn create(app: &AppState, req: CreateUser) -> ApiResult<User> {
+/// Checks and stores a new account on behalf of `admin`.
+pub(crate) async fn create(app: &AppState, admin: &User, req: CreateUser) -> ApiResult<User> {
     let password_hash = match req.password {
         Some(p) => {
             check_password_rules(&p)?;
@@ -55,7 +56,9 @@ pub(crate) async fn create(app: &AppState, req: CreateUser) -> ApiResult<User> {
         mandate: req.mandate,
         manager_id: req.manager_id,
     };
-    Ok(app.store().create_user(user, app.now()).await?)
+    let user = app.store().create_user(user, app.now()).await?;
+    audit::record(app, admin, "user.created", format!("user {}", user.id), audit::NOTHING, Some(&user)).await;
+    Ok(user)
 }
 
 /// Lists every account (staff only).
@@ -105,12 +108,31 @@ pub async fn create_token(
     if actor.0.id != user_id && actor.0.role != Role::Admin {
         return Err(ApiError::forbidden("only an admin may issue tokens for another user"));
     }
-    let user = app.store().user(user_id).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
-    require_existing_user(&user)?;
-    let label = redress_core::user::optional_text("label", req.label.as_deref(), 200)?;
-    let (token, digest) = new_token()?;
-    let token_id = app.store().add_token(user_id, digest, label, app.now()).await?;
+    let (token_id, token) = issue_token(&app, &actor.0, user_id, req.label.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(IssuedToken { id: token_id, user_id, token })))
+}
+
+/// Issues a token for `user` on behalf of `actor` (allowed to); answers its
+/// id and the token, which is shown once and never stored.
+pub(crate) async fn issue_token(app: &AppState, actor: &User, user: UserId, label: Option<&str>) -> ApiResult<(i64, String)> {
+    let found = app.store().user(user).await?.ok_or_else(|| ApiError::not_found(format!("user {} does not exist", user.0)))?;
+    require_existing_user(&found)?;
+    let label = redress_core::user::optional_text("label", label, 200)?;
+    let (token, digest) = new_token()?;
+    let token_id = app.store().add_token(user, digest, label.clone(), app.now()).await?;
+    audit::record(app, actor, "token.issued", format!("user {}", user.0), audit::NOTHING, Some(&serde_json::json!({ "token_id": token_id, "label": label }))).await;
+    Ok((token_id, token))
+}
+
+/// Sets `user`'s console password on behalf of `actor` (allowed to),
+/// ending their console sessions.
+pub(crate) async fn change_password(app: &AppState, actor: &User, user: UserId, password: String) -> ApiResult<()> {
+    app.store().user(user).await?.ok_or_else(|| ApiError::not_found(format!("user {} does not exist", user.0)))?;
+    check_password_rules(&password)?;
+    let hash = hash_password(password).await?;
+    app.store().set_password(user, hash).await?;
+    audit::record(app, actor, "user.password_set", format!("user {}", user.0), audit::NOTHING, audit::NOTHING).await;
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -129,10 +151,7 @@ pub async fn set_password(State(app): State<AppState>, actor: Actor, ApiPath(id)
     if actor.0.id != UserId(id) && actor.0.role != Role::Admin {
         return Err(ApiError::forbidden("only an admin may set another user's password"));
     }
-    app.store().user(UserId(id)).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
-    check_password_rules(&req.password)?;
-    let hash = hash_password(req.password).await?;
-    app.store().set_password(UserId(id), hash).await?;
+    change_password(&app, &actor.0, UserId(id), req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,7 +199,9 @@ pub(crate) async fn change_user(app: &AppState, admin: &User, id: UserId, req: P
         manager_id: req.manager_id,
         active: req.active,
     };
+    let before = app.store().user(id).await?;
     let user = app.store().update_user(id, change).await?;
+    audit::record(app, admin, "user.changed", format!("user {}", id.0), before.as_ref(), Some(&user)).await;
     // Cached tokens carry the old account; changes take effect at once here
     // and within the cache's ten seconds in other processes.
     app.tokens().clear();
@@ -205,16 +226,17 @@ pub async fn revoke_token(State(app): State<AppState>, actor: Actor, ApiPath((id
     if actor.0.id != UserId(id) && actor.0.role != Role::Admin {
         return Err(ApiError::forbidden("only an admin may revoke another user's token"));
     }
-    revoke(&app, UserId(id), token_id).await?;
+    revoke(&app, &actor.0, UserId(id), token_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a token at once in this process (other processes within the
 /// token cache's ten seconds).
-pub(crate) async fn revoke(app: &AppState, user: UserId, token_id: i64) -> ApiResult<()> {
+pub(crate) async fn revoke(app: &AppState, actor: &User, user: UserId, token_id: i64) -> ApiResult<()> {
     if !app.store().revoke_token(user, token_id).await? {
         return Err(ApiError::not_found(format!("user {} has no token {token_id}", user.0)));
     }
+    audit::record(app, actor, "token.revoked", format!("user {}", user.0), Some(&serde_json::json!({ "token_id": token_id })), audit::NOTHING).await;
     app.tokens().clear();
     Ok(())
 }

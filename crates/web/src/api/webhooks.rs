@@ -1,5 +1,7 @@
 //! Webhook subscriptions for case events, and their delivery log.
 
+use redress_core::user::User;
+use super::audit;
 use super::page_limit;
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -37,20 +39,22 @@ pub struct CreatedWebhook {
 /// Subscribes a URL to case events (admin only).
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "notifications", request_body = CreateWebhook, responses((status = 201, body = CreatedWebhook)))]
 pub async fn create_webhook(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CreateWebhook>) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
-    actor.admin()?;
-    let (webhook, secret) = create(&app, req).await?;
+    let admin = actor.admin()?;
+    let (webhook, secret) = create(&app, &admin, req).await?;
     Ok((StatusCode::CREATED, Json(CreatedWebhook { webhook, secret })))
 }
 
 /// Checks and stores a subscription; answers it with its secret (shown once).
-pub(crate) async fn create(app: &AppState, req: CreateWebhook) -> ApiResult<(Webhook, String)> {
+pub(crate) async fn create(app: &AppState, admin: &User, req: CreateWebhook) -> ApiResult<(Webhook, String)> {
     let secret = match req.secret {
         Some(s) if (16..=200).contains(&s.chars().count()) => s,
         Some(_) => return Err(ApiError::unprocessable("secret must be 16 to 200 characters")),
         None => crate::auth::new_token()?.0,
     };
     let hook = NewWebhook::parse(&req.url, req.events, secret.clone())?;
-    Ok((app.store().create_webhook(hook, app.now()).await?, secret))
+    let webhook = app.store().create_webhook(hook, app.now()).await?;
+    audit::record(app, admin, "webhook.created", format!("webhook {}", webhook.id), audit::NOTHING, Some(&webhook)).await;
+    Ok((webhook, secret))
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "notifications", responses((status = 200, body = Vec<Webhook>)))]

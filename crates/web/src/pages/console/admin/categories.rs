@@ -41,7 +41,7 @@ pub async fn create(State(app): State<AppState>, Admin(admin): Admin, headers: H
         return Ok(frame.expired_form("/console/admin/categories"));
     }
     let created = match checked(&form, true) {
-        Ok(c) => app.store().create_category(c, app.now()).await.map_err(crate::error::ApiError::from),
+        Ok(c) => crate::api::categories::store_new(&app, &admin, c).await,
         Err(e) => Err(e.into()),
     };
     match created {
@@ -61,7 +61,7 @@ pub async fn toggle(State(app): State<AppState>, Admin(admin): Admin, headers: H
         return Ok(frame.signed_in(&admin).message(StatusCode::NOT_FOUND, "Category not found", &format!("There is no category {id}."), back));
     };
     let change = NewCategory { name: c.name.clone(), description: c.description.clone(), active: !c.active };
-    app.store().update_category(c.id, change).await?;
+    crate::api::categories::store_change(&app, &admin, &c, change).await?;
     let words = if c.active { "retired: cases keep it, nobody can choose it" } else { "reinstated" };
     Ok(redirect_with(back, Flash::notice(format!("Category {} {words}.", c.name))))
 }

@@ -91,7 +91,7 @@ pub async fn subscribe(State(app): State<AppState>, Admin(admin): Admin, headers
     let events: Vec<String> = form.text("events").split([',', ' ', '\n']).map(str::trim).filter(|e| !e.is_empty()).map(str::to_string).collect();
     let created = async {
         let req: CreateWebhook = from_form(serde_json::json!({ "url": form.text("url"), "events": if events.is_empty() { vec!["*".to_string()] } else { events } }))?;
-        create_webhook(&app, req).await
+        create_webhook(&app, &admin, req).await
     }
     .await;
     match created {

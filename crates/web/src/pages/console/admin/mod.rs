@@ -3,6 +3,7 @@
 //! (which managers add too), and the survey follow-up rules. Every page takes an [`Admin`]; other staff are refused with a 403.
 
 mod areas;
+mod audit;
 mod categories;
 mod integrations;
 mod rules;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/admin", get(index))
         .route("/console/admin/settings", get(settings::show).post(settings::save))
+        .route("/console/admin/audit", get(audit::list))
         .route("/console/admin/rules", get(rules::show).post(rules::save))
         .route("/console/areas", get(areas::list).post(areas::create))
         .route("/console/admin/categories", get(categories::list).post(categories::create))

@@ -4,7 +4,6 @@
 //! request type, so they are checked as `PUT /api/v1/follow-up-rules` does.
 
 use super::Admin;
-use crate::error::ApiError;
 use crate::extract::from_form;
 use crate::pages::forms::{csrf_ok, FormFields};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
@@ -141,7 +140,7 @@ pub async fn save(State(app): State<AppState>, Admin(admin): Admin, headers: Hea
         let rules: FollowUpRules = from_form(rules_json(&form, count))?;
         let mut settings = app.store().settings().await?;
         settings.follow_up_rules = rules;
-        Ok::<_, ApiError>(app.store().put_settings(settings.validate()?).await?)
+        crate::api::settings::put(&app, &admin, settings.validate()?).await
     }
     .await;
     match saved {

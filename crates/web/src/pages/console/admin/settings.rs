@@ -4,7 +4,6 @@
 //! (`OrgSettings`), so it is checked exactly as `PUT /api/v1/settings` is.
 
 use super::Admin;
-use crate::error::ApiError;
 use crate::extract::from_form;
 use crate::pages::forms::{csrf_ok, FormFields};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
@@ -102,7 +101,7 @@ pub async fn save(State(app): State<AppState>, Admin(admin): Admin, headers: Hea
     let values = overlay(&current, &form);
     let saved = async {
         let settings: OrgSettings = from_form(Value::Object(values.clone()))?;
-        Ok::<_, ApiError>(app.store().put_settings(settings.validate()?).await?)
+        crate::api::settings::put(&app, &admin, settings.validate()?).await
     }
     .await;
     match saved {

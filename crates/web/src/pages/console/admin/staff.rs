@@ -4,8 +4,7 @@
 //! takes the API's path.
 
 use super::Admin;
-use crate::api::users::{change_user, create as create_user, revoke, CreateUser, PatchUser};
-use crate::auth::{check_password_rules, hash_password, new_token};
+use crate::api::users::{change_password, change_user, create as create_user, issue_token as issue_api_token, revoke, CreateUser, PatchUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::from_form;
 use crate::pages::format::{money, when, zone};
@@ -15,7 +14,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use redress_core::user::{optional_text, User};
+use redress_core::user::User;
 use redress_core::UserId;
 use std::collections::HashMap;
 
@@ -116,7 +115,7 @@ pub async fn create(State(app): State<AppState>, Admin(admin): Admin, headers: H
     }
     let created = async {
         let req: CreateUser = from_form(form.to_json(&SHAPE, &jiff::tz::TimeZone::UTC))?;
-        create_user(&app, req).await
+        create_user(&app, &admin, req).await
     }
     .await;
     match created {
@@ -187,9 +186,7 @@ pub async fn password(State(app): State<AppState>, Admin(admin): Admin, headers:
     }
     let done = async {
         let password = form.get("password").unwrap_or_default().to_string();
-        check_password_rules(&password)?;
-        app.store().user(UserId(id)).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
-        app.store().set_password(UserId(id), hash_password(password).await?).await?;
+        change_password(&app, &admin, UserId(id), password).await?;
         Ok("Password set; their console sessions have ended.".to_string())
     }
     .await;
@@ -201,11 +198,7 @@ pub async fn issue_token(State(app): State<AppState>, Admin(admin): Admin, heade
         return Ok(frame.expired_form(&format!("/console/admin/staff/{id}")));
     }
     let issued = async {
-        let user = app.store().user(UserId(id)).await?.ok_or_else(|| ApiError::not_found(format!("user {id} does not exist")))?;
-        crate::api::directory::require_existing_user(&user)?;
-        let label = optional_text("label", form.get("label"), 200)?;
-        let (token, digest) = new_token()?;
-        app.store().add_token(user.id, digest, label, app.now()).await?;
+        let (_, token) = issue_api_token(&app, &admin, UserId(id), form.get("label")).await?;
         Ok::<_, ApiError>(token)
     }
     .await;
@@ -228,6 +221,6 @@ pub async fn revoke_token(
     if !csrf_ok(&headers, &form) {
         return Ok(frame.expired_form(&format!("/console/admin/staff/{id}")));
     }
-    let done = revoke(&app, UserId(id), token).await.map(|()| "Token revoked: it no longer works.".to_string());
+    let done = revoke(&app, &admin, UserId(id), token).await.map(|()| "Token revoked: it no longer works.".to_string());
     answer(&app, frame, &admin, id, done).await
 }

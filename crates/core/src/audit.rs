@@ -1,0 +1,51 @@
+//! The audit trail: every administrative change — accounts, roles,
+//! mandates, tokens issued and revoked, passwords set, follow-up rules,
+//! targets, settings, webhooks, categories, erasures — with who made it,
+//! when, and the record before and after. Append-only: the store refuses
+//! to change or remove an entry. Secrets (tokens, passwords, webhook keys)
+//! and erased personal data never appear in it.
+
+use crate::UserId;
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// One recorded change.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Who made it; absent for a change made from the command line.
+    pub actor_id: Option<UserId>,
+    /// What was done, such as `user.changed` or `settings.changed`.
+    pub action: String,
+    /// What it was done to, such as `user 4`.
+    pub subject: String,
+    /// The record before the change, where there was one.
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The record after the change, where there is one.
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+fn json(v: Option<&impl Serialize>) -> Option<serde_json::Value> {
+    v.and_then(|v| serde_json::to_value(v).ok())
+}
+
+/// A change to record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewAuditEntry {
+    pub actor_id: Option<UserId>,
+    pub action: &'static str,
+    pub subject: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl NewAuditEntry {
+    /// `action` on `subject` by `actor`, with the records before and after.
+    pub fn new(actor: Option<UserId>, action: &'static str, subject: impl Into<String>, before: Option<&impl Serialize>, after: Option<&impl Serialize>) -> NewAuditEntry {
+        NewAuditEntry { actor_id: actor, action, subject: subject.into(), before: json(before), after: json(after) }
+    }
+}
