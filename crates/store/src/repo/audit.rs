@@ -19,8 +19,11 @@ pub(super) async fn record(c: &mut Conn, e: &NewAuditEntry, at: Timestamp) -> St
     Ok(())
 }
 
+/// An entry as stored: id, time, actor, action, subject, before, after.
+type Stored = (i64, i64, Option<i64>, String, String, Option<String>, Option<String>);
+
 pub(super) async fn list(pool: &Pool, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-    let rows: Vec<(i64, i64, Option<i64>, String, String, Option<String>, Option<String>)> =
+    let rows: Vec<Stored> =
         sqlx::query_as("SELECT id, at, actor_id, action, subject, before, after FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2")
             .bind(before.unwrap_or(i64::MAX))
             .bind(i64::from(limit))
