@@ -143,6 +143,12 @@ pub async fn create_admin(store: &dyn Store, name: &str, email: Option<&str>, pa
         .await
         .map_err(|e| e.to_string())?;
     let (token, digest) = redress_web::auth::new_token().map_err(|e| e.detail)?;
-    store.add_token(user.id, digest, Some("admin create".into()), now).await.map_err(|e| e.to_string())?;
+    let token_id = store.add_token(user.id, digest, Some("admin create".into()), now).await.map_err(|e| e.to_string())?;
+    // Made from the command line: no actor.
+    let created = redress_core::audit::NewAuditEntry::new(None, "user.created", format!("user {}", user.id), None::<&()>, Some(&user));
+    let issued = redress_core::audit::NewAuditEntry::new(None, "token.issued", format!("user {}", user.id), None::<&()>, Some(&serde_json::json!({ "token_id": token_id, "label": "admin create" })));
+    for entry in [created, issued] {
+        store.record_audit(entry, now).await.map_err(|e| e.to_string())?;
+    }
     Ok((user, token))
 }

@@ -735,6 +735,10 @@ fn secrets_never_reach_the_log(backend: &str) {
         let me = http.get(format!("{base}/api/v1/me")).bearer_auth(&agent_token).send().await.unwrap();
         assert_eq!(me.status(), 200);
         secrets.push(agent_token);
+        // `admin create` is on the audit trail, made from the command line.
+        let trail: Value = http.get(format!("{base}/api/v1/audit?limit=500")).bearer_auth(&admin_token).send().await.unwrap().json().await.unwrap();
+        let from_cli: Vec<&str> = trail.as_array().unwrap().iter().filter(|e| e["actor_id"].is_null()).map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(from_cli, ["token.issued", "user.created"], "{trail}");
 
         // Console sign-ins, wrong and right, behind TLS.
         let page = http.get(format!("{base}/console/login")).send().await.unwrap();

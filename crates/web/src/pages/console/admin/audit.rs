@@ -79,7 +79,8 @@ fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
                 .map(|k| format!("{k}: {} → {}", b.get(k).map_or("—".into(), show), a.get(k).map_or("—".into(), show)))
                 .collect()
         }
-        (None, Some(Value::Object(a))) => a.iter().map(|(k, v)| format!("{k}: {}", show(v))).collect(),
+        // A new record: what was given, without its bookkeeping.
+        (None, Some(Value::Object(a))) => a.iter().filter(|(k, v)| !v.is_null() && !matches!(k.as_str(), "id" | "created_at")).map(|(k, v)| format!("{k}: {}", show(v))).collect(),
         (Some(Value::Object(b)), None) => b.iter().map(|(k, v)| format!("{k} was {}", show(v))).collect(),
         _ => Vec::new(),
     }
@@ -93,7 +94,7 @@ mod tests {
     fn only_changed_fields_are_listed() {
         let c = super::changes(Some(&json!({ "role": "agent", "name": "Sue" })), Some(&json!({ "role": "manager", "name": "Sue" })));
         assert_eq!(c, vec!["role: agent → manager"]);
-        assert_eq!(super::changes(None, Some(&json!({ "label": "laptop" }))), vec!["label: laptop"]);
+        assert_eq!(super::changes(None, Some(&json!({ "id": 4, "label": "laptop", "note": null }))), vec!["label: laptop"]);
         assert!(super::changes(None, None).is_empty());
     }
 }
