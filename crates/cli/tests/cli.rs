@@ -1107,23 +1107,48 @@ async fn write_cases_until(base: &str, token: &str, clients: usize, stop: std::s
     taken
 }
 
+/// A server on `url` with an admin's token, and `clients` writers creating
+/// cases on it until `stop` (see [`write_cases_until`]).
+struct UnderLoad {
+    server: Child,
+    base: String,
+    token: String,
+    rt: tokio::runtime::Runtime,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    load: tokio::task::JoinHandle<Tally>,
+}
+
+fn serve_under_load(url: &str, clients: usize, expect_while_failing: u16) -> UnderLoad {
+    let (ok, token, err) = run(&["admin", "create", "--database-url", url]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    let (server, base, _) = start(&["serve", "--database-url", url, "--bind", "127.0.0.1:0"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+        rt.spawn(async move { write_cases_until(&base, &token, clients, stop, expect_while_failing).await })
+    };
+    UnderLoad { server, base, token, rt, stop, load }
+}
+
+impl UnderLoad {
+    /// Stops the writers; answers what they saw.
+    fn finish(&mut self) -> Tally {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let load = std::mem::replace(&mut self.load, self.rt.spawn(async { Tally::default() }));
+        self.rt.block_on(load).unwrap()
+    }
+}
+
 /// PostgreSQL restarts while 16 clients write: requests caught by it get
 /// 503 problem details with `Retry-After`, the server recovers on its own,
 /// and every acknowledged case is there, once.
 #[test]
 fn postgres_restart_mid_load_loses_nothing_acknowledged() {
     let cluster = Cluster::start();
-    let url = cluster.url();
-    let (ok, token, err) = run(&["admin", "create", "--database-url", &url]);
-    assert!(ok, "{err}");
-    let token = token.trim().to_string();
-    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load = {
-        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
-        rt.spawn(async move { write_cases_until(&base, &token, 16, stop, 503).await })
-    };
+    let mut under = serve_under_load(&cluster.url(), 16, 503);
+    let (base, token) = (under.base.clone(), under.token.clone());
     std::thread::sleep(Duration::from_millis(1500));
     let before = Instant::now();
     cluster.pg_ctl("stop");
@@ -1131,9 +1156,8 @@ fn postgres_restart_mid_load_loses_nothing_acknowledged() {
     cluster.pg_ctl("start");
     let outage = before.elapsed();
     std::thread::sleep(Duration::from_millis(2500));
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let tally = rt.block_on(load).unwrap();
-    let (lost, duplicated) = rt.block_on(async {
+    let tally = under.finish();
+    let (lost, duplicated) = under.rt.block_on(async {
         let http = reqwest::Client::new();
         let page: Value = http.get(format!("{base}/api/v1/cases?limit=500")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
         let mut stored: Vec<i64> = Vec::new();
@@ -1159,11 +1183,11 @@ fn postgres_restart_mid_load_loses_nothing_acknowledged() {
     assert_eq!((lost, duplicated), (0, 0));
     assert!(tally.acknowledged.len() > 50);
     // Recovered on its own: a write after the restart succeeds at once.
-    let after = rt.block_on(async {
+    let after = under.rt.block_on(async {
         reqwest::Client::new().get(format!("{base}/api/v1/cases?limit=1")).bearer_auth(&token).send().await.unwrap().status()
     });
     assert_eq!(after, 200);
-    terminate(&mut server);
+    terminate(&mut under.server);
 }
 
 /// The SQLite database's filesystem fills up while clients write (a 4 MiB
@@ -1184,17 +1208,9 @@ fn sqlite_disk_full_refuses_writes_keeps_reads_and_recovers() {
         }
     }
     let _unmount = Unmount(mount.clone());
-    let url = format!("sqlite://{}", mount.join("redress.db").display());
-    let (ok, token, err) = run(&["admin", "create", "--database-url", &url]);
-    assert!(ok, "{err}");
-    let token = token.trim().to_string();
-    let (mut server, base, _) = start(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load = {
-        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
-        rt.spawn(async move { write_cases_until(&base, &token, 8, stop, 507).await })
-    };
+    let mut under = serve_under_load(&format!("sqlite://{}", mount.join("redress.db").display()), 8, 507);
+    let (base, token) = (under.base.clone(), under.token.clone());
+    let rt = &under.rt;
     let http = reqwest::Client::new();
     // Until the disk is full, then a while longer.
     let full_at = (0..1200).find(|_| {
@@ -1214,9 +1230,8 @@ fn sqlite_disk_full_refuses_writes_keeps_reads_and_recovers() {
     });
     assert!(resumed, "writes resume once space returns");
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let tally = rt.block_on(load).unwrap();
-    let lost = rt.block_on(async {
+    let tally = under.finish();
+    let lost = under.rt.block_on(async {
         let mut lost = 0;
         for id in &tally.acknowledged {
             if http.get(format!("{base}/api/v1/cases/{id}")).bearer_auth(&token).send().await.unwrap().status() != 200 {
@@ -1225,7 +1240,7 @@ fn sqlite_disk_full_refuses_writes_keeps_reads_and_recovers() {
         }
         lost
     });
-    terminate(&mut server);
+    terminate(&mut under.server);
     println!("SQLite disk full: {} acknowledged, {} answered 507, {lost} lost", tally.acknowledged.len(), tally.unavailable);
     assert!(tally.unavailable > 0 && lost == 0);
     let out = Command::new("python3").args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"]).arg(mount.join("redress.db")).output().unwrap();
