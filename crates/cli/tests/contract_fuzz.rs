@@ -6,11 +6,10 @@
 //! installs Schemathesis; `REDRESS_TEST_SCHEMATHESIS` names its `st`.
 
 use redress_store::scratch::{test_postgres_server, ScratchDatabase};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_redress");
+mod serving;
+use serving::BIN;
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
 
 fn schemathesis() -> String {
@@ -23,27 +22,7 @@ fn contract_holds_under_fuzzing(backend: redress_store::Backend) {
     let out = Command::new(BIN).args(["admin", "create", "--database-url", &db.url]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let mut server = Command::new(BIN)
-        .args(["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"])
-        .env("REDRESS_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read on, so the server never blocks on a full pipe.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stderr = server.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let base = loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.to_string();
-        }
-    };
+    let (mut server, base) = serving::serve(&db.url, &[("REDRESS_LOG", "warn")]);
     let run = Command::new(schemathesis())
         .args(["--config-file", CONFIG, "run", &format!("{base}/api/openapi.json"), "--checks", "all", "--seed", "1", "--max-examples", "20"])
         .args(["-H", &format!("Authorization: Bearer {token}")])

@@ -4,11 +4,10 @@
 
 use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_redress");
+mod serving;
+use serving::BIN;
 
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN).args(args).env_remove("REDRESS_DATABASE_URL").output().unwrap();
@@ -21,26 +20,7 @@ fn export_matches_the_api(backend: redress_store::Backend) {
     let (ok, token, err) = run(&["admin", "create", "--database-url", &db.url, "--name", "Admin"]);
     assert!(ok, "{err}");
     let token = token.trim().to_string();
-    let mut server = Command::new(BIN)
-        .args(["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"])
-        .env_remove("REDRESS_DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let base = loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.to_string();
-        }
-    };
+    let (mut server, base) = serving::serve(&db.url, &[]);
 
     let (cases, api_cases, api_november, api_responses) = rt.block_on(async {
         let http = reqwest::Client::new();

@@ -5,11 +5,10 @@
 //! the text. A command answered with a 4xx or 5xx fails the test.
 
 use redress_store::scratch::{test_postgres_server, ScratchDatabase};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_redress");
+mod serving;
+use serving::BIN;
 const README: &str = include_str!("../../../README.md");
 
 /// Every shell block of the README, in order.
@@ -49,25 +48,8 @@ fn readme_examples_run_as_written(backend: redress_store::Backend) {
     let out = Command::new(BIN).args(["admin", "create", "--database-url", &db.url, "--name", "Your Name"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let mut server = Command::new(BIN)
-        .args(["serve", "--database-url", &db.url, "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let addr = loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("serve prints its address");
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.trim_start_matches("http://").to_string();
-        }
-    };
+    let (mut server, base) = serving::serve(&db.url, &[]);
+    let addr = base.trim_start_matches("http://").to_string();
     let blocks = curl_blocks();
     assert!(blocks.len() >= 3, "the README's curl examples: {blocks:?}");
     // Each curl must be answered with a 2xx; its body is printed as usual.
