@@ -26,7 +26,11 @@ fn fuzz_once(backend: redress_store::Backend) -> (bool, String) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let (mut server, base) = serving::serve(&db.url, &[("REDRESS_LOG", "warn")]);
+    // Schemathesis keeps a cache of what it found in its working folder and
+    // replays it; a fresh folder keeps each run to its seed.
+    let scratch = tempfile::tempdir().unwrap();
     let run = Command::new(schemathesis())
+        .current_dir(scratch.path())
         .args(["--config-file", CONFIG, "run", &format!("{base}/api/openapi.json"), "--checks", "all", "--seed", "1", "--max-examples", "20"])
         .args(["-H", &format!("Authorization: Bearer {token}")])
         .args(["--request-timeout", "20", "--no-color"])
