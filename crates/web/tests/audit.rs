@@ -94,6 +94,9 @@ async fn every_administrative_change_is_recorded_without_secrets(b: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("id=\"audit\"") && html.contains("role: agent → manager") && html.contains("user password set"), "{html}");
     assert!(!html.contains(PASSWORD) && !html.contains(SECRET));
+    // A mangled page address is a page, as on the other lists.
+    let (status, html) = console.get("/console/admin/audit?before=abc").await;
+    assert!(status == StatusCode::OK && html.contains("id=\"audit\""), "{status}");
     app.ok(&app.admin, "/api/v1/users", json!({ "name": "Max", "email": "max@example.com", "role": "manager", "password": "max's password 10" })).await;
     let (status, _) = Browser::sign_in(&app, "max@example.com", "max's password 10").await.get("/console/admin/audit").await;
     assert_eq!(status, StatusCode::FORBIDDEN);

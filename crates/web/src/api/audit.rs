@@ -9,6 +9,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use redress_core::audit::{AuditEntry, NewAuditEntry};
+use redress_core::store::Store;
 use redress_core::user::User;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -35,9 +36,14 @@ pub async fn list_audit(State(app): State<AppState>, actor: Actor, ApiQuery(q): 
 /// Records `action` on `subject` by `actor`, right after the change was
 /// stored. A failure to record is logged loudly; the change stands.
 pub(crate) async fn record<B: Serialize, A: Serialize>(app: &AppState, actor: &User, action: &'static str, subject: impl Into<String>, before: Option<&B>, after: Option<&A>) {
-    let entry = NewAuditEntry::new(Some(actor.id), action, subject, before, after);
-    if let Err(e) = app.store().record_audit(entry.clone(), app.now()).await {
-        tracing::error!(error = %e, action = entry.action, subject = %entry.subject, "cannot record an administrative change in the audit log");
+    record_in(app.store(), app.now(), actor, NewAuditEntry::new(Some(actor.id), action, subject, before, after)).await;
+}
+
+/// [`record`] for code that holds the store but no request (an erasure
+/// from the command line).
+pub(crate) async fn record_in(store: &dyn Store, at: jiff::Timestamp, actor: &User, entry: NewAuditEntry) {
+    if let Err(e) = store.record_audit(entry.clone(), at).await {
+        tracing::error!(error = %e, actor = actor.id.0, action = entry.action, subject = %entry.subject, "cannot record an administrative change in the audit log");
     }
 }
 

@@ -116,10 +116,8 @@ pub async fn erase(store: &dyn Store, admin: &User, id: CustomerId, now: Timesta
     }
     let report = store.erase_customer(id, admin.id, now).await?;
     // What was erased is not repeated here: only that it was, and how much.
-    let entry = redress_core::audit::NewAuditEntry::new(Some(admin.id), "customer.erased", format!("customer {}", id.0), None::<&()>, Some(&report));
-    if let Err(e) = store.record_audit(entry, now).await {
-        tracing::error!(error = %e, customer = id.0, "cannot record an erasure in the audit log");
-    }
+    let entry = redress_core::audit::NewAuditEntry::new(Some(admin.id), "customer.erased", format!("customer {}", id.0), super::audit::NOTHING, Some(&report));
+    super::audit::record_in(store, now, admin, entry).await;
     Ok(report)
 }
 

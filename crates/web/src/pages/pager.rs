@@ -21,9 +21,26 @@ impl Pager {
     }
 }
 
+impl Pager {
+    /// Pages by id (`before=`), newest first: back to the start once paged
+    /// on, and on from `last`, the page's last id, when the page was full.
+    pub fn keyset(base: &str, before: Option<i64>, last: Option<i64>) -> Pager {
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Pager { first: before.map(|_| base.to_string()), newer: None, older: last.map(|id| format!("{base}{sep}before={id}")) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyset_pages_on_from_the_last_id() {
+        let p = Pager::keyset("/console/outbox?status=sent", Some(90), Some(40));
+        assert_eq!((p.first.as_deref(), p.older.as_deref()), (Some("/console/outbox?status=sent"), Some("/console/outbox?status=sent&before=40")));
+        let p = Pager::keyset("/console/admin/audit", None, None);
+        assert!(p.first.is_none() && p.newer.is_none() && p.older.is_none());
+    }
 
     #[test]
     fn links_keep_filters_and_appear_only_when_useful() {

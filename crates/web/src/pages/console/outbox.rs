@@ -62,12 +62,7 @@ pub async fn outbox(State(app): State<AppState>, Staff(user): Staff, frame: Fram
         Some(s) => format!("/console/outbox?status={}", s.as_str()),
         None => "/console/outbox".to_string(),
     };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let pager = Pager {
-        first: before.map(|_| base.clone()),
-        newer: None,
-        older: (list.len() == PAGE_SIZE as usize).then(|| list.last().map(|n| format!("{base}{sep}before={}", n.id.0))).flatten(),
-    };
+    let pager = Pager::keyset(&base, before, (list.len() == PAGE_SIZE as usize).then(|| list.last().map(|n| n.id.0)).flatten());
     let rows = list
         .into_iter()
         .map(|n| Row {

@@ -7,19 +7,13 @@ use crate::pages::frame::{Frame, PageResult};
 use crate::pages::pager::Pager;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
 /// Entries a page shows.
 const PER_PAGE: u32 = 50;
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    before: Option<i64>,
-}
 
 struct Row {
     id: i64,
@@ -38,13 +32,17 @@ struct AuditPage {
     pager: Pager,
 }
 
-pub async fn list(State(app): State<AppState>, Admin(admin): Admin, frame: Frame, Query(q): Query<AuditQuery>) -> PageResult {
+/// `?before=ID` pages on; anything else in the address is ignored, as on
+/// the other console lists.
+pub async fn list(State(app): State<AppState>, Admin(admin): Admin, frame: Frame, RawQuery(query): RawQuery) -> PageResult {
+    let pairs: Vec<(String, String)> = query.and_then(|q| serde_urlencoded::from_str(&q).ok()).unwrap_or_default();
+    let before = pairs.iter().find(|(k, _)| k == "before").and_then(|(_, v)| v.parse::<i64>().ok());
     let tz = zone(&app.store().settings().await?);
     let names: HashMap<i64, String> = app.store().users().await?.into_iter().map(|u| (u.id.0, u.name)).collect();
-    let mut entries = app.store().audit_log(q.before, PER_PAGE + 1).await?;
+    let mut entries = app.store().audit_log(before, PER_PAGE + 1).await?;
     let more = entries.len() > PER_PAGE as usize;
     entries.truncate(PER_PAGE as usize);
-    let older = more.then(|| entries.last().map(|e| format!("/console/admin/audit?before={}", e.id))).flatten();
+    let pager = Pager::keyset("/console/admin/audit", before, more.then(|| entries.last().map(|e| e.id)).flatten());
     let rows = entries
         .into_iter()
         .map(|e| Row {
@@ -56,7 +54,6 @@ pub async fn list(State(app): State<AppState>, Admin(admin): Admin, frame: Frame
             changes: changes(e.before.as_ref(), e.after.as_ref()),
         })
         .collect();
-    let pager = Pager { first: q.before.map(|_| "/console/admin/audit".to_string()), newer: None, older };
     let page = AuditPage { frame: frame.signed_in(&admin), rows, pager };
     Ok(page.frame.page(StatusCode::OK, &page))
 }
