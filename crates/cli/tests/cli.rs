@@ -922,7 +922,7 @@ fn readme_backup_commands_run_as_written() {
 /// read back, and new work is written beside them.
 fn first_release_database_upgrades_and_serves(backend: &str) {
     // The fixtures' admin tokens, as the first release's demo printed them.
-    const SQLITE_ADMIN: &str = "rdr_fce487deb835be056462b1fd0e17ef358fb2580b1ad4f5b92b1650738e46860b";
+    const SQLITE_ADMIN: &str = "rdr_e8176366be72bf3b16d5cca9e010c770d9fed58f1ae12deae900332861ec956d";
     const POSTGRES_ADMIN: &str = "rdr_f29dd4402f2d2fc448a7f68a83194517f507124358361c2e0ec706b6a213464b";
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let rt = tokio::runtime::Runtime::new().unwrap();
