@@ -107,3 +107,11 @@ fn readme_bench_of_a_running_server_runs_as_written() {
     assert_eq!(figures["scenario"]["done"], 2000, "{figures}");
     assert!(figures["storage_ceiling_per_s"].as_f64().unwrap() > 0.0, "{figures}");
 }
+
+/// The README's "Who may do what" table is the authorisation matrix the
+/// server enforces, cell for cell.
+#[test]
+fn readme_shows_the_authorisation_matrix_the_server_enforces() {
+    let table = redress_core::authorisation::markdown();
+    assert!(README.contains(&table), "README.md's authorisation table is out of date; it should read:\n{table}");
+}

@@ -2,7 +2,8 @@
 //!
 //! Storage and HTTP depend on this crate, never the other way round. The
 //! concepts a reader looks for live under their own names: [`case`] (the loop's
-//! state machine and its guards), [`mandate`] (who may agree how much),
+//! state machine and its guards), [`authorisation`] (who may do what to a
+//! case: role × action × relation), [`mandate`] (who may agree how much),
 //! [`calendar`] (business hours, holidays and due times), [`clock`] (injected
 //! time), [`money`] (minor units), [`store`] (the persistence contract),
 //! [`insight`] (the dashboard's figures, from mergeable per-day rollups),
@@ -11,6 +12,7 @@
 
 pub mod access_code;
 pub mod audit;
+pub mod authorisation;
 pub mod calendar;
 pub mod case;
 pub mod category;

@@ -21,7 +21,8 @@ both_backends!(
     service_areas_and_integrations,
     surveys_are_built_previewed_and_sent,
     admins_edit_the_follow_up_rules,
-    the_case_page_corrects_details_and_offers_its_files
+    the_case_page_corrects_details_and_offers_its_files,
+    the_owner_assigns_a_colleague_who_then_works_the_case
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -683,4 +684,60 @@ async fn the_case_page_corrects_details_and_offers_its_files(b: Backend) {
     let resp = bob.post(&format!("{page}/details"), &[("severity", "extreme"), ("facts", "Kept <this>")]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains(&escaped("Kept <this>")), "kept");
+}
+
+/// The case page offers exactly what the authorisation matrix allows: an
+/// owner assigns a colleague, who is then offered the remedy, prevention
+/// and report forms but not the owner's own (transfer, close, assigning);
+/// withdrawn, the colleague is back to what any agent may do.
+async fn the_owner_assigns_a_colleague_who_then_works_the_case(b: Backend) {
+    let app = common::spawn(b).await;
+    app.london().await;
+    let (alice, owner) = staff(&app, "Alice", "agent", "50", None).await;
+    let (bob, colleague) = staff(&app, "Bob", "agent", "50", None).await;
+    let customer = app.customer().await;
+    let case = app.case(&token_of(&app, alice).await, customer, false).await;
+    let page = format!("/console/cases/{case}");
+    let working = ["form-actions", "form-preventive", "form-reports", "step-gifts"];
+
+    let (_, html) = colleague.get(&page).await;
+    assert!(!html.contains(r#"id="form-assignees""#), "only the owner or a supervisor assigns");
+    for form in working {
+        assert!(!html.contains(&format!(r#"id="{form}""#)), "{form} is not offered before Bob is assigned");
+    }
+    let resp = colleague.post(&format!("{page}/assignees"), &[("user_id", &bob.to_string())]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "nor may he assign himself");
+    assert!(resp.text().await.unwrap().contains("to assign people to the case you must be an agent who is the case&#39;s owner"));
+
+    let (_, html) = owner.get(&page).await;
+    assert!(html.contains(r#"id="form-assignees""#));
+    step(&owner, case, "assignees", &[("user_id", &bob.to_string())]).await;
+    let v = case_json(&app, case).await;
+    assert_eq!(v["assignees"], json!([{ "user_id": bob, "role": "named" }]), "{v}");
+    assert!(owner.get(&page).await.1.contains(&format!(r#"id="form-unassign-{bob}""#)));
+
+    let (_, html) = colleague.get(&page).await;
+    for form in working {
+        assert!(html.contains(&format!(r#"id="{form}""#)), "{form} is offered to an assignee");
+    }
+    for form in ["form-transfer", "form-close", "form-assignees"] {
+        assert!(!html.contains(&format!(r#"id="{form}""#)), "{form} stays the owner's");
+    }
+    assert!(!html.contains(&format!(r#"id="form-unassign-{bob}""#)));
+    step(&colleague, case, "preventive", &[("owner_id", &bob.to_string()), ("root_cause", "Thin boxes")]).await;
+
+    // Assigning the owner is refused at the form, with the choice kept.
+    let resp = owner.post(&format!("{page}/assignees"), &[("user_id", &alice.to_string())]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("assign someone besides the owner"));
+
+    step(&owner, case, "unassign", &[("user_id", &bob.to_string())]).await;
+    let v = case_json(&app, case).await;
+    assert_eq!(v["assignees"], json!([]), "{v}");
+    let timeline: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(timeline.contains(&"assigned") && timeline.contains(&"unassigned"), "{timeline:?}");
+    // Bob still owns the preventive action, and may still record it; the
+    // remedy form is the owner's again.
+    let (_, html) = colleague.get(&page).await;
+    assert!(html.contains(r#"id="form-preventive""#) && !html.contains(r#"id="form-actions""#));
 }

@@ -74,7 +74,7 @@ impl Case {
         ctx: &CaseContext,
         now: Timestamp,
     ) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "agree a corrective action")?;
+        self.authorise(actor, CaseAction::ProposeAction)?;
         self.require_open("agree an action")?;
         if let Some(p) = self.pending_action() {
             return Err(DomainError::conflict(format!(
@@ -130,7 +130,7 @@ impl Case {
 
     /// A supervisor approves, declines or amends the action awaiting approval.
     pub fn decide(&mut self, actor: &User, decision: Decision, note: Option<&str>, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
+        self.authorise(actor, CaseAction::DecideAction)?;
         self.require_open("decide an action")?;
         let note = optional_text("note", note, super::capture::TEXT_MAX)?;
         let Some(idx) = self.actions.iter().position(|a| a.status == ActionStatus::PendingApproval) else {

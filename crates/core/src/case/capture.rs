@@ -147,7 +147,7 @@ impl Case {
     /// Corrects what was captured, or records the facts and what the customer
     /// says would put it right.
     pub fn patch(&mut self, actor: &User, patch: CasePatch, now: Timestamp) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
+        self.authorise(actor, CaseAction::Update)?;
         self.require_open("change it")?;
         let mut changed = serde_json::Map::new();
         if let Some(v) = patch.summary {
@@ -199,7 +199,7 @@ impl Case {
         ctx: &CaseContext,
         now: Timestamp,
     ) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
+        self.authorise(actor, CaseAction::Communicate)?;
         let body = required_text("body", body, TEXT_MAX)?;
         let at = at.unwrap_or(now);
         not_future("at", at, now)?;
@@ -290,9 +290,10 @@ impl Case {
         let (actor_id, channel, who) = match from {
             MessageFrom::Customer => (None, Channel::Web, ctx.customer.name.clone()),
             MessageFrom::Partner(p) => {
-                if p.role != crate::user::Role::Partner || p.id != self.created_by {
-                    return Err(DomainError::not_found(format!("case {} does not exist", self.id)));
+                if p.role != crate::user::Role::Partner {
+                    return Err(DomainError::invalid("staff record contacts as communications, not as a partner's message"));
                 }
+                self.authorise(p, CaseAction::Communicate)?;
                 (Some(p.id), Channel::Retailer, p.name.clone())
             }
         };
@@ -334,7 +335,7 @@ impl Case {
     /// forwarded or leaked, say); the customer's next e-mail about the case
     /// carries a new one. The owner or a supervisor may.
     pub fn revoke_status_links(&self, actor: &User, now: Timestamp) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "withdraw the customer's status links")?;
+        self.authorise(actor, CaseAction::RevokeStatusLinks)?;
         let mut out = Outcome::default().event(NewEvent::new(
             actor.id,
             now,

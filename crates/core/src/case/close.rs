@@ -8,7 +8,7 @@ impl Case {
     /// Hands the case to another owner with a reason. Every transfer counts;
     /// past the organisation's limit the case is flagged as bounced.
     pub fn transfer(&mut self, actor: &User, to: &User, reason: &str, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "transfer it")?;
+        self.authorise(actor, CaseAction::Transfer)?;
         self.require_open("transfer it")?;
         let reason = required_text("reason", reason, 2000)?;
         if !to.role.is_staff() || !to.active {
@@ -46,10 +46,7 @@ impl Case {
     /// script, visible in the debrief. Waiving the independent follow-up takes
     /// a supervisor.
     pub fn deviate(&mut self, actor: &User, step: Step, reason: &str, now: Timestamp) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "record a deviation")?;
-        if step == Step::FollowUp && !actor.role.supervises() {
-            return Err(DomainError::forbidden("waiving the independent follow-up takes a manager, senior or admin"));
-        }
+        self.authorise(actor, if step == Step::FollowUp { CaseAction::WaiveFollowUp } else { CaseAction::Waive })?;
         self.require_open("record a deviation")?;
         let reason = required_text("reason", reason, 2000)?;
         if !self.needs(step) {
@@ -76,7 +73,7 @@ impl Case {
     /// Records a goodwill gesture and its cost, which must lie within the
     /// giver's mandate.
     pub fn give_gift(&mut self, actor: &User, description: &str, cost: Money, now: Timestamp) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
+        self.authorise(actor, CaseAction::Gift)?;
         self.require_open("record a gift")?;
         let description = required_text("description", description, 500)?;
         if cost > actor.mandate {
@@ -102,7 +99,7 @@ impl Case {
         ctx: &CaseContext,
         now: Timestamp,
     ) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "close it")?;
+        self.authorise(actor, CaseAction::Close)?;
         self.require_open("close it again")?;
         if let Some(p) = self.pending_action() {
             return Err(DomainError::conflict(format!("action {} still awaits approval", p.id)));

@@ -25,6 +25,7 @@ pub use prevent::{FollowUp, FollowUpOutcome, Preventive, PreventiveInput};
 pub use report::{Assignee, FormalReport, Recovery, RecoveryInvite};
 pub use targets::{TargetMarks, TargetName};
 
+pub use crate::authorisation::CaseAction;
 use crate::customer::Customer;
 use crate::notification::NewNotification;
 use crate::settings::OrgSettings;
@@ -431,29 +432,14 @@ impl Case {
         step != Step::FormalReport || self.requires_report
     }
 
-    /// Whether `actor` is the owner or a supervisor: who may steer the case.
-    pub fn steers(&self, actor: &User) -> bool {
-        actor.role.is_staff() && (actor.id == self.owner_id || actor.role.supervises())
+    /// Refuses `action` unless the authorisation matrix allows it to `actor`.
+    pub fn authorise(&self, actor: &User, action: CaseAction) -> Result<(), DomainError> {
+        crate::authorisation::authorise(self, actor, action)
     }
 
-    fn require_staff(actor: &User) -> Result<(), DomainError> {
-        if actor.role.is_staff() {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden("a partner account may only submit retailer cases and read its own"))
-        }
-    }
-
-    fn require_steering(&self, actor: &User, what: &str) -> Result<(), DomainError> {
-        Self::require_staff(actor)?;
-        if self.steers(actor) {
-            Ok(())
-        } else {
-            Err(DomainError::forbidden(format!(
-                "only the case owner (user {}) or a manager, senior or admin may {what}",
-                self.owner_id
-            )))
-        }
+    /// Whether the authorisation matrix allows `action` to `actor`.
+    pub fn may(&self, actor: &User, action: CaseAction) -> bool {
+        crate::authorisation::may(self, actor, action)
     }
 
     fn require_open(&self, what: &str) -> Result<(), DomainError> {

@@ -1,7 +1,7 @@
 //! Prevention and independent verification.
 
 use super::*;
-use crate::user::{optional_text, required_text, Role};
+use crate::user::{optional_text, required_text};
 use crate::ProblemId;
 use serde_json::json;
 
@@ -83,22 +83,10 @@ impl Case {
         )])
     }
 
-    /// Whether `actor` may record preventive action: the owner, the
-    /// preventive-action owner or a supervisor.
-    pub fn may_record_preventive(&self, actor: &User) -> bool {
-        actor.role.is_staff() && (self.steers(actor) || self.preventive.as_ref().is_some_and(|p| p.owner_id == actor.id))
-    }
-
     /// Records root cause, preventive action, owner and problem link. The
     /// owner, the preventive owner or a supervisor may write it.
     pub fn record_preventive(&mut self, actor: &User, input: PreventiveInput, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
-        if !self.may_record_preventive(actor) {
-            return Err(DomainError::forbidden(format!(
-                "only the case owner (user {}), the preventive-action owner or a manager, senior or admin may record preventive action",
-                self.owner_id
-            )));
-        }
+        self.authorise(actor, CaseAction::RecordPreventive)?;
         self.require_open("record preventive action")?;
         let root_cause = optional_text("root_cause", input.root_cause.as_deref(), super::capture::TEXT_MAX)?;
         let action = optional_text("action", input.action.as_deref(), super::capture::TEXT_MAX)?;
@@ -162,8 +150,8 @@ impl Case {
     /// permanent solution guards this case against a recurrence — which, as
     /// naming one always does, releases a held apology.
     pub fn link_problem(&mut self, actor: &User, problem: &crate::problem::Problem, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
-        Self::require_staff(actor)?;
         problem.check_linkable(actor)?;
+        self.authorise(actor, CaseAction::LinkProblem)?;
         match self.preventive.as_ref().and_then(|p| p.problem_id) {
             Some(id) if id == problem.id => return Ok(Outcome::default()),
             Some(other) => {
@@ -215,23 +203,15 @@ impl Case {
             && !settled(Step::FollowUp)
     }
 
-    /// Who may make the independent follow-up: staff other than the owner,
-    /// and for a significant case only senior management.
-    pub fn check_follow_up_by(&self, actor: &User) -> Result<(), DomainError> {
-        Self::require_staff(actor)?;
-        if actor.id == self.owner_id {
-            return Err(DomainError::forbidden(
-                "the follow-up must be made by someone other than the case owner: it is an independent verification",
-            ));
+    /// The action the independent follow-up is on this case: staff other
+    /// than the owner may make it, and on a significant case only senior
+    /// management.
+    pub fn follow_up_action(&self) -> CaseAction {
+        if self.significant {
+            CaseAction::FollowUpSignificant
+        } else {
+            CaseAction::FollowUp
         }
-        if self.significant && actor.role != Role::Senior {
-            return Err(DomainError::forbidden(format!(
-                "{} is significant: its follow-up must come from senior management (role senior), not a {}",
-                self.reference,
-                actor.role.as_str()
-            )));
-        }
-        Ok(())
     }
 
     /// The independent follow-up: never the owner; a senior for significant
@@ -246,7 +226,7 @@ impl Case {
         notes: Option<&str>,
         now: Timestamp,
     ) -> Result<Outcome, DomainError> {
-        self.check_follow_up_by(actor)?;
+        self.authorise(actor, self.follow_up_action())?;
         self.require_open("follow up")?;
         if !(1..=5).contains(&satisfaction) {
             return Err(DomainError::invalid(format!("satisfaction must be 1 to 5, not {satisfaction}")));

@@ -12,8 +12,54 @@ use serde_json::json;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Assignee {
     pub user_id: UserId,
-    /// Why: `service_manager`, `senior` or `named`.
+    /// Why: `service_manager` or `senior` (by a follow-up rule), or
+    /// `named` (by the owner or a supervisor).
     pub role: String,
+}
+
+impl Case {
+    /// Assigns `user` beside the owner to help with the case: they may then
+    /// agree remedies, record prevention and report (see the authorisation
+    /// matrix). Assigning someone already assigned changes nothing.
+    pub fn assign(&mut self, actor: &User, user: &User, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.authorise(actor, CaseAction::Assign)?;
+        self.require_open("assign people to it")?;
+        if !user.role.is_staff() || !user.active {
+            return Err(DomainError::invalid(format!("user {} cannot be assigned: only active staff work cases", user.id)));
+        }
+        if user.id == self.owner_id {
+            return Err(DomainError::invalid(format!("user {} owns {}; assign someone besides the owner", user.id, self.reference)));
+        }
+        if self.assignees.iter().any(|a| a.user_id == user.id) {
+            return Ok(Outcome::default());
+        }
+        self.assignees.push(Assignee { user_id: user.id, role: "named".into() });
+        Ok(Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "assigned",
+            format!("{} assigned to help", user.name),
+            json!({ "user_id": user.id, "role": "named" }),
+        )))
+    }
+
+    /// Withdraws an assignment (one a follow-up rule made, too).
+    pub fn unassign(&mut self, actor: &User, user_id: UserId, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
+        self.authorise(actor, CaseAction::Assign)?;
+        self.require_open("change who is assigned")?;
+        let Some(at) = self.assignees.iter().position(|a| a.user_id == user_id) else {
+            return Err(DomainError::not_found(format!("user {user_id} is not assigned to {}", self.reference)));
+        };
+        let removed = self.assignees.remove(at);
+        let name = ctx.users.get(&user_id).map_or_else(|| format!("user {user_id}"), |u| u.name.clone());
+        Ok(Outcome::default().event(NewEvent::new(
+            actor.id,
+            now,
+            "unassigned",
+            format!("{name} no longer assigned"),
+            json!({ "user_id": user_id, "role": removed.role }),
+        )))
+    }
 }
 
 /// The formal action report: the actions committed to the customer, printable
@@ -67,7 +113,7 @@ impl Case {
         ctx: &CaseContext,
         now: Timestamp,
     ) -> Result<Outcome, DomainError> {
-        self.require_steering(actor, "deliver a formal action report")?;
+        self.authorise(actor, CaseAction::Report)?;
         self.require_open("add a report")?;
         let summary = required_text("summary", summary, super::capture::TEXT_MAX)?;
         if actions.is_empty() || actions.len() > 50 {

@@ -13,7 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use jiff::Timestamp;
-use redress_core::case::{Case, CasePatch, Channel, NewCase, Outcome, Status};
+use redress_core::case::{Case, CaseAction, CasePatch, Channel, NewCase, Outcome, Status};
 use redress_core::terms::Severity;
 use redress_core::customer::Customer;
 use redress_core::store::CaseFilter;
@@ -228,11 +228,8 @@ pub async fn list_cases(State(app): State<AppState>, Actor(actor): Actor, ApiQue
 /// one did. A partner reads only the cases it submitted; any other is 404.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = CaseDetailView)))]
 pub async fn get_case(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<CaseDetailView>> {
-    let missing = || ApiError::not_found(format!("case {id} does not exist"));
-    let detail = app.store().case_detail(CaseId(id)).await?.ok_or_else(missing)?;
-    if actor.role == Role::Partner && detail.case.created_by != actor.id {
-        return Err(missing());
-    }
+    let detail = app.store().case_detail(CaseId(id)).await?.ok_or_else(|| ApiError::not_found(format!("case {id} does not exist")))?;
+    detail.case.authorise(&actor, CaseAction::Read)?;
     let creator = app.store().user(detail.case.created_by).await?;
     Ok(Json(CaseDetailView::new(detail, creator, app.now())))
 }

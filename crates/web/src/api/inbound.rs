@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use redress_core::case::{Attachment, Case, CaseContext, Channel, Direction, NewAttachment, NewCase};
+use redress_core::case::{Attachment, Case, CaseAction, CaseContext, Channel, Direction, NewAttachment, NewCase};
 use redress_core::terms::Severity;
 use redress_core::customer::NewCustomer;
 use redress_core::timeline::NewEvent;
@@ -139,25 +139,28 @@ async fn open(app: &AppState, actor: User, email: InboundEmail) -> ApiResult<Cas
     Ok(store.create_case(case, opening, None, &settings).await?)
 }
 
-/// The files kept with a case (without their bytes).
+/// The files kept with a case (without their bytes), for staff.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(("id" = i64, Path)), responses((status = 200, body = Vec<Attachment>)))]
-pub async fn list_attachments(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<Attachment>>> {
-    actor.staff()?;
-    app.store().case(CaseId(id)).await?.ok_or_else(|| ApiError::not_found(format!("case {id} does not exist")))?;
+pub async fn list_attachments(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<Attachment>>> {
+    let case = app.store().case(CaseId(id)).await?.ok_or_else(|| ApiError::not_found(format!("case {id} does not exist")))?;
+    case.authorise(&actor, CaseAction::ReadFiles)?;
     Ok(Json(app.store().attachments(CaseId(id)).await?))
 }
 
-/// One file's bytes, as a download.
+/// One file's bytes, as a download, to whoever may read its case's files.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream")))]
-pub async fn download_attachment(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
-    actor.staff()?;
-    download(&app, id).await
+pub async fn download_attachment(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    download(&app, &actor, id).await
 }
 
-/// A stored file as a download (never shown inline), for the API and the console.
-pub(crate) async fn download(app: &AppState, id: i64) -> ApiResult<Response> {
-    let (meta, data) = app.store().attachment(id).await?.ok_or_else(|| ApiError::not_found(format!("attachment {id} does not exist")))?;
+/// A stored file as a download (never shown inline), for the API and the
+/// console; one `reader` may not read does not exist for them.
+pub(crate) async fn download(app: &AppState, reader: &User, id: i64) -> ApiResult<Response> {
+    let missing = || ApiError::not_found(format!("attachment {id} does not exist"));
+    let (meta, data) = app.store().attachment(id).await?.ok_or_else(missing)?;
+    let case = app.store().case(meta.case_id).await?.ok_or_else(missing)?;
+    case.authorise(reader, CaseAction::ReadFiles).map_err(|_| missing())?;
     let safe: String = meta.filename.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\').collect();
     let disposition = format!("attachment; filename=\"{}\"", if safe.is_empty() { "file" } else { &safe });
     let content_type = if meta.content_type.parse::<axum::http::HeaderValue>().is_ok() { meta.content_type.clone() } else { "application/octet-stream".into() };

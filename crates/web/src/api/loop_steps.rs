@@ -176,6 +176,30 @@ pub async fn transfer(State(app): State<AppState>, Actor(actor): Actor, ApiPath(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The staff member to assign beside the owner.
+    user_id: UserId,
+}
+
+/// Assigns a staff member beside the owner (the owner or a supervisor may):
+/// an assignee may agree remedies, record prevention and deliver reports.
+/// Assigning someone already assigned changes nothing.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/assignees", tag = "cases", params(("id" = i64, Path)),
+    request_body = AssignRequest, responses((status = 200, body = CaseView)))]
+pub async fn assign(State(app): State<AppState>, Actor(actor): Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<AssignRequest>) -> ApiResult<Json<CaseView>> {
+    StepRequest::Assign(req).answer(&app, actor, id).await
+}
+
+/// Withdraws an assignment (the owner or a supervisor may); 404 when the
+/// user is not assigned to the case.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/assignees/{user_id}", tag = "cases", params(("id" = i64, Path), ("user_id" = i64, Path)),
+    responses((status = 200, body = CaseView)))]
+pub async fn unassign(State(app): State<AppState>, Actor(actor): Actor, ApiPath((id, user_id)): ApiPath<(i64, i64)>) -> ApiResult<Json<CaseView>> {
+    StepRequest::Unassign(AssignRequest { user_id: UserId(user_id) }).answer(&app, actor, id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeviationRequest {
     step: Step,
     reason: String,
@@ -258,6 +282,8 @@ pub(crate) enum StepRequest {
     FollowUp(FollowUpRequest),
     Transfer(TransferRequest),
     Deviation(DeviationRequest),
+    Assign(AssignRequest),
+    Unassign(AssignRequest),
     Gift(GiftRequest),
     Report(ReportRequest),
     Close(CloseRequest),
@@ -338,6 +364,11 @@ impl StepRequest {
                 let to = named_user(app, "to_user_id", req.to_user_id).await?;
                 apply(app, id, vec![to.id], move |case, ctx, now| case.transfer(&actor, &to, &req.reason, ctx, now)).await
             }
+            StepRequest::Assign(req) => {
+                let user = named_user(app, "user_id", req.user_id).await?;
+                apply(app, id, vec![], move |case, _, now| case.assign(&actor, &user, now)).await
+            }
+            StepRequest::Unassign(req) => apply(app, id, vec![req.user_id], move |case, ctx, now| case.unassign(&actor, req.user_id, ctx, now)).await,
             StepRequest::Deviation(req) => apply(app, id, vec![], move |case, _, now| case.deviate(&actor, req.step, &req.reason, now)).await,
             StepRequest::Gift(req) => apply(app, id, vec![], move |case, _, now| case.give_gift(&actor, &req.description, req.cost, now)).await,
             StepRequest::Report(req) => {

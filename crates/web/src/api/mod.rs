@@ -142,6 +142,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(loop_steps::follow_up))
         .routes(routes!(loop_steps::transfer))
         .routes(routes!(loop_steps::deviate))
+        .routes(routes!(loop_steps::assign))
+        .routes(routes!(loop_steps::unassign))
         .routes(routes!(loop_steps::give_gift))
         .routes(routes!(loop_steps::close))
         .routes(routes!(loop_steps::add_report))

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
-use redress_core::case::{ActionStatus, Case, Communication, FollowUpOutcome};
+use redress_core::case::{ActionStatus, Case, CaseAction, Communication, FollowUpOutcome};
 use redress_core::settings::OrgSettings;
 use redress_core::survey::AnswerValue;
 use redress_core::terms::Step;
@@ -98,7 +98,8 @@ struct CasePage {
     owner: String,
     /// The partner account (a retailer) that submitted the case, if one did.
     partner: Option<String>,
-    assignees: Vec<(String, String)>,
+    /// Assigned besides the owner: (user id, name, why).
+    assignees: Vec<(i64, String, String)>,
     area: Option<String>,
     due: Vec<Due>,
     todo: Vec<(&'static str, &'static str)>,
@@ -110,11 +111,11 @@ struct CasePage {
     timeline: Vec<Line>,
     currency: String,
     now_local: String,
-    can_steer: bool,
+    /// What the authorisation matrix allows the viewer on this case.
+    allowed: Vec<CaseAction>,
     can_approve: bool,
     approve_refusal: Option<String>,
     can_follow_up: bool,
-    can_prevent: bool,
     report_needed: bool,
     staff: Vec<Choice>,
     problems: Vec<Choice>,
@@ -165,18 +166,27 @@ impl CasePage {
     /// Whether the page offers the form of `step` to the viewer: exactly
     /// where the server would not refuse them outright.
     fn shows_form(&self, step: &str) -> bool {
+        let may = |action| self.allowed.contains(&action);
+        if step == "status-links" {
+            return may(CaseAction::RevokeStatusLinks) && self.status_links > 0;
+        }
         if self.closed {
             return false;
         }
         match step {
+            "details" => may(CaseAction::Update),
+            "communications" => may(CaseAction::Communicate),
             "approvals" => self.can_approve,
-            "actions" => self.can_steer && self.pending.is_none(),
+            "actions" => may(CaseAction::ProposeAction) && self.pending.is_none(),
             "follow-up" => self.can_follow_up,
-            "reports" => self.can_steer,
-            "preventive" => self.can_prevent,
-            "deviations" => self.can_steer && !self.waivable.is_empty(),
-            "transfer" | "close" => self.can_steer,
-            _ => true,
+            "reports" => may(CaseAction::Report),
+            "preventive" => may(CaseAction::RecordPreventive),
+            "deviations" => !self.waivable.is_empty(),
+            "transfer" => may(CaseAction::Transfer),
+            "close" => may(CaseAction::Close),
+            "gifts" => may(CaseAction::Gift),
+            "assignees" | "unassign" => may(CaseAction::Assign),
+            _ => false,
         }
     }
 
@@ -188,8 +198,8 @@ impl CasePage {
 }
 
 /// A file kept with a case, downloaded by staff.
-pub async fn attachment(State(app): State<AppState>, Staff(_): Staff, PagePath(id): PagePath<i64>) -> PageResult {
-    Ok(crate::api::inbound::download(&app, id).await?)
+pub async fn attachment(State(app): State<AppState>, Staff(user): Staff, PagePath(id): PagePath<i64>) -> PageResult {
+    Ok(crate::api::inbound::download(&app, &user, id).await?)
 }
 
 pub async fn case_page(State(app): State<AppState>, Staff(user): Staff, frame: Frame, Path(id): Path<String>) -> PageResult {
@@ -228,8 +238,12 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         .filter(|p| !p.is_closed() || Some(p.id) == linked)
         .map(|p| Choice { value: p.id.to_string(), label: p.title.clone() })
         .collect();
-    // Waiving the follow-up takes a supervisor; other steps, whoever steers.
-    let waivable = case.missing_steps().into_iter().filter(|s| *s != Step::FollowUp || viewer.role.supervises()).map(|s| Choice { value: s.as_str().into(), label: s.title().into() }).collect();
+    let waivable = case
+        .missing_steps()
+        .into_iter()
+        .filter(|s| case.may(viewer, if *s == Step::FollowUp { CaseAction::WaiveFollowUp } else { CaseAction::Waive }))
+        .map(|s| Choice { value: s.as_str().into(), label: s.title().into() })
+        .collect();
     let status = failed.as_ref().map_or(StatusCode::OK, |f| f.status);
     let all_categories = store.categories().await?;
     let category = case.category_id.and_then(|c| all_categories.iter().find(|k| k.id == c)).map(|k| k.name.clone());
@@ -271,7 +285,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         lag: duration(case.identification_lag()),
         owner: name(case.owner_id),
         partner: users.get(&case.created_by).filter(|u| u.role == Role::Partner).map(|u| u.name.clone()),
-        assignees: case.assignees.iter().map(|a| (name(a.user_id), a.role.replace('_', " "))).collect(),
+        assignees: case.assignees.iter().map(|a| (a.user_id.0, name(a.user_id), a.role.replace('_', " "))).collect(),
         area,
         due: due_times(&case, now, &tz),
         todo: case.missing_steps().into_iter().map(|s| (s.title(), s.what_to_do())).collect(),
@@ -293,11 +307,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         timeline: timeline(&detail.timeline, &detail.communications, &tz, &name),
         currency: settings.currency.clone(),
         now_local: local_input(now, &tz),
-        can_steer: case.steers(viewer),
-        can_approve: case.pending_action().is_some() && approve_refusal.is_none(),
+        allowed: CaseAction::ALL.into_iter().filter(|a| case.may(viewer, *a)).collect(),
+        can_approve: case.pending_action().is_some() && case.may(viewer, CaseAction::DecideAction) && approve_refusal.is_none(),
         approve_refusal,
-        can_follow_up: !case.is_closed() && case.check_follow_up_by(viewer).is_ok(),
-        can_prevent: case.may_record_preventive(viewer),
+        can_follow_up: case.may(viewer, case.follow_up_action()),
         report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
         staff: staff_choices(&users),
         problems,

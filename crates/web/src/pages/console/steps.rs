@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 /// The steps, by the last segment of their address (as in the API).
-const STEPS: [(&str, &str); 12] = [
+const STEPS: [(&str, &str); 14] = [
     ("details", "Details saved."),
     ("communications", "Contact recorded."),
     ("actions", "Corrective action recorded."),
@@ -29,6 +29,8 @@ const STEPS: [(&str, &str); 12] = [
     ("transfer", "Case transferred."),
     ("deviations", "Step waived; the reason is on the timeline."),
     ("gifts", "Gift recorded."),
+    ("assignees", "Assigned; they can now work the case with you."),
+    ("unassign", "Assignment withdrawn."),
     ("reports", "Formal action report sent to the customer."),
     ("close", "Case closed. A recovery survey goes to the customer next business morning."),
     ("status-links", "The customer's status links are withdrawn. Their next e-mail about the case carries a new one."),
@@ -37,7 +39,7 @@ const STEPS: [(&str, &str); 12] = [
 /// How the step forms' fields read as JSON.
 const SHAPE: Shape = Shape {
     prefix: "",
-    numbers: &["preventive_owner_id", "owner_id", "problem_id", "to_user_id", "satisfaction", "category_id"],
+    numbers: &["preventive_owner_id", "owner_id", "problem_id", "to_user_id", "user_id", "satisfaction", "category_id"],
     ticks: &["preventive_confirmed"],
     booleans: &["significant"],
     lines: &["actions"],
@@ -57,6 +59,8 @@ fn request(step: &str, json: Value) -> Result<StepRequest, ApiError> {
         "transfer" => StepRequest::Transfer(from_form(json)?),
         "deviations" => StepRequest::Deviation(from_form(json)?),
         "gifts" => StepRequest::Gift(from_form(json)?),
+        "assignees" => StepRequest::Assign(from_form(json)?),
+        "unassign" => StepRequest::Unassign(from_form(json)?),
         "reports" => StepRequest::Report(from_form(json)?),
         "status-links" => StepRequest::RevokeStatusLinks(from_form(json)?),
         _ => StepRequest::Close(from_form(json)?),
