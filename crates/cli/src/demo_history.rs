@@ -249,7 +249,7 @@ async fn work(store: &dyn Store, cast: &Cast, case: &Case, owner: &User, dice: &
     if checked >= now {
         return Ok(());
     }
-    let (who, value) = (owner.clone(), Money::from_minor(500 * (1 + dice.below(8) as i64)));
+    let (who, value) = (owner.clone(), Money::new(500 * (1 + dice.below(8) as i64), 2));
     let preventive_owner = Some(owner.id);
     store
         .update_case(case.id, vec![], Box::new(move |c, ctx| c.propose_action(&who, "Refund the order", RemedyKind::Refund, value, preventive_owner, ctx, agreed)))
@@ -260,7 +260,7 @@ async fn work(store: &dyn Store, cast: &Cast, case: &Case, owner: &User, dice: &
     store.update_case(case.id, vec![], Box::new(move |c, ctx| c.record_preventive(&who, input, ctx, prevented))).await.map_err(err)?;
     if dice.chance(0.15) {
         let who = owner.clone();
-        store.update_case(case.id, vec![], Box::new(move |c, _| c.give_gift(&who, "Flowers", Money::from_minor(1500), prevented))).await.map_err(err)?;
+        store.update_case(case.id, vec![], Box::new(move |c, ctx| c.give_gift(&who, "Flowers", Money::new(1500, 2), ctx, prevented))).await.map_err(err)?;
     }
     let colleague = if case.significant { &cast.senior } else { cast.agents.iter().find(|a| a.id != owner.id).unwrap_or(&cast.manager) }.clone();
     if dice.chance(0.1) {

@@ -137,8 +137,8 @@ pub const RESPONSE_COLUMNS: [&str; 10] =
 /// agreed another); `gift_cost` totals the goodwill gifts.
 pub fn case_row(case: &Case, area_name: Option<&str>) -> Vec<String> {
     let agreed: Vec<_> = case.actions.iter().filter(|a| a.status == ActionStatus::Agreed).collect();
-    let remedy_value = (!agreed.is_empty()).then(|| crate::Money::from_minor(agreed.iter().map(|a| a.remedy_value.minor()).sum()));
-    let gift_cost = (!case.gifts.is_empty()).then(|| crate::Money::from_minor(case.gifts.iter().map(|g| g.cost.minor()).sum()));
+    let remedy_value = (!agreed.is_empty()).then(|| agreed.iter().map(|a| a.remedy_value).sum::<crate::Money>());
+    let gift_cost = (!case.gifts.is_empty()).then(|| case.gifts.iter().map(|g| g.cost).sum::<crate::Money>());
     vec![
         case.id.to_string(),
         case.reference.clone(),

@@ -105,14 +105,16 @@ pub struct ProblemCost {
 }
 
 impl ProblemCost {
-    /// The figures from their stored sums (minor units).
-    pub fn from_sums(cases: i64, open_cases: i64, remedies_minor: i64, gifts_minor: i64, staff_touches: i64) -> ProblemCost {
+    /// The figures from their stored sums (in ten-thousandths, see
+    /// [`Money::scaled_minor`]), written in `currency`.
+    pub fn from_sums(cases: i64, open_cases: i64, remedies_scaled: i64, gifts_scaled: i64, staff_touches: i64, currency: crate::money::Currency) -> ProblemCost {
+        let at = |scaled: i64| Money::from_scaled(scaled).at(currency.exponent());
         ProblemCost {
             cases,
             open_cases,
-            remedies: Money::from_minor(remedies_minor),
-            gifts: Money::from_minor(gifts_minor),
-            total: Money::from_minor(remedies_minor.saturating_add(gifts_minor)),
+            remedies: at(remedies_scaled),
+            gifts: at(gifts_scaled),
+            total: at(remedies_scaled.saturating_add(gifts_scaled)),
             staff_touches,
         }
     }
@@ -632,7 +634,10 @@ mod tests {
         }
         assert_eq!(ProblemStatus::parse("investigating"), None);
         assert_eq!(ProblemStatus::choices(), "open, diagnosed, solved or closed");
-        let cost = ProblemCost::from_sums(2, 1, 4250, 500, 9);
+        let eur = crate::money::Currency::from_code("EUR").unwrap();
+        let cost = ProblemCost::from_sums(2, 1, 425_000, 50_000, 9, eur);
         assert_eq!((cost.remedies.to_string(), cost.gifts.to_string(), cost.total.to_string()), ("42.50".into(), "5.00".into(), "47.50".into()));
+        let jpy = crate::money::Currency::from_code("JPY").unwrap();
+        assert_eq!(ProblemCost::from_sums(1, 0, 15_000_000, 0, 1, jpy).total.to_string(), "1500");
     }
 }

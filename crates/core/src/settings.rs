@@ -1,5 +1,6 @@
 //! Organisation settings: zone, currency, working calendar, default targets.
 
+use crate::money::Currency;
 use crate::calendar::{BusinessCalendar, WeekHours};
 use crate::service_area::ServiceArea;
 use crate::terms::{EffectiveTargets, Reward, Severity, Targets};
@@ -108,14 +109,22 @@ impl Default for OrgSettings {
 }
 
 impl OrgSettings {
+    /// The organisation's currency: every amount is in it, at its exponent.
+    pub fn currency(&self) -> Currency {
+        // Checked on every write (`validate`); the default stands in for a
+        // code a later ISO 4217 table withdrew.
+        Currency::from_code(&self.currency).or_else(|_| Currency::from_code(&default_currency())).expect("the default currency is in ISO 4217")
+    }
+
+    /// `amount`, named `field` in a refusal, in the organisation's currency.
+    pub fn amount(&self, field: &str, amount: crate::Money) -> Result<crate::Money, DomainError> {
+        self.currency().amount(field, amount)
+    }
+
     /// Checks what serde cannot: the zone, the currency code, an open week.
     pub fn validate(mut self) -> Result<Self, DomainError> {
         self.timezone = crate::customer::parse_time_zone(&self.timezone)?;
-        let cur = self.currency.trim().to_ascii_uppercase();
-        if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(DomainError::invalid(format!("currency '{}' is not an ISO 4217 code such as \"EUR\"", self.currency)));
-        }
-        self.currency = cur;
+        self.currency = Currency::from_code(&self.currency)?.code().to_string();
         if !self.business_hours.any_open() {
             return Err(DomainError::invalid("business_hours must open on at least one weekday"));
         }

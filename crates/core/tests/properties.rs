@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 use redress_core::access_code;
 use redress_core::calendar::{BusinessCalendar, OpenHours, Target, WeekHours};
-use redress_core::money::Money;
+use redress_core::money::{Currency, Money};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
@@ -47,12 +47,23 @@ proptest! {
         }
     }
 
+    /// Every amount at every exponent ISO 4217 uses prints and reads back
+    /// exactly, with its places, and a currency of that exponent takes it
+    /// as it is.
     #[test]
-    fn every_amount_prints_and_reads_back(minor in 0i64..=9_999_999_999_999) {
-        let m = Money::from_minor(minor);
-        prop_assert_eq!(Money::parse(&m.to_string()), Ok(m));
+    fn every_amount_prints_and_reads_back(whole in 0i64..=99_999_999_999, frac in 0i64..10_000, code in prop::sample::select(vec!["JPY", "EUR", "KWD", "CLF"])) {
+        let currency = Currency::from_code(code).unwrap();
+        let exponent = currency.exponent();
+        let unit = 10i64.pow(u32::from(exponent));
+        let m = Money::new(whole * unit + frac % unit, exponent);
+        let text = m.to_string();
+        prop_assert_eq!(text.split_once('.').map_or(0, |(_, f)| f.len()), usize::from(exponent));
+        let back = Money::parse(&text).unwrap();
+        prop_assert_eq!(back, m);
+        prop_assert_eq!(back.exponent(), exponent);
         let json = serde_json::to_string(&m).unwrap();
         prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+        prop_assert_eq!(currency.amount("x", back).unwrap().to_string(), text);
     }
 
     #[test]

@@ -178,13 +178,14 @@ pub fn date_time(lang: Lang, z: &jiff::Zoned) -> String {
     }
 }
 
-/// An amount in minor units (two decimals) as the language writes it:
-/// "€1,234.50", "1.234,50 €"; codes without a common sign are written out
-/// ("CHF 12.00", "12,00 CHF").
-pub fn money(lang: Lang, minor: i64, currency: &str) -> String {
+/// An amount in minor units with `exponent` decimal places as the
+/// language writes it: "€1,234.50", "1.234,50 €", "¥1,500"; codes without
+/// a common sign are written out ("CHF 12.00", "12,500 KWD" in German).
+pub fn money(lang: Lang, minor: i64, exponent: u8, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
-    let (units, cents) = (abs / 100, abs % 100);
+    let unit = 10u64.pow(u32::from(exponent));
+    let (units, cents) = (abs / unit, abs % unit);
     let (group, decimal) = match lang {
         Lang::En => (',', '.'),
         Lang::De => ('.', ','),
@@ -197,11 +198,12 @@ pub fn money(lang: Lang, minor: i64, currency: &str) -> String {
         }
         grouped.push(ch);
     }
-    let number = format!("{sign}{grouped}{decimal}{cents:02}");
+    let number = if exponent == 0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}{decimal}{cents:0width$}", width = usize::from(exponent)) };
     let symbol = match currency {
         "EUR" => Some("€"),
         "GBP" => Some("£"),
         "USD" => Some("$"),
+        "JPY" => Some("¥"),
         _ => None,
     };
     match (lang, symbol) {
@@ -256,10 +258,13 @@ mod tests {
         assert_eq!(date(Lang::De, d), "1. Dezember 2026");
         let z = d.at(14, 30, 0, 0).in_tz("Europe/Berlin").unwrap();
         assert_eq!(date_time(Lang::De, &z), "Dienstag, 1. Dezember 2026, 14:30 Uhr");
-        assert_eq!(money(Lang::En, 123450, "EUR"), "€1,234.50");
-        assert_eq!(money(Lang::De, 123450, "EUR"), "1.234,50 €");
-        assert_eq!(money(Lang::En, -500, "GBP"), "-£5.00");
-        assert_eq!(money(Lang::De, 1200, "CHF"), "12,00 CHF");
+        assert_eq!(money(Lang::En, 123450, 2, "EUR"), "€1,234.50");
+        assert_eq!(money(Lang::De, 123450, 2, "EUR"), "1.234,50 €");
+        assert_eq!(money(Lang::En, -500, 2, "GBP"), "-£5.00");
+        assert_eq!(money(Lang::De, 1200, 2, "CHF"), "12,00 CHF");
+        assert_eq!(money(Lang::En, 1500, 0, "JPY"), "¥1,500");
+        assert_eq!(money(Lang::En, 12500, 3, "KWD"), "KWD 12.500");
+        assert_eq!(money(Lang::De, 1234500, 3, "KWD"), "1.234,500 KWD");
     }
 
     #[test]

@@ -66,13 +66,13 @@ async fn concurrent_changes_are_all_kept(backend: Backend) {
         let (store, user) = (store.clone(), user.clone());
         tasks.push(tokio::spawn(async move {
             store
-                .update_case(case.id, vec![], Box::new(move |c, _| {
+                .update_case(case.id, vec![], Box::new(move |c, ctx| {
                     if i % 3 == 0 {
                         // Changes the case, then refuses: none of it may stick.
                         c.summary = "must not be stored".into();
                         return Err(DomainError::conflict("refused on purpose"));
                     }
-                    c.give_gift(&user, &format!("gift {i}"), Money::parse("1").unwrap(), now())
+                    c.give_gift(&user, &format!("gift {i}"), Money::parse("1").unwrap(), ctx, now())
                 }))
                 .await
         }));
@@ -106,7 +106,7 @@ async fn history_case(store: &dyn Store, user: &User, customer: &redress_core::c
     let case = open_case(store, input, customer, user).await;
     if i % 2 == 0 {
         let user = user.clone();
-        store.update_case(case.id, vec![], Box::new(move |c, _| c.give_gift(&user, "sorry", Money::parse("5").unwrap(), now()))).await.unwrap();
+        store.update_case(case.id, vec![], Box::new(move |c, ctx| c.give_gift(&user, "sorry", Money::parse("5").unwrap(), ctx, now()))).await.unwrap();
     }
 }
 
@@ -244,14 +244,14 @@ async fn older_rows_are_reprojected_on_open(backend: Backend) {
         .await
         .unwrap();
     let projected = raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await;
-    assert_eq!(projected, vec![(2, case.next_due().map(|(t, _)| t.as_microsecond()))], "written with its queue columns");
-    assert_eq!(raw(backend, &db.url, "SELECT remedies_minor, gifts_minor FROM cases").await, vec![(3000, Some(0))], "and what it cost");
+    assert_eq!(projected, vec![(3, case.next_due().map(|(t, _)| t.as_microsecond()))], "written with its queue columns");
+    assert_eq!(raw(backend, &db.url, "SELECT remedies_scaled, gifts_scaled FROM cases").await, vec![(300000, Some(0))], "and what it cost");
     // As if written by a version before the queues (or the cost columns) existed.
-    raw(backend, &db.url, "UPDATE cases SET projection = 0, next_due_at = NULL, remedies_minor = 0 RETURNING id, next_due_at").await;
+    raw(backend, &db.url, "UPDATE cases SET projection = 0, next_due_at = NULL, remedies_scaled = 0 RETURNING id, next_due_at").await;
     drop(store);
     let _reopened = redress_store::open(&db.url).await.unwrap();
     assert_eq!(raw(backend, &db.url, "SELECT projection, next_due_at FROM cases").await, projected);
-    assert_eq!(raw(backend, &db.url, "SELECT remedies_minor, gifts_minor FROM cases").await, vec![(3000, Some(0))]);
+    assert_eq!(raw(backend, &db.url, "SELECT remedies_scaled, gifts_scaled FROM cases").await, vec![(300000, Some(0))]);
 }
 
 async fn erasure_is_all_or_nothing_and_once(backend: Backend) {

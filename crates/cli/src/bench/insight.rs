@@ -390,7 +390,7 @@ fn case(w: &World, rng: &mut Rng) -> Result<Case, String> {
     case.last_outbound_at = Some(responded);
     case.status = Status::InProgress;
     if rng.chance(0.3) {
-        let value = Money::from_minor(500 + 100 * rng.below(200) as i64);
+        let value = Money::new(500 + 100 * rng.below(200) as i64, 2);
         case.actions.push(CorrectiveAction {
             id: 1,
             description: "Refund of the delivery charge".into(),
@@ -407,7 +407,7 @@ fn case(w: &World, rng: &mut Rng) -> Result<Case, String> {
         case.follow_up_due_at = Some(responded + SignedDuration::from_hours(24 * 14));
     }
     if rng.chance(0.1) {
-        case.gifts.push(Gift { description: "Flowers".into(), cost: Money::from_minor(2500), by: owner.id, at: responded });
+        case.gifts.push(Gift { description: "Flowers".into(), cost: Money::new(2500, 2), by: owner.id, at: responded });
     }
     if fate == 1 {
         return Ok(case);

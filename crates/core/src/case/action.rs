@@ -83,6 +83,7 @@ impl Case {
             )));
         }
         let description = required_text("description", description, super::capture::TEXT_MAX)?;
+        let remedy_value = ctx.settings.amount("remedy_value", remedy_value)?;
         let mut out = Outcome::default();
         if let Some(owner) = preventive_owner {
             out.events.extend(self.name_preventive_owner(actor, ctx.user(owner)?, now)?);
@@ -140,6 +141,7 @@ impl Case {
         let (proposer, value, id) = (action.proposed_by, action.remedy_value, action.id);
         let decided_value = match decision {
             Decision::Amend { amended_value } => {
+                let amended_value = ctx.settings.amount("amended_value", amended_value)?;
                 if amended_value == value {
                     return Err(DomainError::invalid("amended_value equals the proposed value; approve it instead"));
                 }
@@ -163,7 +165,8 @@ impl Case {
                 action.status = ActionStatus::Declined;
                 out.events.push(NewEvent::new(actor.id, now, "action_declined", format!("Escalated action of {value} declined"), detail));
             }
-            Decision::Amend { amended_value } => {
+            Decision::Amend { .. } => {
+                let amended_value = decided_value;
                 action.status = ActionStatus::Agreed;
                 action.proposed_value = Some(value);
                 action.remedy_value = amended_value;
@@ -218,7 +221,7 @@ impl Case {
         let prevent_name = ctx.users.get(&owner_id).map_or_else(|| format!("user {owner_id}"), |u| u.name.clone());
         let case_owner = ctx.users.get(&self.owner_id).map_or_else(|| i18n::t(lang, "customer-care"), |u| u.name.clone());
         let action_text = if action.remedy_value > Money::ZERO {
-            format!("{} ({})", action.description, i18n::money(lang, action.remedy_value.minor(), &ctx.settings.currency))
+            format!("{} ({})", action.description, i18n::money(lang, action.remedy_value.minor(), action.remedy_value.exponent(), &ctx.settings.currency))
         } else {
             action.description.clone()
         };

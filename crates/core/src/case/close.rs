@@ -72,10 +72,11 @@ impl Case {
 
     /// Records a goodwill gesture and its cost, which must lie within the
     /// giver's mandate.
-    pub fn give_gift(&mut self, actor: &User, description: &str, cost: Money, now: Timestamp) -> Result<Outcome, DomainError> {
+    pub fn give_gift(&mut self, actor: &User, description: &str, cost: Money, ctx: &CaseContext, now: Timestamp) -> Result<Outcome, DomainError> {
         self.authorise(actor, CaseAction::Gift)?;
         self.require_open("record a gift")?;
         let description = required_text("description", description, 500)?;
+        let cost = ctx.settings.amount("cost", cost)?;
         if cost > actor.mandate {
             return Err(DomainError::forbidden(format!("a gift costing {cost} exceeds your mandate of {}", actor.mandate)));
         }

@@ -383,12 +383,12 @@ impl Case {
     /// The agreed corrective actions' remedy values, summed (an amended
     /// action at its amended value).
     pub fn agreed_remedies(&self) -> Money {
-        Money::from_minor(self.actions.iter().filter(|a| a.status == ActionStatus::Agreed).map(|a| a.remedy_value.minor()).sum())
+        self.actions.iter().filter(|a| a.status == ActionStatus::Agreed).map(|a| a.remedy_value).sum()
     }
 
     /// What the goodwill gestures cost, summed.
     pub fn gift_costs(&self) -> Money {
-        Money::from_minor(self.gifts.iter().map(|g| g.cost.minor()).sum())
+        self.gifts.iter().map(|g| g.cost).sum()
     }
 
     /// The status that follows from the facts.

@@ -287,8 +287,8 @@ fn third_transfer_flags_the_case() {
 fn gifts_stay_within_mandate() {
     let w = world();
     let mut case = opened(&w, false);
-    assert!(case.give_gift(&w.agent, "Flowers", Money::parse("20").unwrap(), t(NOW)).is_ok());
-    assert!(matches!(case.give_gift(&w.agent, "Concert tickets", Money::parse("120").unwrap(), t(NOW)), Err(DomainError::Forbidden(_))));
+    assert!(case.give_gift(&w.agent, "Flowers", Money::parse("20").unwrap(), &w.ctx, t(NOW)).is_ok());
+    assert!(matches!(case.give_gift(&w.agent, "Concert tickets", Money::parse("120").unwrap(), &w.ctx, t(NOW)), Err(DomainError::Forbidden(_))));
 }
 
 #[test]
@@ -361,6 +361,6 @@ fn what_a_case_cost_is_its_agreed_remedies_and_gifts() {
     case.propose_action(&w.agent, "Full refund", RemedyKind::Refund, Money::parse("200").unwrap(), None, &w.ctx, t(NOW)).unwrap();
     assert_eq!(case.agreed_remedies(), Money::parse("30").unwrap(), "pending does not count");
     case.decide(&w.small_manager, Decision::Amend { amended_value: Money::parse("80").unwrap() }, None, &w.ctx, t(NOW)).unwrap();
-    case.give_gift(&w.agent, "Flowers", Money::parse("5.50").unwrap(), t(NOW)).unwrap();
+    case.give_gift(&w.agent, "Flowers", Money::parse("5.50").unwrap(), &w.ctx, t(NOW)).unwrap();
     assert_eq!((case.agreed_remedies(), case.gift_costs()), (Money::parse("110").unwrap(), Money::parse("5.50").unwrap()));
 }

@@ -179,9 +179,9 @@ impl Rollup {
             w.met(m);
         }
         w.all(&[self.transfers, self.flagged, self.reopened_cases, self.reopens, self.remedies]);
-        w.i(self.remedy_cost_minor);
+        w.i(self.remedy_cost_scaled);
         w.u(self.gifts);
-        w.i(self.gift_cost_minor);
+        w.i(self.gift_cost_scaled);
         w.u(self.recoveries);
         w.i(self.recovery_change_sum);
         w.all(&[self.recoveries_improved, self.responses]);
@@ -252,9 +252,9 @@ impl Reader<'_> {
             reopened_cases: r.u()?,
             reopens: r.u()?,
             remedies: r.u()?,
-            remedy_cost_minor: r.i()?,
+            remedy_cost_scaled: r.i()?,
             gifts: r.u()?,
-            gift_cost_minor: r.i()?,
+            gift_cost_scaled: r.i()?,
             recoveries: r.u()?,
             recovery_change_sum: r.i()?,
             recoveries_improved: r.u()?,
@@ -295,9 +295,9 @@ mod tests {
             reopened_cases: 9,
             reopens: 10,
             remedies: 11,
-            remedy_cost_minor: 1_234_567,
+            remedy_cost_scaled: 1_234_567,
             gifts: 12,
-            gift_cost_minor: -5,
+            gift_cost_scaled: -5,
             recoveries: 13,
             recovery_change_sum: -42,
             recoveries_improved: 14,

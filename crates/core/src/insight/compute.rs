@@ -30,8 +30,8 @@ fn compliance(target: TargetName, m: MetTotal) -> TargetCompliance {
     TargetCompliance { target, total: m.total, met: m.met, share: share(m.met, m.total) }
 }
 
-fn costs(count: u64, minor: i64) -> Costs {
-    Costs { count, cost: Money::from_minor(minor.max(0)) }
+fn costs(count: u64, scaled: i64) -> Costs {
+    Costs { count, cost: Money::from_scaled(scaled.max(0)) }
 }
 
 fn week_point(week: Date, days: u32, r: &Rollup) -> WeekPoint {
@@ -175,8 +175,8 @@ impl Metrics {
             ],
             transfers: Transfers { transfers: total.transfers, per_case: share(total.transfers, total.cases), flagged: total.flagged },
             reopens: Reopens { reopened: total.reopened_cases, reopens: total.reopens, rate: share(total.reopened_cases, total.cases) },
-            remedies: costs(total.remedies, total.remedy_cost_minor),
-            gifts: costs(total.gifts, total.gift_cost_minor),
+            remedies: costs(total.remedies, total.remedy_cost_scaled),
+            gifts: costs(total.gifts, total.gift_cost_scaled),
             recovery: RecoveryFigures {
                 measured: total.recoveries,
                 average_change: (total.recoveries > 0).then(|| total.recovery_change_sum as f64 / total.recoveries as f64),

@@ -65,10 +65,10 @@ pub struct CaseFacts {
     pub reopens: u32,
     /// Agreed corrective actions carrying a value, and that value in minor units.
     pub remedies: u32,
-    pub remedy_cost_minor: i64,
+    pub remedy_cost_scaled: i64,
     /// Goodwill gestures and their cost in minor units.
     pub gifts: u32,
-    pub gift_cost_minor: i64,
+    pub gift_cost_scaled: i64,
     /// Recovery-survey score minus the score that opened the case.
     pub recovery_change: Option<i8>,
 }
@@ -82,7 +82,7 @@ impl CaseFacts {
             _ => breached(t),
         };
         let resolved_at = case.follow_ups.iter().find(|f| f.outcome == FollowUpOutcome::Resolved).map(|f| f.at);
-        let agreed = case.actions.iter().filter(|a| a.status == ActionStatus::Agreed && a.remedy_value.minor() > 0);
+        let agreed = case.actions.iter().filter(|a| a.status == ActionStatus::Agreed && a.remedy_value > crate::Money::ZERO);
         CaseFacts {
             day: day_of(case.reported_at, cal),
             service_area_id: case.service_area_id,
@@ -99,9 +99,9 @@ impl CaseFacts {
             flagged: case.flagged,
             reopens: case.reopen_count,
             remedies: agreed.clone().count() as u32,
-            remedy_cost_minor: agreed.map(|a| a.remedy_value.minor()).sum(),
+            remedy_cost_scaled: agreed.map(|a| a.remedy_value.scaled_minor()).sum(),
             gifts: case.gifts.len() as u32,
-            gift_cost_minor: case.gifts.iter().map(|g| g.cost.minor()).sum(),
+            gift_cost_scaled: case.gifts.iter().map(|g| g.cost.scaled_minor()).sum(),
             recovery_change: case.recovery.as_ref().and_then(|r| r.delta),
         }
     }

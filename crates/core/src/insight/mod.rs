@@ -337,5 +337,16 @@ pub struct Metrics {
     pub trends: Vec<Trend>,
 }
 
+impl Metrics {
+    /// The costs written at `currency`'s exponent (they are summed at the
+    /// finest scale, whatever the currency).
+    pub fn in_currency(mut self, currency: crate::money::Currency) -> Metrics {
+        for costs in [&mut self.remedies, &mut self.gifts] {
+            costs.cost = costs.cost.at(currency.exponent());
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -145,12 +145,12 @@ pub struct Rollup {
     #[serde(skip_serializing_if = "zero")]
     pub remedies: u64,
     #[serde(skip_serializing_if = "zero_sum")]
-    pub remedy_cost_minor: i64,
+    pub remedy_cost_scaled: i64,
     /// Goodwill gestures and their cost in minor units.
     #[serde(skip_serializing_if = "zero")]
     pub gifts: u64,
     #[serde(skip_serializing_if = "zero_sum")]
-    pub gift_cost_minor: i64,
+    pub gift_cost_scaled: i64,
     /// Cases with a recovery measured; the sum of recovery minus opening
     /// score; how many came out higher.
     #[serde(skip_serializing_if = "zero")]
@@ -281,9 +281,9 @@ impl Rollup {
         count(&mut self.reopened_cases, o.reopened_cases, s, "reopened_cases")?;
         count(&mut self.reopens, o.reopens, s, "reopens")?;
         count(&mut self.remedies, o.remedies, s, "remedies")?;
-        sum(&mut self.remedy_cost_minor, o.remedy_cost_minor, s);
+        sum(&mut self.remedy_cost_scaled, o.remedy_cost_scaled, s);
         count(&mut self.gifts, o.gifts, s, "gifts")?;
-        sum(&mut self.gift_cost_minor, o.gift_cost_minor, s);
+        sum(&mut self.gift_cost_scaled, o.gift_cost_scaled, s);
         count(&mut self.recoveries, o.recoveries, s, "recoveries")?;
         sum(&mut self.recovery_change_sum, o.recovery_change_sum, s);
         count(&mut self.recoveries_improved, o.recoveries_improved, s, "recoveries_improved")?;
@@ -323,9 +323,9 @@ impl Rollup {
             reopened_cases: u64::from(f.reopens > 0),
             reopens: u64::from(f.reopens),
             remedies: u64::from(f.remedies),
-            remedy_cost_minor: f.remedy_cost_minor,
+            remedy_cost_scaled: f.remedy_cost_scaled,
             gifts: u64::from(f.gifts),
-            gift_cost_minor: f.gift_cost_minor,
+            gift_cost_scaled: f.gift_cost_scaled,
             ..Rollup::default()
         };
         if let Some(e) = f.first_response {

@@ -82,7 +82,7 @@ fn action(id: u32, minor: i64, status: ActionStatus) -> CorrectiveAction {
         id,
         description: "Refund".into(),
         remedy_kind: RemedyKind::Refund,
-        remedy_value: Money::from_minor(minor),
+        remedy_value: Money::new(minor, 2),
         proposed_by: UserId(1),
         proposed_at: t("2026-11-24T10:00:00Z"),
         status,
@@ -336,9 +336,11 @@ fn transfers_reopens_remedies_and_gifts() {
     let mut c = case();
     c.actions = vec![action(1, 3_000, ActionStatus::Agreed), action(2, 1_250, ActionStatus::Agreed), action(3, 50_000, ActionStatus::PendingApproval), action(4, 0, ActionStatus::Agreed)];
     for cost in [500, 725] {
-        c.gifts.push(Gift { description: "Flowers".into(), cost: Money::from_minor(cost), by: UserId(1), at: t("2026-11-25T10:00:00Z") });
+        c.gifts.push(Gift { description: "Flowers".into(), cost: Money::new(cost, 2), by: UserId(1), at: t("2026-11-25T10:00:00Z") });
     }
     let m = metrics(&Rows::of([Rollup::of_case(&CaseFacts::of(&c, &london()))]), &november());
+    assert_eq!(m.remedies.cost.to_string(), "42.5000", "summed in ten-thousandths, whatever the currency");
+    let m = m.in_currency(crate::money::Currency::from_code("GBP").unwrap());
     assert_eq!((m.remedies.count, m.remedies.cost.to_string()), (2, "42.50".to_string()));
     assert_eq!((m.gifts.count, m.gifts.cost.to_string()), (2, "12.25".to_string()));
 }
@@ -367,7 +369,7 @@ fn adding_then_removing_a_contribution_gives_back_the_rollup_exactly() {
     let before = Rows::of(base.iter().map(Rollup::of_case));
     let mut c = case();
     c.responded_at = Some(t("2026-11-24T10:00:00Z"));
-    c.gifts.push(Gift { description: "Voucher".into(), cost: Money::from_minor(1_000), by: UserId(1), at: t("2026-11-25T10:00:00Z") });
+    c.gifts.push(Gift { description: "Voucher".into(), cost: Money::new(1_000, 2), by: UserId(1), at: t("2026-11-25T10:00:00Z") });
     let extra = Rollup::of_case(&CaseFacts::of(&c, &london()));
     let mut rows = Rows::of(base.iter().map(Rollup::of_case));
     rows.put(None, Some(&extra));
@@ -526,7 +528,7 @@ fn the_period_is_whole_days_in_the_zone() {
 #[test]
 fn metrics_serialise_with_their_definitions_in_the_schema() {
     let rows = Rows::of([Rollup::of_case(&facts("2026-11-27", |_| {}))]);
-    let json = serde_json::to_value(metrics(&rows, &november())).unwrap();
+    let json = serde_json::to_value(metrics(&rows, &november()).in_currency(crate::money::Currency::from_code("EUR").unwrap())).unwrap();
     assert_eq!(json["from"], "2026-11-01");
     assert_eq!(json["cases"], 1);
     assert_eq!(json["satisfaction"]["average_rating"], serde_json::Value::Null);

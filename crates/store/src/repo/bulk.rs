@@ -58,8 +58,8 @@ pub(crate) async fn cases(c: &mut Conn, rows: &[Case], settings: &OrgSettings) -
         let sql = format!(
             "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, significant, flagged, \
              summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
-             resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
-             pending_proposer_id, awaits_follow_up, projection, remedies_minor, gifts_minor, category_id, problem_id) VALUES {} RETURNING id",
+             resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_scaled, \
+             pending_proposer_id, awaits_follow_up, projection, remedies_scaled, gifts_scaled, category_id, problem_id) VALUES {} RETURNING id",
             values_list(chunk.len(), 31)
         );
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
@@ -89,12 +89,12 @@ pub(crate) async fn cases(c: &mut Conn, rows: &[Case], settings: &OrgSettings) -
                 .bind(to_json(case)?)
                 .bind(case.next_target_check(&cal).map(micros))
                 .bind(queues.next_due_at)
-                .bind(queues.pending_value_minor)
+                .bind(queues.pending_value_scaled)
                 .bind(queues.pending_proposer_id)
                 .bind(queues.awaits_follow_up)
                 .bind(PROJECTION)
-                .bind(queues.remedies_minor)
-                .bind(queues.gifts_minor)
+                .bind(queues.remedies_scaled)
+                .bind(queues.gifts_scaled)
                 .bind(case.category_id.map(|k| k.0))
                 .bind(case.preventive.as_ref().and_then(|p| p.problem_id).map(|p| p.0));
         }

@@ -63,7 +63,7 @@ fn conditions(f: &CaseFilter, mut args: Vec<Arg>) -> (String, Vec<Arg>) {
         None => {}
     }
     if let Some((user, mandate)) = f.approvable_by {
-        push(&mut sql, " AND pending_value_minor IS NOT NULL AND pending_value_minor <= ?", Arg::I(mandate.minor()));
+        push(&mut sql, " AND pending_value_scaled IS NOT NULL AND pending_value_scaled <= ?", Arg::I(mandate.scaled_minor()));
         push(&mut sql, " AND pending_proposer_id <> ?", Arg::I(user.0));
     }
     if let Some(t) = f.overdue_at {

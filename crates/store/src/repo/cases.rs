@@ -22,17 +22,17 @@ pub(super) fn case_from((id, data): (i64, String)) -> StoreResult<Case> {
 
 /// The version of the derived columns this code writes; rows carrying an
 /// older one are re-derived when the store opens ([`reproject`]).
-pub(super) const PROJECTION: i64 = 2;
+pub(super) const PROJECTION: i64 = 3;
 
 /// What the queues select on, and what a problem's cost sums, derived from
 /// the case's state.
 pub(super) struct Queues {
     pub(super) next_due_at: Option<i64>,
-    pub(super) pending_value_minor: Option<i64>,
+    pub(super) pending_value_scaled: Option<i64>,
     pub(super) pending_proposer_id: Option<i64>,
     pub(super) awaits_follow_up: bool,
-    pub(super) remedies_minor: i64,
-    pub(super) gifts_minor: i64,
+    pub(super) remedies_scaled: i64,
+    pub(super) gifts_scaled: i64,
 }
 
 impl Queues {
@@ -40,11 +40,11 @@ impl Queues {
         let pending = case.pending_action();
         Queues {
             next_due_at: case.next_due().map(|(t, _)| micros(t)),
-            pending_value_minor: pending.map(|a| a.remedy_value.minor()),
+            pending_value_scaled: pending.map(|a| a.remedy_value.scaled_minor()),
             pending_proposer_id: pending.map(|a| a.proposed_by.0),
             awaits_follow_up: case.awaits_follow_up(),
-            remedies_minor: case.agreed_remedies().minor(),
-            gifts_minor: case.gift_costs().minor(),
+            remedies_scaled: case.agreed_remedies().scaled_minor(),
+            gifts_scaled: case.gift_costs().scaled_minor(),
         }
     }
 }
@@ -59,8 +59,8 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     sqlx::query(
         "UPDATE cases SET status = $2, owner_id = $3, problem_id = $4, significant = $5, flagged = $6, summary = $7, \
          description = $8, responded_at = $9, update_due_at = $10, closed_at = $11, transfer_count = $12, \
-         reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_minor = $17, \
-         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, remedies_minor = $21, gifts_minor = $22, category_id = $23, \
+         reopen_count = $13, data = $14, target_check_at = $15, next_due_at = $16, pending_value_scaled = $17, \
+         pending_proposer_id = $18, awaits_follow_up = $19, projection = $20, remedies_scaled = $21, gifts_scaled = $22, category_id = $23, \
          facts = $24 WHERE id = $1",
     )
     .bind(case.id.0)
@@ -79,12 +79,12 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .bind(to_json(case)?)
     .bind(case.next_target_check(&cal).map(micros))
     .bind(q.next_due_at)
-    .bind(q.pending_value_minor)
+    .bind(q.pending_value_scaled)
     .bind(q.pending_proposer_id)
     .bind(q.awaits_follow_up)
     .bind(PROJECTION)
-    .bind(q.remedies_minor)
-    .bind(q.gifts_minor)
+    .bind(q.remedies_scaled)
+    .bind(q.gifts_scaled)
     .bind(case.category_id.map(|k| k.0))
     .bind(to_json(&facts)?)
     .execute(&mut *c)
@@ -115,8 +115,8 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
-         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_minor, \
-         pending_proposer_id, awaits_follow_up, projection, remedies_minor, gifts_minor, category_id, facts) \
+         resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_scaled, \
+         pending_proposer_id, awaits_follow_up, projection, remedies_scaled, gifts_scaled, category_id, facts) \
          VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
          RETURNING id",
     )
@@ -140,12 +140,12 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     .bind(to_json(&case)?)
     .bind(case.next_target_check(&cal).map(micros))
     .bind(queues.next_due_at)
-    .bind(queues.pending_value_minor)
+    .bind(queues.pending_value_scaled)
     .bind(queues.pending_proposer_id)
     .bind(queues.awaits_follow_up)
     .bind(PROJECTION)
-    .bind(queues.remedies_minor)
-    .bind(queues.gifts_minor)
+    .bind(queues.remedies_scaled)
+    .bind(queues.gifts_scaled)
     .bind(case.category_id.map(|k| k.0))
     .bind(to_json(&facts)?)
     .fetch_one(&mut *c)

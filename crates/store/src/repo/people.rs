@@ -6,10 +6,11 @@ use redress_core::customer::{Customer, NewCustomer};
 use redress_core::store::RewardEntry;
 use redress_core::terms::Reward;
 use redress_core::user::{ApiToken, NewUser, Role, User, UserChange};
+use redress_core::money::MAX_EXPONENT;
 use redress_core::{Money, ResponseId};
 
-pub(super) const USER_COLS: &str = "id, name, email, role, mandate_minor, manager_id, active, created_at";
-pub(super) type UserRow = (i64, String, Option<String>, String, i64, Option<i64>, bool, i64);
+pub(super) const USER_COLS: &str = "id, name, email, role, mandate_minor, manager_id, active, created_at, mandate_exponent";
+pub(super) type UserRow = (i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i16);
 
 pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
     Ok(User {
@@ -17,7 +18,7 @@ pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
         name: r.1,
         email: r.2,
         role: Role::parse(&r.3).ok_or_else(|| StoreError::Backend(format!("unknown role {}", r.3)))?,
-        mandate: Money::from_minor(r.4),
+        mandate: Money::new(r.4, u8::try_from(r.8).ok().filter(|e| *e <= MAX_EXPONENT).ok_or_else(|| StoreError::Backend(format!("user {} has a mandate exponent of {}", r.0, r.8)))?),
         manager_id: r.5.map(UserId),
         active: r.6,
         created_at: ts(r.7)?,
@@ -61,7 +62,8 @@ pub(super) async fn load_customer(c: &mut Conn, id: CustomerId) -> StoreResult<O
     row.map(customer_from).transpose()
 }
 
-pub(super) async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> StoreResult<User> {
+pub(super) async fn insert_user(c: &mut Conn, mut u: NewUser, now: Timestamp) -> StoreResult<User> {
+    u.mandate = super::settings::load_settings(c).await?.amount("mandate", u.mandate)?;
     if let Some(m) = u.manager_id {
         require_user(c, "manager_id", m).await?;
     }
@@ -73,7 +75,8 @@ pub(super) async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> Sto
         }
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (name, email, role, mandate_minor, manager_id, active, created_at, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO users (name, email, role, mandate_minor, manager_id, active, created_at, password_hash, mandate_exponent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(&u.name)
     .bind(&u.email)
@@ -83,6 +86,7 @@ pub(super) async fn insert_user(c: &mut Conn, u: NewUser, now: Timestamp) -> Sto
     .bind(true)
     .bind(micros(now))
     .bind(&u.password_hash)
+    .bind(i16::from(u.mandate.exponent()))
     .fetch_one(&mut *c)
     .await
     .map_err(db_error)?;
@@ -166,7 +170,7 @@ pub(super) async fn update_user(c: &mut Conn, id: UserId, change: UserChange) ->
         user.role = v;
     }
     if let Some(v) = change.mandate {
-        user.mandate = v;
+        user.mandate = super::settings::load_settings(c).await?.amount("mandate", v)?;
     }
     if let Some(v) = change.manager_id {
         user.manager_id = v;
@@ -174,7 +178,7 @@ pub(super) async fn update_user(c: &mut Conn, id: UserId, change: UserChange) ->
     if let Some(v) = change.active {
         user.active = v;
     }
-    sqlx::query("UPDATE users SET name = $2, email = $3, role = $4, mandate_minor = $5, manager_id = $6, active = $7 WHERE id = $1")
+    sqlx::query("UPDATE users SET name = $2, email = $3, role = $4, mandate_minor = $5, manager_id = $6, active = $7, mandate_exponent = $8 WHERE id = $1")
         .bind(id.0)
         .bind(&user.name)
         .bind(&user.email)
@@ -182,6 +186,7 @@ pub(super) async fn update_user(c: &mut Conn, id: UserId, change: UserChange) ->
         .bind(user.mandate.minor())
         .bind(user.manager_id.map(|m| m.0))
         .bind(user.active)
+        .bind(i16::from(user.mandate.exponent()))
         .execute(&mut *c)
         .await
         .map_err(db_error)?;
@@ -270,9 +275,9 @@ pub(super) async fn user_by_token(pool: &Pool, token_sha256: &str) -> StoreResul
 #[allow(clippy::type_complexity)] // one row: the user's columns and the password hash
 pub(super) async fn user_for_login(pool: &Pool, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
     let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE lower(email) = lower($1)");
-    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, Option<String>)> =
+    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i16, Option<String>)> =
         sqlx::query_as(&sql).bind(email.trim()).fetch_optional(pool).await.map_err(db_error)?;
-    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8))).transpose()
+    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?, r.9))).transpose()
 }
 
 #[allow(clippy::type_complexity)] // one row: the user's columns and when the session was last used
@@ -282,9 +287,9 @@ pub(super) async fn user_by_session(pool: &Pool, token_sha256: &str, now: Timest
          WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND COALESCE(s.last_seen_at, s.created_at) > $3",
         user_cols_of_u()
     );
-    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i64)> =
+    let row: Option<(i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i16, i64)> =
         sqlx::query_as(&sql).bind(token_sha256).bind(micros(now)).bind(micros(idle_since)).fetch_optional(pool).await.map_err(db_error)?;
-    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, ts(r.8)?))).transpose()
+    row.map(|r| Ok((user_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?, ts(r.9)?))).transpose()
 }
 
 pub(super) async fn customer_by_email(pool: &Pool, email: &str) -> StoreResult<Option<Customer>> {

@@ -1,7 +1,7 @@
 //! Problems: systemic issues shared by many cases, with their owner, status,
 //! root-cause analysis and permanent solution, their history, and what their
-//! linked cases cost — summed in SQL over those cases' rows (`remedies_minor`
-//! and `gifts_minor`, kept by every write of a case) and their timeline
+//! linked cases cost — summed in SQL over those cases' rows (`remedies_scaled`
+//! and `gifts_scaled`, kept by every write of a case) and their timeline
 //! events, never by loading the cases.
 
 use super::*;
@@ -210,7 +210,7 @@ async fn costs(pool: &Pool, only: Option<ProblemId>) -> StoreResult<HashMap<Prob
     let which = if only.is_some() { "= $1" } else { "IS NOT NULL" };
     let sums = format!(
         "SELECT problem_id, COUNT(*), CAST(SUM(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(remedies_minor) AS BIGINT), CAST(SUM(gifts_minor) AS BIGINT) FROM cases WHERE problem_id {which} GROUP BY problem_id"
+         CAST(SUM(remedies_scaled) AS BIGINT), CAST(SUM(gifts_scaled) AS BIGINT) FROM cases WHERE problem_id {which} GROUP BY problem_id"
     );
     // Staff touches: events on the linked cases by any account but a partner's.
     let touches = format!(
@@ -225,9 +225,10 @@ async fn costs(pool: &Pool, only: Option<ProblemId>) -> StoreResult<HashMap<Prob
     }
     let sums = q.fetch_all(pool).await.map_err(db_error)?;
     let touches: HashMap<i64, i64> = t.fetch_all(pool).await.map_err(db_error)?.into_iter().collect();
+    let currency = super::settings::currency(pool).await?;
     Ok(sums
         .into_iter()
-        .map(|(p, n, open, remedies, gifts)| (ProblemId(p), ProblemCost::from_sums(n, open, remedies, gifts, touches.get(&p).copied().unwrap_or(0))))
+        .map(|(p, n, open, remedies, gifts)| (ProblemId(p), ProblemCost::from_sums(n, open, remedies, gifts, touches.get(&p).copied().unwrap_or(0), currency)))
         .collect())
 }
 
@@ -282,13 +283,14 @@ pub(super) async fn history(pool: &Pool, id: ProblemId) -> StoreResult<Vec<Probl
 
 pub(super) async fn linked_cases(pool: &Pool, id: ProblemId, limit: u32) -> StoreResult<Vec<LinkedCase>> {
     let rows: Vec<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, summary, status, owner_id, remedies_minor, gifts_minor FROM cases WHERE problem_id = $1 ORDER BY id DESC LIMIT $2",
+        "SELECT id, summary, status, owner_id, remedies_scaled, gifts_scaled FROM cases WHERE problem_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(id.0)
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await
     .map_err(db_error)?;
+    let currency = super::settings::currency(pool).await?;
     rows.into_iter()
         .map(|(case, summary, status, owner, remedies, gifts)| {
             Ok(LinkedCase {
@@ -297,8 +299,8 @@ pub(super) async fn linked_cases(pool: &Pool, id: ProblemId, limit: u32) -> Stor
                 summary,
                 status: Status::parse(&status).ok_or_else(|| StoreError::Backend(format!("case {case} has an unknown status {status}")))?,
                 owner_id: UserId(owner),
-                remedies: Money::from_minor(remedies),
-                gifts: Money::from_minor(gifts),
+                remedies: Money::from_scaled(remedies).at(currency.exponent()),
+                gifts: Money::from_scaled(gifts).at(currency.exponent()),
             })
         })
         .collect()

@@ -6,7 +6,8 @@ use super::*;
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::terms::{Severity, Targets};
-use redress_core::ServiceAreaId;
+use redress_core::money::{Currency, MAX_EXPONENT};
+use redress_core::{Money, ServiceAreaId};
 
 pub(super) const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
 
@@ -30,6 +31,12 @@ pub(super) fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
         targets_by_severity: stored.by_severity,
         created_at: ts(r.4)?,
     })
+}
+
+/// The organisation's currency, for reads that write amounts in it.
+pub(super) async fn currency(pool: &Pool) -> StoreResult<Currency> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM settings WHERE id = 1").fetch_optional(pool).await.map_err(db_error)?;
+    Ok(data.map_or_else(|| Ok(OrgSettings::default()), |d| from_json::<OrgSettings>(&d))?.currency())
 }
 
 pub(super) async fn load_settings(c: &mut Conn) -> StoreResult<OrgSettings> {
@@ -103,6 +110,9 @@ pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<
         }
     }
     let old = load_settings(c).await?;
+    if old.currency != s.currency {
+        change_currency(c, &old, &s).await?;
+    }
     if (&old.timezone, &old.business_hours, &old.holidays) != (&s.timezone, &s.business_hours, &s.holidays) {
         // Every day and business time moves: the rollups are recomputed.
         super::insight::require_rebuild(c).await?;
@@ -118,6 +128,46 @@ pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<
     .await
     .map_err(db_error)?;
     Ok(s)
+}
+
+/// A new currency, while no case carries an amount: the mandates are
+/// written at its exponent (refused for one with digits it does not have).
+/// Once a remedy or gift is recorded the currency stays: its amounts would
+/// change meaning.
+async fn change_currency(c: &mut Conn, old: &OrgSettings, new: &OrgSettings) -> StoreResult<()> {
+    let priced: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE remedies_scaled > 0 OR gifts_scaled > 0 OR pending_value_scaled IS NOT NULL \
+         OR data LIKE '%\"remedy_value\"%' OR data LIKE '%\"cost\"%' LIMIT 1",
+    )
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_error)?;
+    if let Some(case) = priced {
+        return Err(DomainError::conflict(format!(
+            "amounts are recorded in {} (case {} has one, and maybe others); the currency cannot change to {} without changing what they mean",
+            old.currency,
+            CaseId(case).reference(),
+            new.currency
+        ))
+        .into());
+    }
+    let currency = new.currency();
+    let mandates: Vec<(i64, i64, i16)> =
+        sqlx::query_as("SELECT id, mandate_minor, mandate_exponent FROM users WHERE mandate_minor <> 0").fetch_all(&mut *c).await.map_err(db_error)?;
+    for (id, minor, exponent) in mandates {
+        let mandate = Money::new(minor, u8::try_from(exponent).unwrap_or(MAX_EXPONENT).min(MAX_EXPONENT));
+        let mandate = currency
+            .amount("mandate", mandate)
+            .map_err(|e| DomainError::conflict(format!("user {id}'s {e}; change that mandate before the currency")))?;
+        sqlx::query("UPDATE users SET mandate_minor = $2, mandate_exponent = $3 WHERE id = $1")
+            .bind(id)
+            .bind(mandate.minor())
+            .bind(i16::from(mandate.exponent()))
+            .execute(&mut *c)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
 }
 
 // ---- reads ------------------------------------------------------------------

@@ -370,7 +370,7 @@ impl StepRequest {
             }
             StepRequest::Unassign(req) => apply(app, id, vec![req.user_id], move |case, ctx, now| case.unassign(&actor, req.user_id, ctx, now)).await,
             StepRequest::Deviation(req) => apply(app, id, vec![], move |case, _, now| case.deviate(&actor, req.step, &req.reason, now)).await,
-            StepRequest::Gift(req) => apply(app, id, vec![], move |case, _, now| case.give_gift(&actor, &req.description, req.cost, now)).await,
+            StepRequest::Gift(req) => apply(app, id, vec![], move |case, ctx, now| case.give_gift(&actor, &req.description, req.cost, ctx, now)).await,
             StepRequest::Report(req) => {
                 let (token, digest) = crate::auth::new_token()?;
                 let report_url = app.public_link(&format!("/reports/{token}"));

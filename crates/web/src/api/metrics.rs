@@ -81,7 +81,7 @@ pub(crate) async fn metrics(app: &AppState, params: &MetricsParams) -> ApiResult
     let today = app.now().to_zoned(settings.calendar().time_zone().clone()).date();
     let query = params.query(today)?;
     let rows = app.store().rollups(&query).await?;
-    Ok(Metrics::of(&rows, &query))
+    Ok(Metrics::of(&rows, &query).in_currency(settings.currency()))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -36,9 +36,10 @@ pub fn duration(d: SignedDuration) -> String {
     }
 }
 
-/// `GBP 40.00`.
+/// `GBP 40.00`, `JPY 1500`, `KWD 12.500`: at the currency's exponent.
 pub fn money(value: Money, settings: &OrgSettings) -> String {
-    format!("{} {value}", settings.currency)
+    let currency = settings.currency();
+    format!("{} {}", currency.code(), value.at(currency.exponent()))
 }
 
 /// An enum's wire name (`replacement`), as the API spells it.

@@ -113,7 +113,7 @@ fn stages(lang: Lang, case: &Case, customer: &Customer, owner: &str, currency: &
             t("status-action"),
             agreed.map(|a| {
                 if a.remedy_value.minor() > 0 {
-                    format!("{} ({})", a.description, redress_i18n::money(lang, a.remedy_value.minor(), currency))
+                    format!("{} ({})", a.description, redress_i18n::money(lang, a.remedy_value.minor(), a.remedy_value.exponent(), currency))
                 } else {
                     a.description.clone()
                 }
