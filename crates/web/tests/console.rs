@@ -710,11 +710,14 @@ async fn the_owner_assigns_a_colleague_who_then_works_the_case(b: Backend) {
     assert!(resp.text().await.unwrap().contains("to assign people to the case you must be an agent who is the case&#39;s owner"));
 
     let (_, html) = owner.get(&page).await;
-    assert!(html.contains(r#"id="form-assignees""#));
+    let choices = |html: &str| html.split(r#"id="assignees-user""#).nth(1).and_then(|rest| rest.split("</select>").next()).unwrap_or_default().to_string();
+    assert!(choices(&html).contains(&format!(r#"value="{bob}""#)) && !choices(&html).contains(&format!(r#"value="{alice}""#)), "the owner is not offered");
     step(&owner, case, "assignees", &[("user_id", &bob.to_string())]).await;
     let v = case_json(&app, case).await;
     assert_eq!(v["assignees"], json!([{ "user_id": bob, "role": "named" }]), "{v}");
-    assert!(owner.get(&page).await.1.contains(&format!(r#"id="form-unassign-{bob}""#)));
+    let (_, html) = owner.get(&page).await;
+    assert!(html.contains(&format!(r#"id="form-unassign-{bob}""#)) && html.contains("<dt>Helping</dt><dd>Bob"), "{html}");
+    assert!(!choices(&html).contains(&format!(r#"value="{bob}""#)), "nor is someone assigned already");
 
     let (_, html) = colleague.get(&page).await;
     for form in working {

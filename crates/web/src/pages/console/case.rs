@@ -118,6 +118,8 @@ struct CasePage {
     can_follow_up: bool,
     report_needed: bool,
     staff: Vec<Choice>,
+    /// Staff who may be assigned: neither the owner nor assigned already.
+    helpers: Vec<Choice>,
     problems: Vec<Choice>,
     /// The formal action reports sent: (number, "sent by … on …").
     reports: Vec<(u32, String)>,
@@ -194,6 +196,16 @@ impl CasePage {
     /// post): shown at the top of the page instead.
     fn orphan_error(&self) -> Option<&str> {
         self.failed.as_ref().filter(|f| !self.shows_form(f.step)).and_then(|f| f.error.as_deref())
+    }
+}
+
+/// Why someone is assigned beside the owner, in words.
+fn assigned_as(role: &str) -> String {
+    match role {
+        "named" => "Helping".into(),
+        "service_manager" => "Service manager".into(),
+        "senior" => "Senior to attend".into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -285,7 +297,7 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         lag: duration(case.identification_lag()),
         owner: name(case.owner_id),
         partner: users.get(&case.created_by).filter(|u| u.role == Role::Partner).map(|u| u.name.clone()),
-        assignees: case.assignees.iter().map(|a| (a.user_id.0, name(a.user_id), a.role.replace('_', " "))).collect(),
+        assignees: case.assignees.iter().map(|a| (a.user_id.0, name(a.user_id), assigned_as(&a.role))).collect(),
         area,
         due: due_times(&case, now, &tz),
         todo: case.missing_steps().into_iter().map(|s| (s.title(), s.what_to_do())).collect(),
@@ -313,6 +325,10 @@ pub(super) async fn render(app: &AppState, frame: Frame, viewer: &User, id: i64,
         can_follow_up: case.may(viewer, case.follow_up_action()),
         report_needed: case.needs(Step::FormalReport) && !case.is_done(Step::FormalReport),
         staff: staff_choices(&users),
+        helpers: staff_choices(&users)
+            .into_iter()
+            .filter(|c| c.value != case.owner_id.to_string() && !case.assignees.iter().any(|a| c.value == a.user_id.to_string()))
+            .collect(),
         problems,
         reports: case.reports.iter().map(|r| (r.id, format!("sent by {} on {}", name(r.by), crate::pages::format::when(r.at, &tz)))).collect(),
         category,
