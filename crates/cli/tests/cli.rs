@@ -431,6 +431,13 @@ fn customer_export_and_erase(backend: &str) {
     assert!(out.contains(&format!("Erased customer {customer}")) && !out.contains("Hedy") && !out.contains("555-0100") && !out.contains("Radio jams"), "{out}");
     let after: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(after["erasure"]["erased_by"].as_i64(), admin.parse().ok());
+    // The erasure is in the audit trail, by the admin named, without the data it erased.
+    let trail = rt.block_on(async { redress_store::open(&db.url).await.unwrap().audit_log(None, 50).await.unwrap() });
+    let erased: Vec<_> = trail.iter().filter(|e| e.action == "customer.erased").collect();
+    assert_eq!(erased.len(), 1, "{trail:?}");
+    assert_eq!((erased[0].actor_id.map(|a| a.0.to_string()), erased[0].subject.as_str()), (Some(admin.clone()), format!("customer {customer}").as_str()));
+    let written = serde_json::to_string(&erased[0]).unwrap();
+    assert!(!written.contains("Hedy") && !written.contains("555-0100") && !written.contains("Radio jams"), "{written}");
     let (ok, _, err) = run(&["customer", "erase", "--id", &customer, "--by", &admin, "--database-url", &db.url]);
     assert!(!ok && err.contains("was already erased on"), "once only: {err}");
     let (ok, _, err) = run(&["customer", "export", "--id", "999", "--database-url", &db.url]);

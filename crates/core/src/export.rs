@@ -236,7 +236,9 @@ pub struct RangeError {
 /// which stands for the start of that day in `zone` (the organisation's).
 /// A `from` at or after `to` is refused.
 pub fn parse_range(from: Option<&str>, to: Option<&str>, zone: &TimeZone) -> Result<TimeRange, RangeError> {
-    let bound = |parameter: &'static str, v: Option<&str>| v.map(|v| parse_bound(v, zone).map_err(|detail| RangeError { parameter, detail: format!("{parameter}: {detail}"), malformed: true })).transpose();
+    let bound = |parameter: &'static str, v: Option<&str>| {
+        v.map(|v| parse_bound(v, zone).map_err(|(detail, malformed)| RangeError { parameter, detail: format!("{parameter}: {detail}"), malformed })).transpose()
+    };
     let range = TimeRange { from: bound("from", from)?, to: bound("to", to)? };
     if let (Some(f), Some(t)) = (range.from, range.to) {
         if f >= t {
@@ -246,21 +248,31 @@ pub fn parse_range(from: Option<&str>, to: Option<&str>, zone: &TimeZone) -> Res
     Ok(range)
 }
 
-/// An RFC 3339 timestamp, or a date `YYYY-MM-DD` as the start of that day in `zone`.
-fn parse_bound(text: &str, zone: &TimeZone) -> Result<Timestamp, String> {
+/// An RFC 3339 timestamp, or a date `YYYY-MM-DD` as the start of that day
+/// in `zone`. The error says why, and whether the text cannot be read at
+/// all (`true`) or reads as a day the calendar does not have (`false`:
+/// 2026-02-30).
+fn parse_bound(text: &str, zone: &TimeZone) -> Result<Timestamp, (String, bool)> {
     let t = text.trim();
-    let refused = || format!("'{text}' is neither an RFC 3339 timestamp (2026-11-01T09:00:00Z) nor a date (2026-11-01)");
-    let is_date = t.len() == 10 && t.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-    if is_date {
-        let date: jiff::civil::Date = t.parse().map_err(|_| refused())?;
-        return date.to_zoned(zone.clone()).map(|z| z.timestamp()).map_err(|e| format!("'{text}': {e}"));
+    let refused = || (format!("'{text}' is neither an RFC 3339 timestamp (2026-11-01T09:00:00Z) nor a date (2026-11-01)"), true);
+    let is_date = |s: &str| s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    // A day numbered within 1 to 31 of a month 1 to 12 that the month does not have.
+    let no_such_day = || {
+        let day = t.get(..10).filter(|d| is_date(d))?;
+        let (y, m, d): (i16, i8, i8) = (day[..4].parse().ok()?, day[5..7].parse().ok()?, day[8..].parse().ok()?);
+        let first = jiff::civil::Date::new(y, m, 1).ok()?;
+        (d > first.days_in_month() && d <= 31).then(|| (format!("'{text}': {} has {} days, not {d}", first.strftime("%B %Y"), first.days_in_month()), false))
+    };
+    if is_date(t) {
+        let date: jiff::civil::Date = t.parse().map_err(|_| no_such_day().unwrap_or_else(refused))?;
+        return date.to_zoned(zone.clone()).map(|z| z.timestamp()).map_err(|e| (format!("'{text}': {e}"), true));
     }
     // RFC 3339 needs a date, a time and an offset (or Z).
     let has_time = t.len() > 10 && matches!(t.as_bytes()[10], b'T' | b't' | b' ');
     if !has_time {
         return Err(refused());
     }
-    t.parse::<Timestamp>().map_err(|_| refused())
+    t.parse::<Timestamp>().map_err(|_| no_such_day().unwrap_or_else(refused))
 }
 
 #[cfg(test)]
@@ -296,6 +308,12 @@ mod tests {
             assert!(e.detail.starts_with("from: "), "{}", e.detail);
         }
         assert_eq!(parse_range(None, Some("soon"), &utc).unwrap_err().parameter, "to");
+        // Well-formed, but a day the month does not have: refused by a rule, not unreadable.
+        for (day, says) in [("2026-02-30", "February 2026 has 28 days, not 30"), ("2028-02-30T10:00:00Z", "February 2028 has 29 days, not 30"), ("2026-04-31", "April 2026 has 30 days")] {
+            let e = parse_range(Some(day), None, &utc).unwrap_err();
+            assert!(!e.malformed && e.detail.contains(says), "{day}: {}", e.detail);
+        }
+        assert!(parse_range(Some("2026-13-01"), None, &utc).unwrap_err().malformed);
         let e = parse_range(Some("2026-11-02"), Some("2026-11-01"), &utc).unwrap_err();
         assert!(e.detail.contains("must be before"), "{}", e.detail);
         assert!(parse_range(Some("2026-11-01"), Some("2026-11-01"), &utc).is_err(), "an empty period");
