@@ -83,7 +83,7 @@ pub async fn seed(store: &dyn Store, cast: &Cast, now: Timestamp) -> Result<(), 
     let mut categories: Vec<CategoryId> = Vec::new();
     for k in &KINDS {
         let c = NewCategory::checked(k.name, None, true).map_err(err)?;
-        categories.push(store.create_category(c, start).await.map_err(err)?.id);
+        categories.push(store.create_category(c, redress_core::audit::ChangedBy::command_line(start)).await.map_err(err)?.id);
     }
     let areas = [cast.deliveries, cast.billing];
     let mut customers: Vec<Customer> = Vec::new();

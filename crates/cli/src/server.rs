@@ -137,18 +137,13 @@ pub async fn create_admin(store: &dyn Store, name: &str, email: Option<&str>, pa
         None => None,
     };
     let name = redress_core::user::required_text("name", name, 200).map_err(|e| e.to_string())?;
-    let now = jiff::Timestamp::now();
+    // Made from the command line: recorded with no actor.
+    let by = redress_core::audit::ChangedBy::command_line(jiff::Timestamp::now());
     let user = store
-        .create_user(NewUser { name, email, role: Role::Admin, mandate: Money::ZERO, manager_id: None, password_hash }, now)
+        .create_user(NewUser { name, email, role: Role::Admin, mandate: Money::ZERO, manager_id: None, password_hash }, by)
         .await
         .map_err(|e| e.to_string())?;
     let (token, digest) = redress_web::auth::new_token().map_err(|e| e.detail)?;
-    let token_id = store.add_token(user.id, digest, Some("admin create".into()), now).await.map_err(|e| e.to_string())?;
-    // Made from the command line: no actor.
-    let created = redress_core::audit::NewAuditEntry::new(None, "user.created", format!("user {}", user.id), None::<&()>, Some(&user));
-    let issued = redress_core::audit::NewAuditEntry::new(None, "token.issued", format!("user {}", user.id), None::<&()>, Some(&serde_json::json!({ "token_id": token_id, "label": "admin create" })));
-    for entry in [created, issued] {
-        store.record_audit(entry, now).await.map_err(|e| e.to_string())?;
-    }
+    store.add_token(user.id, digest, Some("admin create".into()), by).await.map_err(|e| e.to_string())?;
     Ok((user, token))
 }

@@ -390,8 +390,8 @@ fn customer_export_and_erase(backend: &str) {
         let store = redress_store::open(&db.url).await.unwrap();
         let now = jiff::Timestamp::now();
         let user = |name: &str, role| redress_core::user::NewUser { name: name.into(), email: None, role, mandate: redress_core::Money::ZERO, manager_id: None, password_hash: None };
-        let admin = store.create_user(user("Root", redress_core::user::Role::Admin), now).await.unwrap();
-        let agent = store.create_user(user("Alice", redress_core::user::Role::Agent), now).await.unwrap();
+        let admin = store.create_user(user("Root", redress_core::user::Role::Admin), redress_core::audit::ChangedBy::command_line(now)).await.unwrap();
+        let agent = store.create_user(user("Alice", redress_core::user::Role::Agent), redress_core::audit::ChangedBy::command_line(now)).await.unwrap();
         let c = redress_core::customer::NewCustomer { name: "Hedy Lamarr".into(), email: Some("hedy@example.com".into()), phone: Some("555-0100".into()), timezone: "UTC".into(), client_manager_id: None, language: None };
         let customer = store.create_customer(c, now).await.unwrap();
         let settings = store.settings().await.unwrap();

@@ -29,6 +29,36 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// Who makes an administrative change, and when. The store writes the
+/// change's audit entry in the change's own transaction, so no change is
+/// stored without its entry, nor an entry without its change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChangedBy {
+    /// Absent for a change made from the command line.
+    pub actor: Option<UserId>,
+    pub at: Timestamp,
+}
+
+impl ChangedBy {
+    /// A change by `actor`, signed in or with a token.
+    pub fn user(actor: UserId, at: Timestamp) -> ChangedBy {
+        ChangedBy { actor: Some(actor), at }
+    }
+
+    /// A change made from the command line, by whoever runs it.
+    pub fn command_line(at: Timestamp) -> ChangedBy {
+        ChangedBy { actor: None, at }
+    }
+
+    /// The entry for `action` on `subject` by this actor.
+    pub fn entry(&self, action: &'static str, subject: impl Into<String>, before: Option<&impl Serialize>, after: Option<&impl Serialize>) -> NewAuditEntry {
+        NewAuditEntry::new(self.actor, action, subject, before, after)
+    }
+}
+
+/// For a change with nothing to show before or after (a password set).
+pub const NOTHING: Option<&()> = None;
+
 fn json(v: Option<&impl Serialize>) -> Option<serde_json::Value> {
     v.and_then(|v| serde_json::to_value(v).ok())
 }

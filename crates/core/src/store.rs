@@ -1,6 +1,7 @@
 //! The persistence contract. Implementations (SQLite, PostgreSQL) live in
 //! `redress-store`; this crate only says what must be kept and how atomically.
 
+use crate::audit::ChangedBy;
 use crate::case::{Case, CaseContext, Channel, Communication, Outcome, Status};
 use crate::customer::{Customer, NewCustomer};
 use crate::notification::{Notification, NotificationKind, NotificationStatus};
@@ -295,24 +296,25 @@ pub trait Store: Send + Sync + 'static {
 
     async fn settings(&self) -> StoreResult<OrgSettings>;
     /// Replaces the organisation settings; `default_owner_id` must name staff.
-    async fn put_settings(&self, settings: OrgSettings) -> StoreResult<OrgSettings>;
+    /// Recorded in the audit trail (the follow-up rules apart from the rest).
+    async fn put_settings(&self, settings: OrgSettings, by: ChangedBy) -> StoreResult<OrgSettings>;
 
     /// Creates an account; `manager_id` must exist.
-    async fn create_user(&self, user: NewUser, now: Timestamp) -> StoreResult<User>;
+    async fn create_user(&self, user: NewUser, by: ChangedBy) -> StoreResult<User>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn users(&self) -> StoreResult<Vec<User>>;
     /// Stores an API token's SHA-256 digest (never the token).
-    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64>;
+    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, by: ChangedBy) -> StoreResult<i64>;
     async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
     /// Changes an account; a new `manager_id` must name another existing
     /// account, an e-mail must be free. Deactivating ends its console sessions.
-    async fn update_user(&self, id: UserId, change: crate::user::UserChange) -> StoreResult<User>;
+    async fn update_user(&self, id: UserId, change: crate::user::UserChange, by: ChangedBy) -> StoreResult<User>;
     async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<crate::user::ApiToken>>;
     /// Revokes one of the user's tokens; `false` when it has no such token.
-    async fn revoke_token(&self, user: UserId, token_id: i64) -> StoreResult<bool>;
+    async fn revoke_token(&self, user: UserId, token_id: i64, by: ChangedBy) -> StoreResult<bool>;
     /// The account with this e-mail (any case) and its password hash, if any.
     async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>>;
-    async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()>;
+    async fn set_password(&self, user: UserId, password_hash: String, by: ChangedBy) -> StoreResult<()>;
     /// Stores a console session by the digest of its cookie token.
     async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()>;
     /// The signed-in user of a session that has not expired and has been
@@ -330,10 +332,10 @@ pub trait Store: Send + Sync + 'static {
     async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>>;
 
     /// Creates a service area; its service manager must exist.
-    async fn create_service_area(&self, area: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea>;
+    async fn create_service_area(&self, area: NewServiceArea, by: ChangedBy) -> StoreResult<ServiceArea>;
     /// Replaces an area's name, manager and targets; its cases keep the due
     /// times they have.
-    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea) -> StoreResult<ServiceArea>;
+    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea, by: ChangedBy) -> StoreResult<ServiceArea>;
     async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>>;
     async fn service_areas(&self) -> StoreResult<Vec<ServiceArea>>;
 
@@ -425,7 +427,7 @@ pub trait Store: Send + Sync + 'static {
     }
     async fn jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<JobRecord>>;
 
-    async fn create_webhook(&self, hook: crate::webhook::NewWebhook, now: Timestamp) -> StoreResult<crate::webhook::Webhook>;
+    async fn create_webhook(&self, hook: crate::webhook::NewWebhook, by: ChangedBy) -> StoreResult<crate::webhook::Webhook>;
     async fn webhooks(&self) -> StoreResult<Vec<crate::webhook::Webhook>>;
     async fn webhook_deliveries(&self, webhook: i64, limit: u32) -> StoreResult<Vec<crate::webhook::WebhookDelivery>>;
     /// A delivery to attempt: its payload, and the subscription's URL and secret.
@@ -465,8 +467,6 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The case a live status link leads to; `None` for an unknown or revoked one.
     async fn status_link_case(&self, token_digest: &str) -> StoreResult<Option<CaseId>>;
-    /// Appends to the audit trail.
-    async fn record_audit(&self, entry: crate::audit::NewAuditEntry, at: Timestamp) -> StoreResult<()>;
     /// The audit trail, newest first: entries with an id below `before`.
     async fn audit_log(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<crate::audit::AuditEntry>>;
     /// Failed guesses (access codes, status links, sign-ins) that every
@@ -492,14 +492,14 @@ pub trait Store: Send + Sync + 'static {
     /// invitations expired; a `customer_erased` event on each case, by
     /// `admin`; the erasure recorded. An unknown customer is not found; a
     /// second erasure is a conflict naming the first.
-    async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport>;
+    async fn erase_customer(&self, customer: CustomerId, admin: UserId, by: ChangedBy) -> StoreResult<ErasureReport>;
 
     // ---- insight ----
 
     /// Adds a category; a name already used (case-insensitively) is a conflict.
-    async fn create_category(&self, category: crate::category::NewCategory, now: Timestamp) -> StoreResult<crate::category::Category>;
+    async fn create_category(&self, category: crate::category::NewCategory, by: ChangedBy) -> StoreResult<crate::category::Category>;
     /// Renames, describes, retires or reinstates a category.
-    async fn update_category(&self, id: crate::CategoryId, category: crate::category::NewCategory) -> StoreResult<crate::category::Category>;
+    async fn update_category(&self, id: crate::CategoryId, category: crate::category::NewCategory, by: ChangedBy) -> StoreResult<crate::category::Category>;
     /// Every category, by name.
     async fn categories(&self) -> StoreResult<Vec<crate::category::Category>>;
     /// The rollup rows `query` is computed from, with every committed write

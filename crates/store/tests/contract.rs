@@ -6,11 +6,18 @@ use redress_core::case::{Case, Channel, NewCase, RemedyKind};
 use redress_core::terms::Severity;
 use redress_core::customer::NewCustomer;
 use redress_core::store::{Store, StoreError};
-use redress_core::user::{NewUser, Role, User};
+use redress_core::audit::ChangedBy;
+use redress_core::settings::OrgSettings;
+use redress_core::user::{NewUser, Role, User, UserChange};
 use redress_core::{DomainError, Money};
 use redress_store::scratch::{test_postgres_server, ScratchDatabase};
 use redress_store::Backend;
 use std::sync::Arc;
+
+/// An administrative change made by the test itself.
+fn by() -> ChangedBy {
+    ChangedBy::command_line(now())
+}
 
 fn now() -> Timestamp {
     "2026-11-20T12:00:00Z".parse().unwrap()
@@ -23,7 +30,7 @@ async fn fresh(backend: Backend) -> (Arc<dyn Store>, ScratchDatabase) {
 
 async fn seed(store: &dyn Store) -> (User, Case) {
     let user = store
-        .create_user(NewUser { name: "Owner".into(), email: None, role: Role::Manager, mandate: Money::parse("1000").unwrap(), manager_id: None, password_hash: None }, now())
+        .create_user(NewUser { name: "Owner".into(), email: None, role: Role::Manager, mandate: Money::parse("1000").unwrap(), manager_id: None, password_hash: None }, by())
         .await
         .unwrap();
     let customer = store
@@ -199,18 +206,18 @@ async fn settings_tokens_and_references(backend: Backend) {
     let mut s = defaults.clone();
     s.timezone = "Europe/London".into();
     s.holidays = vec!["2026-12-25".parse().unwrap()];
-    store.put_settings(s.clone()).await.unwrap();
-    store.put_settings(s.clone()).await.unwrap();
+    store.put_settings(s.clone(), by()).await.unwrap();
+    store.put_settings(s.clone(), by()).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), s);
     let (user, _) = seed(store.as_ref()).await;
-    store.add_token(user.id, "abc123".into(), Some("t".into()), now()).await.unwrap();
+    store.add_token(user.id, "abc123".into(), Some("t".into()), by()).await.unwrap();
     assert_eq!(store.user_by_token("abc123").await.unwrap().map(|u| u.id), Some(user.id));
     assert!(store.user_by_token("abc124").await.unwrap().is_none());
-    let err = store.add_token(user.id, "abc123".into(), None, now()).await.unwrap_err();
+    let err = store.add_token(user.id, "abc123".into(), None, by()).await.unwrap_err();
     assert!(matches!(err, StoreError::Domain(DomainError::Conflict(_))), "a digest is unique: {err}");
     let mut bad = s.clone();
     bad.default_owner_id = Some(redress_core::UserId(999));
-    assert!(matches!(store.put_settings(bad).await, Err(StoreError::Domain(DomainError::Invalid(_)))));
+    assert!(matches!(store.put_settings(bad, by()).await, Err(StoreError::Domain(DomainError::Invalid(_)))));
 }
 
 async fn migrations_run_once(backend: Backend) {
@@ -259,16 +266,16 @@ async fn erasure_is_all_or_nothing_and_once(backend: Backend) {
     let (user, case) = seed(store.as_ref()).await;
     let customer = case.customer_id;
     // A refusal (an unknown admin) leaves everything as it was.
-    let refused = store.erase_customer(customer, redress_core::UserId(999), now()).await;
+    let refused = store.erase_customer(customer, redress_core::UserId(999), by()).await;
     assert!(matches!(refused, Err(StoreError::Domain(DomainError::Invalid(_)))), "{refused:?}");
     assert_eq!(store.customer(customer).await.unwrap().unwrap().name, "C");
     assert_eq!(store.case(case.id).await.unwrap().unwrap().summary, "s");
     assert!(store.erasure(customer).await.unwrap().is_none());
-    let unknown = store.erase_customer(redress_core::CustomerId(999), user.id, now()).await;
+    let unknown = store.erase_customer(redress_core::CustomerId(999), user.id, by()).await;
     assert!(matches!(unknown, Err(StoreError::Domain(DomainError::NotFound(_)))), "{unknown:?}");
 
     // Two at once: exactly one erases, the other is told it already happened.
-    let (a, b) = tokio::join!(store.erase_customer(customer, user.id, now()), store.erase_customer(customer, user.id, now()));
+    let (a, b) = tokio::join!(store.erase_customer(customer, user.id, by()), store.erase_customer(customer, user.id, by()));
     let conflicts = [&a, &b].iter().filter(|r| matches!(r, Err(StoreError::Domain(DomainError::Conflict(_))))).count();
     assert_eq!((a.is_ok() as usize + b.is_ok() as usize, conflicts), (1, 1), "{a:?} {b:?}");
     let erased = store.customer(customer).await.unwrap().unwrap();
@@ -396,7 +403,7 @@ async fn a_response_judged_on_rules_since_changed_is_judged_again(backend: Backe
     judged.await.unwrap();
     let mut settings = store.settings().await.unwrap();
     settings.follow_up_rules = serde_json::from_value(serde_json::json!({ "rules": [{ "lowest_rating_at_most": 4, "open_case": true, "owner": { "user": user.id } }] })).unwrap();
-    store.put_settings(settings).await.unwrap();
+    store.put_settings(settings, by()).await.unwrap();
     go.send(()).unwrap();
     let submitted = submitting.await.unwrap().unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "judged again once the rules had changed");
@@ -413,7 +420,7 @@ async fn attempts_are_recorded_together(backend: Backend) {
     use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationFilter, NotificationUpdate};
     let (store, _db) = fresh(backend).await;
     let hook = store
-        .create_webhook(redress_core::webhook::NewWebhook { url: "http://127.0.0.1:9/hook".into(), events: vec!["*".into()], secret: "s".into() }, now())
+        .create_webhook(redress_core::webhook::NewWebhook { url: "http://127.0.0.1:9/hook".into(), events: vec!["*".into()], secret: "s".into() }, by())
         .await
         .unwrap();
     let (user, case) = seed(&*store).await;
@@ -488,15 +495,30 @@ async fn attempts_are_recorded_together(backend: Backend) {
 async fn the_audit_trail_is_append_only(backend: Backend) {
     let (store, db) = fresh(backend).await;
     let (user, _) = seed(store.as_ref()).await;
-    for i in 0..3 {
-        let entry = redress_core::audit::NewAuditEntry::new(Some(user.id), "settings.changed", "settings", Some(&serde_json::json!({ "n": i })), Some(&serde_json::json!({ "n": i + 1 })));
-        store.record_audit(entry, now()).await.unwrap();
+    let seeded = store.audit_log(None, 100).await.unwrap().len();
+    let by_user = ChangedBy::user(user.id, now());
+    for i in 1..=3 {
+        let settings = OrgSettings { name: format!("Shop {i}"), ..store.settings().await.unwrap() };
+        store.put_settings(settings, by_user).await.unwrap();
     }
     let all = store.audit_log(None, 10).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.after.as_ref().unwrap()["n"].as_i64().unwrap()).collect::<Vec<_>>(), vec![3, 2, 1], "newest first");
+    let names: Vec<&str> = all.iter().take(3).map(|e| e.after.as_ref().unwrap()["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["Shop 3", "Shop 2", "Shop 1"], "newest first");
     assert_eq!((all[0].actor_id, all[0].action.as_str(), all[0].at), (Some(user.id), "settings.changed", now()));
+    assert_eq!(all[0].before.as_ref().unwrap()["name"], "Shop 2", "with the record before");
     let older = store.audit_log(Some(all[0].id), 10).await.unwrap();
-    assert_eq!(older.len(), 2);
+    assert_eq!(older.len(), all.len() - 1);
+    // A change refused inside its transaction leaves no entry, and an entry
+    // is never written without its change.
+    let bad = OrgSettings { default_owner_id: Some(redress_core::UserId(999)), ..store.settings().await.unwrap() };
+    assert!(store.put_settings(bad, by_user).await.is_err());
+    let taken = UserChange { email: Some(Some("owner@example.com".into())), ..UserChange::default() };
+    let other = store.create_user(NewUser { name: "Other".into(), email: Some("owner@example.com".into()), role: Role::Agent, mandate: Money::ZERO, manager_id: None, password_hash: None }, by_user).await.unwrap();
+    assert!(store.update_user(user.id, taken, by_user).await.is_err());
+    let after = store.audit_log(None, 100).await.unwrap();
+    assert_eq!(after.len(), seeded + 3 + 1, "three settings changes and one account, nothing for the refusals");
+    assert_eq!((after[0].action.as_str(), after[0].subject.clone()), ("user.created", format!("user {}", other.id)));
+    let all = after;
     for sql in ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"] {
         let refused = match backend {
             Backend::Sqlite => {

@@ -37,6 +37,12 @@ pub(super) async fn update(c: &mut Conn, id: CategoryId, n: NewCategory) -> Stor
     category_from(row.ok_or_else(|| DomainError::not_found(format!("category {id} does not exist")))?)
 }
 
+pub(super) async fn load(c: &mut Conn, id: CategoryId) -> StoreResult<Option<Category>> {
+    let sql = format!("SELECT {COLS} FROM categories WHERE id = $1");
+    let row: Option<CategoryRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(category_from).transpose()
+}
+
 pub(super) async fn all(pool: &Pool) -> StoreResult<Vec<Category>> {
     let sql = format!("SELECT {COLS} FROM categories ORDER BY lower(name)");
     let rows: Vec<CategoryRow> = sqlx::query_as(&sql).fetch_all(pool).await.map_err(db_error)?;

@@ -3,6 +3,7 @@
 //! and hands it to the aggregate's module, which holds the SQL.
 
 use super::*;
+use redress_core::audit::{ChangedBy, NOTHING};
 use redress_core::case::{Attachment, Case, CaseContext, Outcome, Status};
 use redress_core::customer::{Customer, NewCustomer};
 use redress_core::jobs::{Job, JobRecord, JobStatus};
@@ -38,16 +39,49 @@ impl Store for This {
         settings::load_settings(&mut c).await
     }
 
-    async fn put_settings(&self, s: OrgSettings) -> StoreResult<OrgSettings> {
-        self.write(move |c| Box::pin(settings::write_settings(c, s))).await
+    async fn put_settings(&self, s: OrgSettings, by: ChangedBy) -> StoreResult<OrgSettings> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let before = settings::load_settings(c).await?;
+                let saved = settings::write_settings(c, s).await?;
+                // The follow-up rules apart from the rest, as an admin thinks of them.
+                if before.follow_up_rules != saved.follow_up_rules {
+                    let entry = by.entry("follow_up_rules.changed", "follow-up rules", Some(&before.follow_up_rules), Some(&saved.follow_up_rules));
+                    audit::record(c, &entry, by.at).await?;
+                }
+                let (mut was, mut is) = (before, saved.clone());
+                was.follow_up_rules = Default::default();
+                is.follow_up_rules = Default::default();
+                if was != is {
+                    audit::record(c, &by.entry("settings.changed", "settings", Some(&was), Some(&is)), by.at).await?;
+                }
+                Ok(saved)
+            })
+        })
+        .await
     }
 
-    async fn create_service_area(&self, area: NewServiceArea, now: Timestamp) -> StoreResult<ServiceArea> {
-        self.write(move |c| Box::pin(settings::insert_area(c, area, now))).await
+    async fn create_service_area(&self, area: NewServiceArea, by: ChangedBy) -> StoreResult<ServiceArea> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let area = settings::insert_area(c, area, by.at).await?;
+                audit::record(c, &by.entry("service_area.created", format!("service area {}", area.id.0), NOTHING, Some(&area)), by.at).await?;
+                Ok(area)
+            })
+        })
+        .await
     }
 
-    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea) -> StoreResult<ServiceArea> {
-        self.write(move |c| Box::pin(settings::update_area(c, id, area))).await
+    async fn update_service_area(&self, id: ServiceAreaId, area: NewServiceArea, by: ChangedBy) -> StoreResult<ServiceArea> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let before = settings::load_area(c, id).await?;
+                let area = settings::update_area(c, id, area).await?;
+                audit::record(c, &by.entry("service_area.changed", format!("service area {}", id.0), before.as_ref(), Some(&area)), by.at).await?;
+                Ok(area)
+            })
+        })
+        .await
     }
 
     async fn service_area(&self, id: ServiceAreaId) -> StoreResult<Option<ServiceArea>> {
@@ -61,8 +95,15 @@ impl Store for This {
 
     // ---- people ----
 
-    async fn create_user(&self, user: NewUser, now: Timestamp) -> StoreResult<User> {
-        self.write(move |c| Box::pin(people::insert_user(c, user, now))).await
+    async fn create_user(&self, user: NewUser, by: ChangedBy) -> StoreResult<User> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let user = people::insert_user(c, user, by.at).await?;
+                audit::record(c, &by.entry("user.created", format!("user {}", user.id), NOTHING, Some(&user)), by.at).await?;
+                Ok(user)
+            })
+        })
+        .await
     }
 
     async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
@@ -74,32 +115,64 @@ impl Store for This {
         people::users(&self.reads).await
     }
 
-    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, now: Timestamp) -> StoreResult<i64> {
-        self.write(move |c| Box::pin(people::insert_token(c, user, token_sha256, label, now))).await
+    async fn add_token(&self, user: UserId, token_sha256: String, label: Option<String>, by: ChangedBy) -> StoreResult<i64> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let token_id = people::insert_token(c, user, token_sha256, label.clone(), by.at).await?;
+                let after = serde_json::json!({ "token_id": token_id, "label": label });
+                audit::record(c, &by.entry("token.issued", format!("user {}", user.0), NOTHING, Some(&after)), by.at).await?;
+                Ok(token_id)
+            })
+        })
+        .await
     }
 
     async fn user_by_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
         people::user_by_token(&self.reads, token_sha256).await
     }
 
-    async fn update_user(&self, id: UserId, change: UserChange) -> StoreResult<User> {
-        self.write(move |c| Box::pin(people::update_user(c, id, change))).await
+    async fn update_user(&self, id: UserId, change: UserChange, by: ChangedBy) -> StoreResult<User> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let before = people::load_user(c, id).await?;
+                let user = people::update_user(c, id, change).await?;
+                audit::record(c, &by.entry("user.changed", format!("user {}", id.0), before.as_ref(), Some(&user)), by.at).await?;
+                Ok(user)
+            })
+        })
+        .await
     }
 
     async fn api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiToken>> {
         people::api_tokens(&self.reads, user).await
     }
 
-    async fn revoke_token(&self, user: UserId, token_id: i64) -> StoreResult<bool> {
-        self.write(move |c| Box::pin(people::revoke_token(c, user, token_id))).await
+    async fn revoke_token(&self, user: UserId, token_id: i64, by: ChangedBy) -> StoreResult<bool> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let revoked = people::revoke_token(c, user, token_id).await?;
+                if revoked {
+                    let before = serde_json::json!({ "token_id": token_id });
+                    audit::record(c, &by.entry("token.revoked", format!("user {}", user.0), Some(&before), NOTHING), by.at).await?;
+                }
+                Ok(revoked)
+            })
+        })
+        .await
     }
 
     async fn user_for_login(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
         people::user_for_login(&self.reads, email).await
     }
 
-    async fn set_password(&self, user: UserId, password_hash: String) -> StoreResult<()> {
-        self.write(move |c| Box::pin(people::set_password(c, user, password_hash))).await
+    async fn set_password(&self, user: UserId, password_hash: String, by: ChangedBy) -> StoreResult<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                people::set_password(c, user, password_hash).await?;
+                audit::record(c, &by.entry("user.password_set", format!("user {}", user.0), NOTHING, NOTHING), by.at).await
+            })
+        })
+        .await
     }
 
     async fn create_session(&self, token_sha256: String, user: UserId, expires_at: Timestamp, now: Timestamp) -> StoreResult<()> {
@@ -241,10 +314,6 @@ impl Store for This {
         self.write(move |c| Box::pin(async move { status_links::insert_many(c, &links, now).await })).await
     }
 
-    async fn record_audit(&self, entry: redress_core::audit::NewAuditEntry, at: Timestamp) -> StoreResult<()> {
-        self.write(move |c| Box::pin(async move { audit::record(c, &entry, at).await })).await
-    }
-
     async fn audit_log(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<redress_core::audit::AuditEntry>> {
         audit::list(&self.reads, before, limit).await
     }
@@ -307,8 +376,15 @@ impl Store for This {
 
     // ---- webhooks ----
 
-    async fn create_webhook(&self, hook: NewWebhook, now: Timestamp) -> StoreResult<Webhook> {
-        self.write(move |c| Box::pin(webhooks::insert(c, hook, now))).await
+    async fn create_webhook(&self, hook: NewWebhook, by: ChangedBy) -> StoreResult<Webhook> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let webhook = webhooks::insert(c, hook, by.at).await?;
+                audit::record(c, &by.entry("webhook.created", format!("webhook {}", webhook.id), NOTHING, Some(&webhook)), by.at).await?;
+                Ok(webhook)
+            })
+        })
+        .await
     }
 
     async fn webhooks(&self) -> StoreResult<Vec<Webhook>> {
@@ -411,16 +487,39 @@ impl Store for This {
         privacy::erasure(&self.reads, customer).await
     }
 
-    async fn erase_customer(&self, customer: CustomerId, admin: UserId, now: Timestamp) -> StoreResult<ErasureReport> {
-        self.write(move |c| Box::pin(privacy::erase(c, customer, admin, now))).await
+    async fn erase_customer(&self, customer: CustomerId, admin: UserId, by: ChangedBy) -> StoreResult<ErasureReport> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let report = privacy::erase(c, customer, admin, by.at).await?;
+                // What was erased is not repeated here: only that it was, and how much.
+                audit::record(c, &by.entry("customer.erased", format!("customer {}", customer.0), NOTHING, Some(&report)), by.at).await?;
+                Ok(report)
+            })
+        })
+        .await
     }
 
-    async fn create_category(&self, category: NewCategory, now: Timestamp) -> StoreResult<Category> {
-        self.write(move |c| Box::pin(categories::insert(c, category, now))).await
+    async fn create_category(&self, category: NewCategory, by: ChangedBy) -> StoreResult<Category> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let category = categories::insert(c, category, by.at).await?;
+                audit::record(c, &by.entry("category.created", format!("category {}", category.id.0), NOTHING, Some(&category)), by.at).await?;
+                Ok(category)
+            })
+        })
+        .await
     }
 
-    async fn update_category(&self, id: CategoryId, category: NewCategory) -> StoreResult<Category> {
-        self.write(move |c| Box::pin(categories::update(c, id, category))).await
+    async fn update_category(&self, id: CategoryId, category: NewCategory, by: ChangedBy) -> StoreResult<Category> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let before = categories::load(c, id).await?;
+                let after = categories::update(c, id, category).await?;
+                audit::record(c, &by.entry("category.changed", format!("category {}", id.0), before.as_ref(), Some(&after)), by.at).await?;
+                Ok(after)
+            })
+        })
+        .await
     }
 
     async fn categories(&self) -> StoreResult<Vec<Category>> {

@@ -1,5 +1,5 @@
-//! The audit trail over HTTP (admins), and the one way the rest of the web
-//! layer records an administrative change in it.
+//! The audit trail over HTTP (admins), and who the web layer says made an
+//! administrative change ([`by`]): the store writes the entry with the change.
 
 use super::page_limit;
 use crate::auth::Actor;
@@ -8,10 +8,9 @@ use crate::extract::ApiQuery;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use redress_core::audit::{AuditEntry, NewAuditEntry};
-use redress_core::store::Store;
+use redress_core::audit::{AuditEntry, ChangedBy};
 use redress_core::user::User;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
@@ -33,19 +32,8 @@ pub async fn list_audit(State(app): State<AppState>, actor: Actor, ApiQuery(q): 
     Ok(Json(app.store().audit_log(q.before, page_limit(q.limit)?).await?))
 }
 
-/// Records `action` on `subject` by `actor`, right after the change was
-/// stored. A failure to record is logged loudly; the change stands.
-pub(crate) async fn record<B: Serialize, A: Serialize>(app: &AppState, actor: &User, action: &'static str, subject: impl Into<String>, before: Option<&B>, after: Option<&A>) {
-    record_in(app.store(), app.now(), actor, NewAuditEntry::new(Some(actor.id), action, subject, before, after)).await;
+/// An administrative change by `actor`, now: the store records it in the
+/// audit trail in the change's own transaction.
+pub(crate) fn by(app: &AppState, actor: &User) -> ChangedBy {
+    ChangedBy::user(actor.id, app.now())
 }
-
-/// [`record`] for code that holds the store but no request (an erasure
-/// from the command line).
-pub(crate) async fn record_in(store: &dyn Store, at: jiff::Timestamp, actor: &User, entry: NewAuditEntry) {
-    if let Err(e) = store.record_audit(entry.clone(), at).await {
-        tracing::error!(error = %e, actor = actor.id.0, action = entry.action, subject = %entry.subject, "cannot record an administrative change in the audit log");
-    }
-}
-
-/// For a change with nothing to show before or after (a password set).
-pub(crate) const NOTHING: Option<&()> = None;

@@ -68,16 +68,12 @@ pub(crate) async fn create(app: &AppState, admin: &User, req: CategoryInput) -> 
 
 /// Stores a checked category, recording it.
 pub(crate) async fn store_new(app: &AppState, admin: &User, new: NewCategory) -> ApiResult<Category> {
-    let c = app.store().create_category(new, app.now()).await?;
-    audit::record(app, admin, "category.created", format!("category {}", c.id.0), audit::NOTHING, Some(&c)).await;
-    Ok(c)
+    Ok(app.store().create_category(new, audit::by(app, admin)).await?)
 }
 
 /// Applies a checked change to `before`, recording it.
 pub(crate) async fn store_change(app: &AppState, admin: &User, before: &Category, change: NewCategory) -> ApiResult<Category> {
-    let after = app.store().update_category(before.id, change).await?;
-    audit::record(app, admin, "category.changed", format!("category {}", before.id.0), Some(before), Some(&after)).await;
-    Ok(after)
+    Ok(app.store().update_category(before.id, change, audit::by(app, admin)).await?)
 }
 
 /// Checks and applies a change to category `id` on behalf of `admin`.

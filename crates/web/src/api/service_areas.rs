@@ -46,18 +46,13 @@ pub async fn create_service_area(
 /// Checks and stores a service area on behalf of `actor`, a supervisor.
 pub(crate) async fn create(app: &AppState, actor: &User, req: CreateServiceArea) -> ApiResult<ServiceArea> {
     let area = checked(actor, req)?;
-    let area = app.store().create_service_area(area, app.now()).await?;
-    audit::record(app, actor, "service_area.created", format!("service area {}", area.id.0), audit::NOTHING, Some(&area)).await;
-    Ok(area)
+    Ok(app.store().create_service_area(area, audit::by(app, actor)).await?)
 }
 
 /// Checks and applies a replacement of area `id` on behalf of `actor`.
 pub(crate) async fn replace(app: &AppState, actor: &User, id: ServiceAreaId, req: CreateServiceArea) -> ApiResult<ServiceArea> {
     let area = checked(actor, req)?;
-    let before = app.store().service_area(id).await?;
-    let area = app.store().update_service_area(id, area).await?;
-    audit::record(app, actor, "service_area.changed", format!("service area {}", id.0), before.as_ref(), Some(&area)).await;
-    Ok(area)
+    Ok(app.store().update_service_area(id, area, audit::by(app, actor)).await?)
 }
 
 fn checked(actor: &User, req: CreateServiceArea) -> ApiResult<NewServiceArea> {

@@ -42,19 +42,8 @@ pub async fn put_rules(State(app): State<AppState>, actor: Actor, ApiJson(rules)
     Ok(Json(saved.follow_up_rules))
 }
 
-/// Stores checked settings on behalf of `admin`, recording the change:
-/// the follow-up rules apart from the rest, as an admin thinks of them.
+/// Stores checked settings on behalf of `admin`; the store records the
+/// change (the follow-up rules apart from the rest).
 pub(crate) async fn put(app: &AppState, admin: &User, settings: OrgSettings) -> ApiResult<OrgSettings> {
-    let before = app.store().settings().await?;
-    let saved = app.store().put_settings(settings).await?;
-    if before.follow_up_rules != saved.follow_up_rules {
-        audit::record(app, admin, "follow_up_rules.changed", "follow-up rules", Some(&before.follow_up_rules), Some(&saved.follow_up_rules)).await;
-    }
-    let (mut was, mut is) = (before.clone(), saved.clone());
-    was.follow_up_rules = Default::default();
-    is.follow_up_rules = Default::default();
-    if was != is {
-        audit::record(app, admin, "settings.changed", "settings", Some(&was), Some(&is)).await;
-    }
-    Ok(saved)
+    Ok(app.store().put_settings(settings, audit::by(app, admin)).await?)
 }

@@ -56,9 +56,7 @@ pub(crate) async fn create(app: &AppState, admin: &User, req: CreateUser) -> Api
         mandate: req.mandate,
         manager_id: req.manager_id,
     };
-    let user = app.store().create_user(user, app.now()).await?;
-    audit::record(app, admin, "user.created", format!("user {}", user.id), audit::NOTHING, Some(&user)).await;
-    Ok(user)
+    Ok(app.store().create_user(user, audit::by(app, admin)).await?)
 }
 
 /// Lists every account (staff only).
@@ -119,8 +117,7 @@ pub(crate) async fn issue_token(app: &AppState, actor: &User, user: UserId, labe
     require_existing_user(&found)?;
     let label = redress_core::user::optional_text("label", label, 200)?;
     let (token, digest) = new_token()?;
-    let token_id = app.store().add_token(user, digest, label.clone(), app.now()).await?;
-    audit::record(app, actor, "token.issued", format!("user {}", user.0), audit::NOTHING, Some(&serde_json::json!({ "token_id": token_id, "label": label }))).await;
+    let token_id = app.store().add_token(user, digest, label, audit::by(app, actor)).await?;
     Ok((token_id, token))
 }
 
@@ -130,8 +127,7 @@ pub(crate) async fn change_password(app: &AppState, actor: &User, user: UserId, 
     app.store().user(user).await?.ok_or_else(|| ApiError::not_found(format!("user {} does not exist", user.0)))?;
     check_password_rules(&password)?;
     let hash = hash_password(password).await?;
-    app.store().set_password(user, hash).await?;
-    audit::record(app, actor, "user.password_set", format!("user {}", user.0), audit::NOTHING, audit::NOTHING).await;
+    app.store().set_password(user, hash, audit::by(app, actor)).await?;
     Ok(())
 }
 
@@ -199,9 +195,7 @@ pub(crate) async fn change_user(app: &AppState, admin: &User, id: UserId, req: P
         manager_id: req.manager_id,
         active: req.active,
     };
-    let before = app.store().user(id).await?;
-    let user = app.store().update_user(id, change).await?;
-    audit::record(app, admin, "user.changed", format!("user {}", id.0), before.as_ref(), Some(&user)).await;
+    let user = app.store().update_user(id, change, audit::by(app, admin)).await?;
     // Cached tokens carry the old account; changes take effect at once here
     // and within the cache's ten seconds in other processes.
     app.tokens().clear();
@@ -233,10 +227,9 @@ pub async fn revoke_token(State(app): State<AppState>, actor: Actor, ApiPath((id
 /// Revokes a token at once in this process (other processes within the
 /// token cache's ten seconds).
 pub(crate) async fn revoke(app: &AppState, actor: &User, user: UserId, token_id: i64) -> ApiResult<()> {
-    if !app.store().revoke_token(user, token_id).await? {
+    if !app.store().revoke_token(user, token_id, audit::by(app, actor)).await? {
         return Err(ApiError::not_found(format!("user {} has no token {token_id}", user.0)));
     }
-    audit::record(app, actor, "token.revoked", format!("user {}", user.0), Some(&serde_json::json!({ "token_id": token_id })), audit::NOTHING).await;
     app.tokens().clear();
     Ok(())
 }

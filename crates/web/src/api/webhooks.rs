@@ -52,8 +52,7 @@ pub(crate) async fn create(app: &AppState, admin: &User, req: CreateWebhook) -> 
         None => crate::auth::new_token()?.0,
     };
     let hook = NewWebhook::parse(&req.url, req.events, secret.clone())?;
-    let webhook = app.store().create_webhook(hook, app.now()).await?;
-    audit::record(app, admin, "webhook.created", format!("webhook {}", webhook.id), audit::NOTHING, Some(&webhook)).await;
+    let webhook = app.store().create_webhook(hook, audit::by(app, admin)).await?;
     Ok((webhook, secret))
 }
 

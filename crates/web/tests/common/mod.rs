@@ -118,12 +118,12 @@ async fn spawn_inner(backend: Backend, worker: Option<(Arc<dyn redress_core::mai
                 manager_id: None,
                 password_hash: None,
             },
-            now,
+            redress_core::audit::ChangedBy::command_line(now),
         )
         .await
         .unwrap();
     let (token, digest) = redress_web::auth::new_token().unwrap();
-    store.add_token(admin.id, digest, None, now).await.unwrap();
+    store.add_token(admin.id, digest, None, redress_core::audit::ChangedBy::command_line(now)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), Arc::new(clock.clone()), WebConfig { max_body_bytes: MAX_BODY, public_url: base.clone(), ..WebConfig::default() });
