@@ -10,6 +10,7 @@ use redress_core::problem::{NewProblem, Problem, ProblemContext, ProblemCost, Pr
 use redress_core::store::{LinkedCase, ProblemMutation};
 use redress_core::timeline::NewEvent;
 use redress_core::user::User;
+use redress_core::money::Currency;
 use redress_core::{Money, ProblemId};
 use serde_json::json;
 use std::collections::HashMap;
@@ -37,8 +38,9 @@ fn record_from(r: RecordRow) -> StoreResult<Problem> {
     })
 }
 
-fn with_cost(mut p: Problem, cost: Option<&ProblemCost>) -> Problem {
-    p.cost = cost.cloned().unwrap_or_default();
+/// `p` with its cost, nothing (written in `currency`) when no case is linked.
+fn with_cost(mut p: Problem, cost: Option<&ProblemCost>, currency: Currency) -> Problem {
+    p.cost = cost.cloned().unwrap_or_else(|| ProblemCost::from_sums(0, 0, 0, 0, 0, currency));
     p.case_count = p.cost.cases;
     p
 }
@@ -205,8 +207,9 @@ pub(super) async fn note_link_change(
 
 // ---- reads ------------------------------------------------------------------
 
-/// The figures of problem `only`, or of every problem with linked cases.
-async fn costs(pool: &Pool, only: Option<ProblemId>) -> StoreResult<HashMap<ProblemId, ProblemCost>> {
+/// The figures of problem `only`, or of every problem with linked cases,
+/// and the currency they are written in.
+async fn costs(pool: &Pool, only: Option<ProblemId>) -> StoreResult<(HashMap<ProblemId, ProblemCost>, Currency)> {
     let which = if only.is_some() { "= $1" } else { "IS NOT NULL" };
     let sums = format!(
         "SELECT problem_id, COUNT(*), CAST(SUM(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
@@ -226,18 +229,19 @@ async fn costs(pool: &Pool, only: Option<ProblemId>) -> StoreResult<HashMap<Prob
     let sums = q.fetch_all(pool).await.map_err(db_error)?;
     let touches: HashMap<i64, i64> = t.fetch_all(pool).await.map_err(db_error)?.into_iter().collect();
     let currency = super::settings::currency(pool).await?;
-    Ok(sums
+    let costs = sums
         .into_iter()
         .map(|(p, n, open, remedies, gifts)| (ProblemId(p), ProblemCost::from_sums(n, open, remedies, gifts, touches.get(&p).copied().unwrap_or(0), currency)))
-        .collect())
+        .collect();
+    Ok((costs, currency))
 }
 
 pub(super) async fn problem(pool: &Pool, id: ProblemId) -> StoreResult<Option<Problem>> {
     let sql = format!("SELECT {RECORD_COLS} WHERE id = $1");
     let row: Option<RecordRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(db_error)?;
     let Some(p) = row.map(record_from).transpose()? else { return Ok(None) };
-    let costs = costs(pool, Some(id)).await?;
-    Ok(Some(with_cost(p, costs.get(&id))))
+    let (costs, currency) = costs(pool, Some(id)).await?;
+    Ok(Some(with_cost(p, costs.get(&id), currency)))
 }
 
 pub(super) async fn problems(pool: &Pool, status: Option<ProblemStatus>) -> StoreResult<Vec<Problem>> {
@@ -249,12 +253,12 @@ pub(super) async fn problems(pool: &Pool, status: Option<ProblemStatus>) -> Stor
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let costs = costs(pool, None).await?;
+    let (costs, currency) = costs(pool, None).await?;
     rows.into_iter()
         .map(|r| {
             let p = record_from(r)?;
             let cost = costs.get(&p.id);
-            Ok(with_cost(p, cost))
+            Ok(with_cost(p, cost, currency))
         })
         .collect()
 }
