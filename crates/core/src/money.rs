@@ -241,7 +241,7 @@ impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
         let text = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\d{1,11}(\.\d{1,4})?$"));
-        let number = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0)).maximum(Some(99_999_999_999.0)).multiple_of(Some(0.0001));
+        let number = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(0)).maximum(Some(99_999_999_999.999_9)).multiple_of(Some(0.0001));
         OneOfBuilder::new()
             .item(text)
             .item(number)
