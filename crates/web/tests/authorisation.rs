@@ -165,4 +165,42 @@ async fn every_cell_of_the_matrix_holds_over_http(backend: Backend) {
     assert_eq!(walked, (4 * 4 + 2) * CaseAction::ALL.len());
 }
 
-both_backends!(every_cell_of_the_matrix_holds_over_http);
+/// Assigning and withdrawing over the API: who may be assigned, a
+/// withdrawal of someone not assigned, and the timeline's record of both.
+async fn assignments_are_made_and_withdrawn_over_the_api(backend: Backend) {
+    let app = spawn(backend).await;
+    app.london().await;
+    let (owner, owner_token) = app.user("agent", "50").await;
+    let (helper, helper_token) = app.user("agent", "50").await;
+    let (partner, _) = app.user("partner", "0").await;
+    let customer = app.customer().await;
+    let case = app.case(&owner_token, customer, false).await;
+    let path = format!("/api/v1/cases/{case}/assignees");
+
+    let v = app.ok(&owner_token, &path, json!({ "user_id": helper })).await;
+    assert_eq!(v["assignees"], json!([{ "user_id": helper, "role": "named" }]));
+    let again = app.ok(&owner_token, &path, json!({ "user_id": helper })).await;
+    assert_eq!(again["assignees"], v["assignees"], "assigning twice changes nothing");
+    for (who, status, says) in [
+        (owner, StatusCode::UNPROCESSABLE_ENTITY, "assign someone besides the owner"),
+        (partner, StatusCode::UNPROCESSABLE_ENTITY, "only active staff work cases"),
+        (9999, StatusCode::UNPROCESSABLE_ENTITY, "user_id 9999 does not exist"),
+    ] {
+        let (s, v) = app.post(&owner_token, &path, json!({ "user_id": who })).await;
+        assert_eq!(s, status, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains(says), "{v}");
+    }
+    // The helper may not withdraw themself: assigning is the owner's.
+    let (s, v) = app.send(Method::DELETE, Some(&helper_token), &format!("{path}/{helper}"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = app.send(Method::DELETE, Some(&owner_token), &format!("{path}/{helper}"), None).await;
+    assert_eq!((s, v["assignees"].clone()), (StatusCode::OK, json!([])), "{v}");
+    let (s, v) = app.send(Method::DELETE, Some(&owner_token), &format!("{path}/{helper}"), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains(&format!("user {helper} is not assigned")), "{v}");
+    let kinds: Vec<String> = app.case_json(case).await["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "assigned").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "unassigned").count(), 1, "{kinds:?}");
+}
+
+both_backends!(every_cell_of_the_matrix_holds_over_http, assignments_are_made_and_withdrawn_over_the_api);
