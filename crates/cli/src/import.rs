@@ -59,10 +59,11 @@ pub fn read_rows(input: impl std::io::Read) -> Result<Vec<Wanted>, String> {
         rows.push(match (field(id_col), field(email_col)) {
             (Some(id), _) => Wanted::Known { line, id: id.parse().map_err(|_| format!("line {line}: customer_id '{id}' is not a number"))? },
             (None, Some(email)) => {
-                let email = parse_email(Some(email)).map_err(|e| format!("line {line}: {e}"))?.unwrap_or_default();
-                let name = field(name_col).map(|n| required_text("name", n, 200)).transpose().map_err(|e| format!("line {line}: {e}"))?;
-                let timezone = field(tz_col).map(parse_time_zone).transpose().map_err(|e| format!("line {line}: {e}"))?;
-                let phone = optional_text("phone", field(phone_col), 50).map_err(|e| format!("line {line}: {e}"))?;
+                let at_line = |e: redress_core::DomainError| format!("line {line}: {e}");
+                let email = parse_email(Some(email)).map_err(at_line)?.unwrap_or_default();
+                let name = field(name_col).map(|n| required_text("name", n, 200)).transpose().map_err(at_line)?;
+                let timezone = field(tz_col).map(parse_time_zone).transpose().map_err(at_line)?;
+                let phone = optional_text("phone", field(phone_col), 50).map_err(at_line)?;
                 Wanted::ByEmail { line, email, name, timezone, phone }
             }
             (None, None) => return Err(format!("line {line}: give a customer_id or an email")),

@@ -52,7 +52,7 @@ impl ChangedBy {
 
     /// The entry for `action` on `subject` by this actor.
     pub fn entry(&self, action: &'static str, subject: impl Into<String>, before: Option<&impl Serialize>, after: Option<&impl Serialize>) -> NewAuditEntry {
-        NewAuditEntry::new(self.actor, action, subject, before, after)
+        NewAuditEntry { actor_id: self.actor, action, subject: subject.into(), before: json(before), after: json(after) }
     }
 }
 
@@ -63,7 +63,7 @@ fn json(v: Option<&impl Serialize>) -> Option<serde_json::Value> {
     v.and_then(|v| serde_json::to_value(v).ok())
 }
 
-/// A change to record.
+/// A change to record ([`ChangedBy::entry`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewAuditEntry {
     pub actor_id: Option<UserId>,
@@ -71,11 +71,4 @@ pub struct NewAuditEntry {
     pub subject: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
-}
-
-impl NewAuditEntry {
-    /// `action` on `subject` by `actor`, with the records before and after.
-    pub fn new(actor: Option<UserId>, action: &'static str, subject: impl Into<String>, before: Option<&impl Serialize>, after: Option<&impl Serialize>) -> NewAuditEntry {
-        NewAuditEntry { actor_id: actor, action, subject: subject.into(), before: json(before), after: json(after) }
-    }
 }

@@ -490,9 +490,9 @@ pub trait Store: Send + Sync + 'static {
     /// deleted; pending messages to them cancelled with their jobs; their
     /// cases' status links revoked and report links removed; unused
     /// invitations expired; a `customer_erased` event on each case, by
-    /// `admin`; the erasure recorded. An unknown customer is not found; a
-    /// second erasure is a conflict naming the first.
-    async fn erase_customer(&self, customer: CustomerId, admin: UserId, by: ChangedBy) -> StoreResult<ErasureReport>;
+    /// the admin `by` names; the erasure recorded. An unknown customer is not
+    /// found; a second erasure is a conflict naming the first.
+    async fn erase_customer(&self, customer: CustomerId, by: ChangedBy) -> StoreResult<ErasureReport>;
 
     // ---- insight ----
 

@@ -43,14 +43,12 @@ pub async fn backup(url: &str, output: &Path) -> Result<u64, BackupError> {
     }
     // Written beside the output and renamed once complete, so a backup
     // cut short never looks like one.
-    let partial = output.with_file_name(format!(".{}.partial", output.file_name().and_then(|n| n.to_str()).unwrap_or("backup")));
+    let partial = beside(output, "partial");
     let _ = std::fs::remove_file(&partial);
     let mut c = source.read_only(true).connect().await?;
     sqlx::query("VACUUM INTO ?").bind(partial.to_string_lossy().into_owned()).execute(&mut c).await?;
     c.close().await?;
-    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(file_error(&partial))?;
-    std::fs::rename(&partial, output).map_err(file_error(output))?;
-    sync_dir(output)?;
+    put_in_place(&partial, output)?;
     Ok(std::fs::metadata(output).map_err(file_error(output))?.len())
 }
 
@@ -70,9 +68,8 @@ pub async fn restore(url: &str, input: &Path, replace: bool) -> Result<usize, Ba
             target.display()
         )));
     }
-    let partial = target.with_file_name(format!(".{}.restoring", target.file_name().and_then(|n| n.to_str()).unwrap_or("redress.db")));
+    let partial = beside(&target, "restoring");
     std::fs::copy(input, &partial).map_err(file_error(&partial))?;
-    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(file_error(&partial))?;
     // The replaced database's write-ahead log belongs to it, not to the backup.
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", target.display()));
@@ -82,8 +79,7 @@ pub async fn restore(url: &str, input: &Path, replace: bool) -> Result<usize, Ba
             Err(e) => return Err(file_error(&side)(e)),
         }
     }
-    std::fs::rename(&partial, &target).map_err(file_error(&target))?;
-    sync_dir(&target)?;
+    put_in_place(&partial, &target)?;
     Ok(crate::migrate(url).await?)
 }
 
@@ -104,8 +100,17 @@ async fn check_backup(input: &Path) -> Result<(), BackupError> {
     }
 }
 
-/// Makes a rename durable: the directory entry reaches the disk.
-fn sync_dir(path: &Path) -> Result<(), BackupError> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+/// A hidden name beside `path` for the file being written in its place
+/// (`.redress.db.restoring`), so that one cut short never looks finished.
+fn beside(path: &Path, what: &str) -> PathBuf {
+    path.with_file_name(format!(".{}.{what}", path.file_name().and_then(|n| n.to_str()).unwrap_or("redress.db")))
+}
+
+/// Makes the complete file `partial` durable as `target`: its bytes, the
+/// rename, and the directory entry all reach the disk.
+fn put_in_place(partial: &Path, target: &Path) -> Result<(), BackupError> {
+    std::fs::File::open(partial).and_then(|f| f.sync_all()).map_err(file_error(partial))?;
+    std::fs::rename(partial, target).map_err(file_error(target))?;
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(file_error(dir))
 }

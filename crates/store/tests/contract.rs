@@ -266,16 +266,16 @@ async fn erasure_is_all_or_nothing_and_once(backend: Backend) {
     let (user, case) = seed(store.as_ref()).await;
     let customer = case.customer_id;
     // A refusal (an unknown admin) leaves everything as it was.
-    let refused = store.erase_customer(customer, redress_core::UserId(999), by()).await;
+    let refused = store.erase_customer(customer, ChangedBy::user(redress_core::UserId(999), now())).await;
     assert!(matches!(refused, Err(StoreError::Domain(DomainError::Invalid(_)))), "{refused:?}");
     assert_eq!(store.customer(customer).await.unwrap().unwrap().name, "C");
     assert_eq!(store.case(case.id).await.unwrap().unwrap().summary, "s");
     assert!(store.erasure(customer).await.unwrap().is_none());
-    let unknown = store.erase_customer(redress_core::CustomerId(999), user.id, by()).await;
+    let unknown = store.erase_customer(redress_core::CustomerId(999), ChangedBy::user(user.id, now())).await;
     assert!(matches!(unknown, Err(StoreError::Domain(DomainError::NotFound(_)))), "{unknown:?}");
 
     // Two at once: exactly one erases, the other is told it already happened.
-    let (a, b) = tokio::join!(store.erase_customer(customer, user.id, by()), store.erase_customer(customer, user.id, by()));
+    let (a, b) = tokio::join!(store.erase_customer(customer, ChangedBy::user(user.id, now())), store.erase_customer(customer, ChangedBy::user(user.id, now())));
     let conflicts = [&a, &b].iter().filter(|r| matches!(r, Err(StoreError::Domain(DomainError::Conflict(_))))).count();
     assert_eq!((a.is_ok() as usize + b.is_ok() as usize, conflicts), (1, 1), "{a:?} {b:?}");
     let erased = store.customer(customer).await.unwrap().unwrap();

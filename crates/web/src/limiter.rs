@@ -78,10 +78,15 @@ impl SharedLimiter {
         SharedLimiter { name, local: GuessLimiter::default() }
     }
 
+    /// The window failures are counted over, on the app's clock.
+    fn window(&self) -> SignedDuration {
+        SignedDuration::try_from(self.local.window).unwrap_or(SignedDuration::from_mins(1))
+    }
+
     /// `Err(seconds)` when `client` must wait before trying again.
     pub async fn check(&self, store: &dyn Store, now: Timestamp, client: IpAddr) -> Result<(), u64> {
         self.local.check(client)?;
-        let window = SignedDuration::try_from(self.local.window).unwrap_or(SignedDuration::from_mins(1));
+        let window = self.window();
         match store.guess_failures(self.name, &client.to_string(), now - window).await {
             Ok((n, Some(oldest))) if n as usize >= self.local.max => {
                 let wait = (oldest + window).duration_since(now).as_secs();
@@ -99,8 +104,7 @@ impl SharedLimiter {
     /// Counts a failed attempt, here and for every process.
     pub async fn fail(&self, store: &dyn Store, now: Timestamp, client: IpAddr) {
         self.local.fail(client);
-        let window = SignedDuration::try_from(self.local.window).unwrap_or(SignedDuration::from_mins(1));
-        if let Err(e) = store.record_guess_failure(self.name, &client.to_string(), now, now - window).await {
+        if let Err(e) = store.record_guess_failure(self.name, &client.to_string(), now, now - self.window()).await {
             tracing::warn!(limiter = self.name, error = %e, "cannot record a failed guess");
         }
     }

@@ -164,6 +164,28 @@ async fn one_currency(b: Backend, c: &Case) {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(v["detail"].as_str().unwrap().contains(&format!("amounts are recorded in {}", c.code)), "{v}");
     assert_eq!(app.get(&app.admin, "/api/v1/settings").await.1["currency"], c.code);
+    // The console's settings page says the same, with what was typed kept.
+    staff(&app, "Root", "admin", "0").await;
+    let admin = Browser::sign_in(&app, "root@example.com", "correct horse battery").await;
+    let form = [
+        ("name", "Redress"),
+        ("timezone", "Europe/London"),
+        ("currency", other),
+        ("hours.mon", "09:00-17:00"),
+        ("targets.first_response", "2d"),
+        ("targets.update_interval", "1d"),
+        ("targets.resolution", "10d"),
+        ("targets.follow_up", "5d"),
+        ("transfer_flag_after", "2"),
+        ("fast_report_within_hours", "24"),
+        ("fast_report_points", "10"),
+        ("invitation_valid_days", "30"),
+    ];
+    let resp = admin.post("/console/admin/settings", &form).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(&format!("amounts are recorded in {}", c.code)) && html.contains(&format!(r#"value="{other}""#)), "{html}");
+    assert_eq!(app.get(&app.admin, "/api/v1/settings").await.1["currency"], c.code);
 }
 
 /// Before any case carries an amount the currency may change, and the

@@ -12,13 +12,19 @@ use redress_core::{Money, ResponseId};
 pub(super) const USER_COLS: &str = "id, name, email, role, mandate_minor, manager_id, active, created_at, mandate_exponent";
 pub(super) type UserRow = (i64, String, Option<String>, String, i64, Option<i64>, bool, i64, i16);
 
+/// User `id`'s mandate as stored: minor units at their exponent.
+pub(super) fn mandate(id: i64, minor: i64, exponent: i16) -> StoreResult<Money> {
+    let exponent = u8::try_from(exponent).ok().filter(|e| *e <= MAX_EXPONENT).ok_or_else(|| StoreError::Backend(format!("user {id} has a mandate exponent of {exponent}")))?;
+    Ok(Money::new(minor, exponent))
+}
+
 pub(super) fn user_from(r: UserRow) -> StoreResult<User> {
     Ok(User {
         id: UserId(r.0),
         name: r.1,
         email: r.2,
         role: Role::parse(&r.3).ok_or_else(|| StoreError::Backend(format!("unknown role {}", r.3)))?,
-        mandate: Money::new(r.4, u8::try_from(r.8).ok().filter(|e| *e <= MAX_EXPONENT).ok_or_else(|| StoreError::Backend(format!("user {} has a mandate exponent of {}", r.0, r.8)))?),
+        mandate: mandate(r.0, r.4, r.8)?,
         manager_id: r.5.map(UserId),
         active: r.6,
         created_at: ts(r.7)?,

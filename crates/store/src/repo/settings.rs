@@ -6,8 +6,8 @@ use super::*;
 use redress_core::service_area::{NewServiceArea, ServiceArea};
 use redress_core::settings::OrgSettings;
 use redress_core::terms::{Severity, Targets};
-use redress_core::money::{Currency, MAX_EXPONENT};
-use redress_core::{Money, ServiceAreaId};
+use redress_core::money::Currency;
+use redress_core::ServiceAreaId;
 
 pub(super) const AREA_COLS: &str = "id, name, service_manager_id, targets, created_at";
 
@@ -35,8 +35,8 @@ pub(super) fn area_from(r: AreaRow) -> StoreResult<ServiceArea> {
 
 /// The organisation's currency, for reads that write amounts in it.
 pub(super) async fn currency(pool: &Pool) -> StoreResult<Currency> {
-    let data: Option<String> = sqlx::query_scalar("SELECT data FROM settings WHERE id = 1").fetch_optional(pool).await.map_err(db_error)?;
-    Ok(data.map_or_else(|| Ok(OrgSettings::default()), |d| from_json::<OrgSettings>(&d))?.currency())
+    let mut c = pool.acquire().await.map_err(db_error)?;
+    Ok(load_settings(&mut c).await?.currency())
 }
 
 pub(super) async fn load_settings(c: &mut Conn) -> StoreResult<OrgSettings> {
@@ -102,7 +102,8 @@ pub(super) async fn update_area(c: &mut Conn, id: ServiceAreaId, a: NewServiceAr
     Ok(ServiceArea { id, name: a.name, service_manager_id: a.service_manager_id, targets: a.targets, targets_by_severity: a.targets_by_severity, created_at: current.created_at })
 }
 
-pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<OrgSettings> {
+/// Replaces the settings with `s`; answers the settings it replaced.
+pub(super) async fn write_settings(c: &mut Conn, s: &OrgSettings) -> StoreResult<OrgSettings> {
     if let Some(owner) = s.default_owner_id {
         let u = require_user(c, "default_owner_id", owner).await?;
         if !u.role.is_staff() || !u.active {
@@ -111,13 +112,13 @@ pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<
     }
     let old = load_settings(c).await?;
     if old.currency != s.currency {
-        change_currency(c, &old, &s).await?;
+        change_currency(c, &old, s).await?;
     }
     if (&old.timezone, &old.business_hours, &old.holidays) != (&s.timezone, &s.business_hours, &s.holidays) {
         // Every day and business time moves: the rollups are recomputed.
         super::insight::require_rebuild(c).await?;
     }
-    let data = to_json(&s)?;
+    let data = to_json(s)?;
     sqlx::query(
         "INSERT INTO settings (id, data, updated_at) VALUES (1, $1, $2) \
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
@@ -127,7 +128,7 @@ pub(super) async fn write_settings(c: &mut Conn, s: OrgSettings) -> StoreResult<
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
-    Ok(s)
+    Ok(old)
 }
 
 /// A new currency, while no case carries an amount: the mandates are
@@ -155,7 +156,7 @@ async fn change_currency(c: &mut Conn, old: &OrgSettings, new: &OrgSettings) -> 
     let mandates: Vec<(i64, i64, i16)> =
         sqlx::query_as("SELECT id, mandate_minor, mandate_exponent FROM users WHERE mandate_minor <> 0").fetch_all(&mut *c).await.map_err(db_error)?;
     for (id, minor, exponent) in mandates {
-        let mandate = Money::new(minor, u8::try_from(exponent).unwrap_or(MAX_EXPONENT).min(MAX_EXPONENT));
+        let mandate = super::people::mandate(id, minor, exponent)?;
         let mandate = currency
             .amount("mandate", mandate)
             .map_err(|e| DomainError::conflict(format!("user {id}'s {e}; change that mandate before the currency")))?;

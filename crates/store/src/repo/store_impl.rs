@@ -42,8 +42,8 @@ impl Store for This {
     async fn put_settings(&self, s: OrgSettings, by: ChangedBy) -> StoreResult<OrgSettings> {
         self.write(move |c| {
             Box::pin(async move {
-                let before = settings::load_settings(c).await?;
-                let saved = settings::write_settings(c, s).await?;
+                let before = settings::write_settings(c, &s).await?;
+                let saved = s;
                 // The follow-up rules apart from the rest, as an admin thinks of them.
                 if before.follow_up_rules != saved.follow_up_rules {
                     let entry = by.entry("follow_up_rules.changed", "follow-up rules", Some(&before.follow_up_rules), Some(&saved.follow_up_rules));
@@ -487,7 +487,8 @@ impl Store for This {
         privacy::erasure(&self.reads, customer).await
     }
 
-    async fn erase_customer(&self, customer: CustomerId, admin: UserId, by: ChangedBy) -> StoreResult<ErasureReport> {
+    async fn erase_customer(&self, customer: CustomerId, by: ChangedBy) -> StoreResult<ErasureReport> {
+        let admin = by.actor.ok_or_else(|| DomainError::invalid("an erasure is made by a named admin"))?;
         self.write(move |c| {
             Box::pin(async move {
                 let report = privacy::erase(c, customer, admin, by.at).await?;

@@ -3,7 +3,6 @@
 
 use redress_core::user::User;
 use super::audit;
-use super::directory::found;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
@@ -43,7 +42,7 @@ impl CategoryInput {
     responses((status = 201, body = Category)))]
 pub async fn create_category(State(app): State<AppState>, actor: Actor, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<(StatusCode, Json<Category>)> {
     let admin = actor.admin()?;
-    Ok((StatusCode::CREATED, Json(create(&app, &admin, req).await?)))
+    Ok((StatusCode::CREATED, Json(store_new(&app, &admin, req.checked()?).await?)))
 }
 
 /// Every category, active and retired, by name (staff).
@@ -58,27 +57,17 @@ pub async fn list_categories(State(app): State<AppState>, actor: Actor) -> ApiRe
     responses((status = 200, body = Category)))]
 pub async fn put_category(State(app): State<AppState>, actor: Actor, ApiPath(id): ApiPath<i64>, ApiJson(req): ApiJson<CategoryInput>) -> ApiResult<Json<Category>> {
     let admin = actor.admin()?;
-    Ok(Json(replace(&app, &admin, CategoryId(id), req).await?))
+    Ok(Json(store_change(&app, &admin, CategoryId(id), req.checked()?).await?))
 }
 
-/// Checks and stores a category on behalf of `admin`.
-pub(crate) async fn create(app: &AppState, admin: &User, req: CategoryInput) -> ApiResult<Category> {
-    store_new(app, admin, req.checked()?).await
-}
-
-/// Stores a checked category, recording it.
+/// Stores a checked category on behalf of `admin` (the store records it in
+/// the audit trail).
 pub(crate) async fn store_new(app: &AppState, admin: &User, new: NewCategory) -> ApiResult<Category> {
     Ok(app.store().create_category(new, audit::by(app, admin)).await?)
 }
 
-/// Applies a checked change to `before`, recording it.
-pub(crate) async fn store_change(app: &AppState, admin: &User, before: &Category, change: NewCategory) -> ApiResult<Category> {
-    Ok(app.store().update_category(before.id, change, audit::by(app, admin)).await?)
-}
-
-/// Checks and applies a change to category `id` on behalf of `admin`.
-pub(crate) async fn replace(app: &AppState, admin: &User, id: CategoryId, req: CategoryInput) -> ApiResult<Category> {
-    let checked = req.checked()?;
-    let before = found(app.store().categories().await?.into_iter().find(|c| c.id == id), "category", id.0)?;
-    store_change(app, admin, &before, checked).await
+/// Applies a checked change to category `id` on behalf of `admin`; an
+/// unknown category is a 404.
+pub(crate) async fn store_change(app: &AppState, admin: &User, id: CategoryId, change: NewCategory) -> ApiResult<Category> {
+    Ok(app.store().update_category(id, change, audit::by(app, admin)).await?)
 }

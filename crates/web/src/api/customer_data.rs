@@ -116,7 +116,7 @@ pub async fn erase(store: &dyn Store, admin: &User, id: CustomerId, now: Timesta
     }
     // The store records the erasure in the audit trail: only that it was
     // made, and how much, never what was erased.
-    Ok(store.erase_customer(id, admin.id, redress_core::audit::ChangedBy::user(admin.id, now)).await?)
+    Ok(store.erase_customer(id, redress_core::audit::ChangedBy::user(admin.id, now)).await?)
 }
 
 /// Everything held about a customer, as one document (admins only): the

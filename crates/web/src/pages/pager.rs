@@ -1,5 +1,5 @@
-//! Numbered pages for lists: links to the first, the newer and the older
-//! page, keeping the list's filters.
+//! Pages for lists, numbered or by id: links to the first, the newer and
+//! the older page, keeping the list's filters.
 
 /// The links under a list; each is absent where it would lead nowhere.
 pub struct Pager {
@@ -19,9 +19,7 @@ impl Pager {
         let at = |n: u32| if n <= 1 { base.to_string() } else { format!("{base}{sep}page={n}") };
         Pager { first: (page > 2).then(|| at(1)), newer: (page > 1).then(|| at(page - 1)), older: more.then(|| at(page + 1)) }
     }
-}
 
-impl Pager {
     /// Pages by id (`before=`), newest first: back to the start once paged
     /// on, and on from `last`, the page's last id, when the page was full.
     pub fn keyset(base: &str, before: Option<i64>, last: Option<i64>) -> Pager {

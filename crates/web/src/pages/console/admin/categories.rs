@@ -61,7 +61,7 @@ pub async fn toggle(State(app): State<AppState>, Admin(admin): Admin, headers: H
         return Ok(frame.signed_in(&admin).message(StatusCode::NOT_FOUND, "Category not found", &format!("There is no category {id}."), back));
     };
     let change = NewCategory { name: c.name.clone(), description: c.description.clone(), active: !c.active };
-    crate::api::categories::store_change(&app, &admin, &c, change).await?;
+    crate::api::categories::store_change(&app, &admin, c.id, change).await?;
     let words = if c.active { "retired: cases keep it, nobody can choose it" } else { "reinstated" };
     Ok(redirect_with(back, Flash::notice(format!("Category {} {words}.", c.name))))
 }
