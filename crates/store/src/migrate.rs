@@ -26,6 +26,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (22, include_str!("../migrations/sqlite/0022_guess_failures.sql")),
     (23, include_str!("../migrations/sqlite/0023_audit_log.sql")),
     (24, include_str!("../migrations/sqlite/0024_currency_exponents.sql")),
+    (25, include_str!("../migrations/sqlite/0025_customer_first_closing.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -52,6 +53,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (22, include_str!("../migrations/postgres/0022_guess_failures.sql")),
     (23, include_str!("../migrations/postgres/0023_audit_log.sql")),
     (24, include_str!("../migrations/postgres/0024_currency_exponents.sql")),
+    (25, include_str!("../migrations/postgres/0025_customer_first_closing.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";

@@ -11,6 +11,10 @@ use std::time::Duration;
 
 pub type Db = sqlx::Postgres;
 const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
+/// Locks a row against other writers of it until the transaction ends, while
+/// rows that refer to it can still be written (their foreign-key checks
+/// take a weaker lock).
+const LOCK_FOR_CHANGE: &str = " FOR NO KEY UPDATE";
 const ILIKE: &str = "ILIKE";
 /// Concurrent claimers (several processes) pass over each other's rows.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";

@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 pub type Db = sqlx::Sqlite;
 /// SQLite has no row locks; the single writer serialises changes.
 const LOCK_FOR_UPDATE: &str = "";
+/// Nor a lock for a change: a write runs alone.
+const LOCK_FOR_CHANGE: &str = "";
 /// SQLite's LIKE is case-insensitive for ASCII already.
 const ILIKE: &str = "LIKE";
 /// The single writer claims jobs one batch at a time; nothing to skip.

@@ -192,6 +192,34 @@ async fn a_rebuild_under_writes_loses_and_doubles_nothing(backend: Backend) {
     assert_eq!(figures(writer.as_ref()).await, after, "the same as a rebuild with no writes beside it");
 }
 
+/// Cases of the same customers opened at once, from two processes, out of
+/// the order they were reported in: each customer's loyalty part (their
+/// first report) moves once per change it sees, so the figures equal a
+/// rebuild's from scratch.
+async fn a_customer_s_cases_at_once_move_their_loyalty_once(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    let (user, _) = seed(store.as_ref()).await;
+    let other = redress_store::open(&db.url).await.expect("a second store on the same database");
+    let mut tasks = Vec::new();
+    for k in 0..6 {
+        let customer = store
+            .create_customer(NewCustomer { name: format!("Customer {k}"), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
+            .await
+            .unwrap();
+        for i in 0..8i64 {
+            let (store, user, customer) = (if i % 2 == 0 { store.clone() } else { other.clone() }, user.clone(), customer.clone());
+            tasks.push(tokio::spawn(async move { history_case(store.as_ref(), &user, &customer, 7 - i).await }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let written = figures(store.as_ref()).await;
+    assert_eq!(written[0].cases, 49);
+    store.rebuild_rollups().await.unwrap();
+    assert_eq!(figures(other.as_ref()).await, written, "the same once rebuilt");
+}
+
 async fn missing_case_is_not_found(backend: Backend) {
     let (store, _db) = fresh(backend).await;
     let err = store.update_case(redress_core::CaseId(42), vec![], Box::new(|_, _| Ok(Default::default()))).await.unwrap_err();
@@ -545,6 +573,6 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_cases_at_once_move_their_loyalty_once, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
     export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
     the_audit_trail_is_append_only);

@@ -112,14 +112,19 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     let queues = Queues::of(&case);
     let cal = settings.calendar();
     let facts = CaseFacts::of(&case, &cal);
-    let id: i64 = sqlx::query_scalar(
+    // The customer's row is locked for the rest of the transaction (on
+    // PostgreSQL), so the loyalty read below sees every other case of theirs
+    // committed before it, and none commits between that read and this
+    // write's end.
+    let sql = format!(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_scaled, \
          pending_proposer_id, awaits_follow_up, projection, remedies_scaled, gifts_scaled, category_id, facts) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
-         RETURNING id",
-    )
+         SELECT $1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 \
+         FROM customers WHERE id = $1{LOCK_FOR_CHANGE} RETURNING id"
+    );
+    let id: i64 = sqlx::query_scalar(&sql)
     .bind(case.customer_id.0)
     .bind(case.channel.as_str())
     .bind(case.status.as_str())

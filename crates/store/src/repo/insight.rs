@@ -280,8 +280,9 @@ pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFact
         changes.subtract(&Rollup::of_case(old));
     }
     changes.add(&Rollup::of_case(new));
-    if old.is_none_or(|o| o.resolution != new.resolution) {
-        refresh_loyalty(c, case.customer_id, cal, &mut changes).await?;
+    if old.as_ref().is_none_or(|o| o.resolution != new.resolution) {
+        // A new case's insert has locked its customer already.
+        refresh_loyalty(c, case.customer_id, old.is_none(), cal, &mut changes).await?;
     }
     changes.write(c).await
 }
@@ -304,7 +305,7 @@ pub(super) async fn response_recorded(
     let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
     changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
     changes.add(&answered);
-    refresh_loyalty(c, customer, cal, &mut changes).await?;
+    refresh_loyalty(c, customer, false, cal, &mut changes).await?;
     changes.write(c).await
 }
 
@@ -341,11 +342,19 @@ type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 /// Recomputes one customer's loyalty part, storing it, and adds the move of
 /// the rollups to it to `changes`. Reads the first report and closing by
 /// index (`cases_customer_times`), however many cases the customer has.
-async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
+async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
+    // Two writes for the same customer at once (PostgreSQL) would each read
+    // the facts without the other's change and both move the loyalty part:
+    // the customer's row is locked first (unless the caller has), and the
+    // read below, a statement of its own, sees every change committed before.
+    if !locked && !LOCK_FOR_CHANGE.is_empty() {
+        let lock = format!("SELECT id FROM customers WHERE id = $1{LOCK_FOR_CHANGE}");
+        sqlx::query(&lock).bind(customer.0).execute(&mut *c).await.map_err(db_error)?;
+    }
     // One statement: a first row (0) with the first report, first closing
     // and stored loyalty, then a row (1) per feedback response.
     let rows: Vec<LoyaltyRow> = sqlx::query_as(
-        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1), \
+        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1 AND closed_at IS NOT NULL), \
          NULL, (SELECT loyalty FROM customers WHERE id = $1) \
          UNION ALL SELECT CAST(1 AS BIGINT), r.created_at, r.lowest_rating, r.nps, NULL FROM responses r JOIN surveys s ON s.id = r.survey_id \
          WHERE r.customer_id = $1 AND s.purpose <> 'recovery'",
