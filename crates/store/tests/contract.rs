@@ -193,14 +193,39 @@ async fn a_rebuild_under_writes_loses_and_doubles_nothing(backend: Backend) {
 }
 
 /// Cases of the same customers opened at once, from two processes, out of
-/// the order they were reported in: each customer's loyalty part (their
-/// first report) moves once per change it sees, so the figures equal a
-/// rebuild's from scratch.
-async fn a_customer_s_cases_at_once_move_their_loyalty_once(backend: Backend) {
+/// the order they were reported in, and survey responses of other
+/// customers given at once: each customer's loyalty part (their first
+/// report, their responses) moves once per change it sees, so the figures
+/// equal a rebuild's from scratch.
+async fn a_customer_s_writes_at_once_move_their_loyalty_once(backend: Backend) {
+    use redress_core::survey::{NewInvitation, NewSurvey, Question, QuestionKind, SurveyPurpose};
     let (store, db) = fresh(backend).await;
     let (user, _) = seed(store.as_ref()).await;
     let other = redress_store::open(&db.url).await.expect("a second store on the same database");
+    let question = Question { key: "q".into(), prompt: "How was it?".into(), kind: QuestionKind::Rating, options: vec![], required: true, category_id: None };
+    let survey = store.create_survey(NewSurvey::parse("S", None, None, vec![question], 0, None, SurveyPurpose::Feedback).unwrap(), now()).await.unwrap();
     let mut tasks = Vec::new();
+    for k in 0..4u8 {
+        let customer = store
+            .create_customer(NewCustomer { name: format!("Respondent {k}"), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
+            .await
+            .unwrap();
+        let codes: Vec<String> = (0..6u8).map(|i| redress_core::access_code::from_random([k * 8 + i + 1; 8])).collect();
+        let invitations = codes
+            .iter()
+            .map(|code| NewInvitation { customer_id: customer.id, code_digest: redress_core::access_code::digest_of(code).unwrap(), expires_at: now() + jiff::SignedDuration::from_hours(240), case_id: None })
+            .collect();
+        store.create_invitations(survey.id, invitations, now()).await.unwrap();
+        for (i, code) in codes.into_iter().enumerate() {
+            let store = if i % 2 == 0 { store.clone() } else { other.clone() };
+            let answers = serde_json::json!({ "q": 1 + i % 5 }).as_object().unwrap().clone();
+            let judge = Box::new(move |ctx: &redress_core::feedback::ResponseContext| redress_core::feedback::respond(ctx, &answers, None, now()));
+            let submission = redress_core::store::Submission { code_digest: redress_core::access_code::digest_of(&code).unwrap(), idempotency_key: None, judge };
+            tasks.push(tokio::spawn(async move {
+                store.submit_response(submission).await.unwrap();
+            }));
+        }
+    }
     for k in 0..6 {
         let customer = store
             .create_customer(NewCustomer { name: format!("Customer {k}"), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
@@ -215,7 +240,7 @@ async fn a_customer_s_cases_at_once_move_their_loyalty_once(backend: Backend) {
         t.await.unwrap();
     }
     let written = figures(store.as_ref()).await;
-    assert_eq!(written[0].cases, 49);
+    assert_eq!((written[0].cases, written[0].satisfaction.responses), (65, 24), "every case and response, with the follow-up cases of the low ratings");
     store.rebuild_rollups().await.unwrap();
     assert_eq!(figures(other.as_ref()).await, written, "the same once rebuilt");
 }
@@ -573,6 +598,6 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_cases_at_once_move_their_loyalty_once, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
     export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
     the_audit_trail_is_append_only);

@@ -288,7 +288,8 @@ pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFact
 }
 
 /// Adds a survey response, and the answering of its invitation (created
-/// on `invited_at`), then refreshes the customer's loyalty part.
+/// on `invited_at`), then refreshes the customer's loyalty part. The
+/// response's insert has locked the customer.
 pub(super) async fn response_recorded(
     c: &mut Conn,
     response: ResponseFacts,
@@ -305,7 +306,7 @@ pub(super) async fn response_recorded(
     let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
     changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
     changes.add(&answered);
-    refresh_loyalty(c, customer, false, cal, &mut changes).await?;
+    refresh_loyalty(c, customer, true, cal, &mut changes).await?;
     changes.write(c).await
 }
 
@@ -356,8 +357,8 @@ async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: 
     let rows: Vec<LoyaltyRow> = sqlx::query_as(
         "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1 AND closed_at IS NOT NULL), \
          NULL, (SELECT loyalty FROM customers WHERE id = $1) \
-         UNION ALL SELECT CAST(1 AS BIGINT), r.created_at, r.lowest_rating, r.nps, NULL FROM responses r JOIN surveys s ON s.id = r.survey_id \
-         WHERE r.customer_id = $1 AND s.purpose <> 'recovery'",
+         UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
+         WHERE customer_id = $1 AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')",
     )
     .bind(customer.0)
     .fetch_all(&mut *c)

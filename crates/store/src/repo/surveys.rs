@@ -288,10 +288,13 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         next: plan.next.clone(),
         reward_points: plan.reward.as_ref().map_or(0, |r| r.points),
     };
-    let response_id: i64 = sqlx::query_scalar(
+    // The customer's row is locked for the rest of the transaction (on
+    // PostgreSQL), as the loyalty read below needs.
+    let sql = format!(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE} RETURNING id"
+    );
+    let response_id: i64 = sqlx::query_scalar(&sql)
     .bind(invitation.survey_id.0)
     .bind(invitation.id.0)
     .bind(invitation.customer_id.0)
