@@ -341,8 +341,9 @@ fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at:
 type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 
 /// Recomputes one customer's loyalty part, storing it, and adds the move of
-/// the rollups to it to `changes`. Reads the first report and closing by
-/// index (`cases_customer_times`), however many cases the customer has.
+/// the rollups to it to `changes`. Reads the first report and closing each
+/// as the first entry of an index (`cases_customer_reported`,
+/// `cases_customer_closed`), however many cases the customer has.
 async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
     // Two writes for the same customer at once (PostgreSQL) would each read
     // the facts without the other's change and both move the loyalty part:
