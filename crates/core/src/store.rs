@@ -327,6 +327,10 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a customer; `client_manager_id` must exist.
     async fn create_customer(&self, customer: NewCustomer, now: Timestamp) -> StoreResult<Customer>;
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>>;
+    /// A customer with the organisation's settings as they are now, for a
+    /// case about to be opened: one statement while this process's cached
+    /// directory is current.
+    async fn customer_with_settings(&self, id: CustomerId) -> StoreResult<Option<(Customer, OrgSettings)>>;
     /// The oldest customer with this e-mail address (any case).
     async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>>;
     async fn customers(&self, before_id: Option<CustomerId>, limit: u32) -> StoreResult<Vec<Customer>>;

@@ -245,6 +245,23 @@ async fn a_customer_s_writes_at_once_move_their_loyalty_once(backend: Backend) {
     assert_eq!(figures(other.as_ref()).await, written, "the same once rebuilt");
 }
 
+/// A case's intake reads its customer with the settings as they are now:
+/// kept by the process between changes, read again after a change made by
+/// another process.
+async fn case_intake_reads_settings_as_they_are_now(backend: Backend) {
+    let (store, db) = fresh(backend).await;
+    let (_, case) = seed(store.as_ref()).await;
+    let other = redress_store::open(&db.url).await.expect("a second store on the same database");
+    let (customer, settings) = store.customer_with_settings(case.customer_id).await.unwrap().expect("the seed's customer");
+    assert_eq!((customer.id, settings.timezone.as_str()), (case.customer_id, "UTC"));
+    assert_eq!(store.customer_with_settings(case.customer_id).await.unwrap().unwrap().1, settings, "the same while nothing changed");
+    let mut changed = settings.clone();
+    changed.timezone = "Europe/Vienna".into();
+    other.put_settings(changed.clone(), by()).await.unwrap();
+    assert_eq!(store.customer_with_settings(case.customer_id).await.unwrap().unwrap().1, changed, "another process's change, at once");
+    assert!(store.customer_with_settings(redress_core::CustomerId(999)).await.unwrap().is_none());
+}
+
 async fn missing_case_is_not_found(backend: Backend) {
     let (store, _db) = fresh(backend).await;
     let err = store.update_case(redress_core::CaseId(42), vec![], Box::new(|_, _| Ok(Default::default()))).await.unwrap_err();
@@ -598,6 +615,6 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, case_intake_reads_settings_as_they_are_now, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
     export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
     the_audit_trail_is_append_only);

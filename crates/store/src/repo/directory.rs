@@ -1,5 +1,6 @@
 //! The directory a survey response is judged against — the organisation's
-//! settings, its staff, service areas and surveys — kept in memory by each
+//! settings, its staff, service areas and surveys — and a case opened with
+//! (its settings, read with the customer), kept in memory by each
 //! process and trusted only at the version the database holds. Every
 //! change to those tables moves `directory_version` on (triggers,
 //! migration 20), so a reader compares one number instead of reading the
@@ -107,5 +108,9 @@ impl Directory {
     /// The version its rows are at least as new as.
     pub(super) fn version(&self) -> i64 {
         self.version
+    }
+
+    pub(super) fn settings(&self) -> &OrgSettings {
+        &self.settings
     }
 }

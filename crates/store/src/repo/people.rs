@@ -68,6 +68,16 @@ pub(super) async fn load_customer(c: &mut Conn, id: CustomerId) -> StoreResult<O
     row.map(customer_from).transpose()
 }
 
+/// A customer's row and the directory version.
+type VersionedCustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64, Option<String>, Option<i64>, i64);
+
+/// A customer with the directory version, read in the same statement.
+pub(super) async fn load_customer_at(c: &mut Conn, id: CustomerId) -> StoreResult<Option<(Customer, i64)>> {
+    let sql = format!("SELECT {CUSTOMER_COLS}, {} FROM customers WHERE id = $1", super::directory::VERSION);
+    let row: Option<VersionedCustomerRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
+    row.map(|(a, b, c, d, e, f, g, h, i, version)| Ok((customer_from((a, b, c, d, e, f, g, h, i))?, version))).transpose()
+}
+
 pub(super) async fn insert_user(c: &mut Conn, mut u: NewUser, now: Timestamp) -> StoreResult<User> {
     u.mandate = super::settings::load_settings(c).await?.amount("mandate", u.mandate)?;
     if let Some(m) = u.manager_id {

@@ -202,6 +202,13 @@ impl Store for This {
         people::load_customer(&mut c, id).await
     }
 
+    async fn customer_with_settings(&self, id: CustomerId) -> StoreResult<Option<(Customer, OrgSettings)>> {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        let Some((customer, version)) = people::load_customer_at(&mut c, id).await? else { return Ok(None) };
+        let directory = self.directory.at(&mut c, version).await?;
+        Ok(Some((customer, directory.settings().clone())))
+    }
+
     async fn customer_by_email(&self, email: &str) -> StoreResult<Option<Customer>> {
         people::customer_by_email(&self.reads, email).await
     }

@@ -59,13 +59,13 @@ pub struct CreateCase {
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CreateCase,
     responses((status = 201, body = CaseView, headers(("location" = String)))))]
 pub async fn create_case(State(app): State<AppState>, Actor(actor): Actor, ApiJson(req): ApiJson<CreateCase>) -> ApiResult<impl IntoResponse> {
-    let customer = app
+    let (customer, settings) = app
         .store()
-        .customer(req.customer_id)
+        .customer_with_settings(req.customer_id)
         .await?
         .ok_or_else(|| ApiError::unprocessable(format!("customer_id {} does not exist", req.customer_id)))?;
     let now = app.now();
-    let case = prepare_case(&app, &actor, req, &customer, now).await?.open(&app).await?;
+    let case = prepare_case(&app, &actor, req, &customer, settings, now).await?.open(&app).await?;
     let location = format!("/api/v1/cases/{}", case.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CaseView::new(case, now))))
 }
@@ -87,11 +87,11 @@ impl PreparedCase {
 }
 
 /// Checks a request to open a case for `customer` as `actor` and decides
-/// everything about it (owner, targets, due times, reward) without storing
-/// anything. `req.customer_id` is not looked up: `customer` is the one.
-pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, customer: &Customer, now: Timestamp) -> ApiResult<PreparedCase> {
+/// everything about it (owner, targets, due times, reward) under `settings`
+/// without storing anything. `req.customer_id` is not looked up: `customer`
+/// is the one.
+pub(crate) async fn prepare_case(app: &AppState, actor: &User, req: CreateCase, customer: &Customer, settings: redress_core::settings::OrgSettings, now: Timestamp) -> ApiResult<PreparedCase> {
     let store = app.store();
-    let settings = store.settings().await?;
     let area = match req.service_area_id {
         Some(id) => Some(store.service_area(id).await?.ok_or_else(|| ApiError::unprocessable(format!("service_area_id {id} does not exist")))?),
         None => None,

@@ -9,6 +9,7 @@ use crate::api::customers::{new_customer, CreateCustomer};
 use crate::error::ApiError;
 use crate::extract::from_form;
 use crate::pages::format::{local_input, when, zone};
+use redress_core::settings::OrgSettings;
 use crate::pages::forms::{csrf_ok, FormFields, Shape};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
 use crate::AppState;
@@ -96,8 +97,8 @@ pub async fn create(State(app): State<AppState>, Staff(user): Staff, headers: He
     if !csrf_ok(&headers, &form) {
         return Ok(frame.expired_form("/console/cases/new"));
     }
-    let tz = zone(&app.store().settings().await?);
-    match open(&app, &user, &form, &tz).await {
+    let settings = app.store().settings().await?;
+    match open(&app, &user, &form, settings).await {
         Ok((reference, id, due)) => Ok(redirect_with(&format!("/console/cases/{id}"), Flash::notice(format!("{reference} opened. First response due {due}.")))),
         Err(e) if e.status.is_client_error() => form_page(&app, frame, &user, e.status, Some(e.detail), form).await,
         Err(e) => Err(e.into()),
@@ -106,8 +107,9 @@ pub async fn create(State(app): State<AppState>, Staff(user): Staff, headers: He
 
 /// Finds or checks the customer, checks the case, and only then stores
 /// them: the customer (when new) and the case.
-async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::TimeZone) -> Result<(String, i64, String), ApiError> {
+async fn open(app: &AppState, user: &User, form: &FormFields, settings: OrgSettings) -> Result<(String, i64, String), ApiError> {
     let store = app.store();
+    let tz = &zone(&settings);
     let now = app.now();
     let email = form.text("customer.email");
     let existing = if email.is_empty() { None } else { store.customer_by_email(&email).await? };
@@ -125,10 +127,10 @@ async fn open(app: &AppState, user: &User, form: &FormFields, tz: &jiff::tz::Tim
         c
     };
     let req: CreateCase = from_form(case_json(customer.id))?;
-    let mut prepared = prepare_case(app, user, req, &customer, now).await?;
+    let mut prepared = prepare_case(app, user, req, &customer, settings.clone(), now).await?;
     if let Some(n) = new {
         let customer = store.create_customer(n, now).await?;
-        prepared = prepare_case(app, user, from_form(case_json(customer.id))?, &customer, now).await?;
+        prepared = prepare_case(app, user, from_form(case_json(customer.id))?, &customer, settings, now).await?;
     }
     let case = prepared.open(app).await?;
     Ok((case.reference.clone(), case.id.0, when(case.first_response_due_at, tz)))

@@ -260,11 +260,11 @@ async fn open(app: &AppState, frame: &Frame, fields: &FormFields, files: Vec<red
         }
         from_form(req).map_err(failed)
     };
-    let mut prepared = prepare_case(app, &owner, request(customer.id)?, &customer, now).await.map_err(failed)?;
+    let mut prepared = prepare_case(app, &owner, request(customer.id)?, &customer, settings.clone(), now).await.map_err(failed)?;
     let customer = match new {
         Some(n) => {
             let c = store.create_customer(n, now).await.map_err(|e| failed(e.into()))?;
-            prepared = prepare_case(app, &owner, request(c.id)?, &c, now).await.map_err(failed)?;
+            prepared = prepare_case(app, &owner, request(c.id)?, &c, settings.clone(), now).await.map_err(failed)?;
             c
         }
         None => customer,

@@ -12,6 +12,7 @@ use crate::api::customers::{new_customer, CreateCustomer};
 use crate::error::ApiError;
 use crate::extract::from_form;
 use crate::pages::format::{local_input, when, zone};
+use redress_core::settings::OrgSettings;
 use crate::pages::forms::{csrf_ok, FormFields, Shape};
 use crate::pages::frame::{redirect_with, Flash, Frame, PageResult};
 use crate::AppState;
@@ -71,8 +72,8 @@ pub async fn submit(State(app): State<AppState>, Partner(user): Partner, headers
     if !csrf_ok(&headers, &form) {
         return Ok(frame.partner(&user).expired_form("/console/partner/cases/new"));
     }
-    let tz = zone(&app.store().settings().await?);
-    match open(&app, &user, &form, &tz).await {
+    let settings = app.store().settings().await?;
+    match open(&app, &user, &form, settings).await {
         Ok((reference, id, owner, due)) => {
             let text = format!("{reference} submitted. {owner} looks after it and will answer the customer by {due}.");
             Ok(redirect_with(&format!("/console/partner/cases/{id}"), Flash::notice(text)))
@@ -85,8 +86,9 @@ pub async fn submit(State(app): State<AppState>, Partner(user): Partner, headers
 /// Finds or checks the customer, checks the case, and only then stores
 /// them: the customer (when new) and the case. Answers the case's
 /// reference, id, owner's name and first-response due time.
-async fn open(app: &AppState, partner: &User, form: &FormFields, tz: &jiff::tz::TimeZone) -> Result<(String, i64, String, String), ApiError> {
+async fn open(app: &AppState, partner: &User, form: &FormFields, settings: OrgSettings) -> Result<(String, i64, String, String), ApiError> {
     let store = app.store();
+    let tz = &zone(&settings);
     let now = app.now();
     let email = form.text("customer.email");
     if email.is_empty() {
@@ -113,10 +115,10 @@ async fn open(app: &AppState, partner: &User, form: &FormFields, tz: &jiff::tz::
         c["summary"] = Value::from(form.text("case.summary"));
         c
     };
-    let mut prepared = prepare_case(app, partner, from_form::<CreateCase>(case_json(customer.id))?, &customer, now).await?;
+    let mut prepared = prepare_case(app, partner, from_form::<CreateCase>(case_json(customer.id))?, &customer, settings.clone(), now).await?;
     if let Some(n) = new {
         let customer = store.create_customer(n, now).await?;
-        prepared = prepare_case(app, partner, from_form(case_json(customer.id))?, &customer, now).await?;
+        prepared = prepare_case(app, partner, from_form(case_json(customer.id))?, &customer, settings, now).await?;
     }
     let case = prepared.open(app).await?;
     let owner = store.user(case.owner_id).await?.map_or_else(|| "One of our staff".to_string(), |u| u.name);
