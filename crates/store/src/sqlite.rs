@@ -16,6 +16,9 @@ pub type Db = sqlx::Sqlite;
 const LOCK_FOR_UPDATE: &str = "";
 /// Nor a lock for a change: a write runs alone.
 const LOCK_FOR_CHANGE: &str = "";
+/// SQLite has no data-modifying `WITH`: a write runs its statements one
+/// after another.
+const DATA_MODIFYING_CTES: bool = false;
 /// SQLite's LIKE is case-insensitive for ASCII already.
 const ILIKE: &str = "LIKE";
 /// The single writer claims jobs one batch at a time; nothing to skip.

@@ -240,11 +240,13 @@ async fn fast_reports_earn_points(b: Backend) {
     let app = common::spawn(b).await;
     let w = world(&app).await;
     let case = |occurred: &str| json!({ "customer_id": w.customer, "channel": "web", "summary": "x", "occurred_at": occurred, "reported_at": "2026-11-20T16:00:00Z" });
-    app.ok(&app.admin, "/api/v1/cases", case("2026-11-20T10:00:00Z")).await;
+    let fast = app.ok(&app.admin, "/api/v1/cases", case("2026-11-20T10:00:00Z")).await;
     app.ok(&app.admin, "/api/v1/cases", case("2026-11-10T10:00:00Z")).await;
     let ledger = rewards(&app, w.customer).await;
     assert_eq!(ledger["entries"].as_array().unwrap().len(), 1, "only the report within 24 hours earns points");
-    assert_eq!(ledger["entries"][0]["reason"], "fast_report");
+    let entry = &ledger["entries"][0];
+    assert_eq!((&entry["reason"], &entry["case_id"], &entry["response_id"]), (&json!("fast_report"), &fast["id"], &Value::Null), "{entry}");
+    assert_eq!(entry["created_at"], fast["created_at"], "credited when the case was opened");
     assert_eq!(ledger["balance"], 10);
 }
 

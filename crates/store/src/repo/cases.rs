@@ -108,6 +108,11 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
+///
+/// On PostgreSQL the case, its opening events and its reward are one
+/// statement (data-modifying CTEs): each statement opens the table and
+/// every index afresh there, and is a round trip. SQLite writes them one
+/// after another.
 pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
     let cal = settings.calendar();
@@ -116,7 +121,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     // PostgreSQL), so the loyalty read below sees every other case of theirs
     // committed before it, and none commits between that read and this
     // write's end.
-    let sql = format!(
+    let insert = format!(
         "INSERT INTO cases (customer_id, channel, status, owner_id, created_by, service_area_id, problem_id, significant, flagged, \
          summary, description, occurred_at, reported_at, created_at, first_response_due_at, responded_at, update_due_at, \
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_scaled, \
@@ -124,48 +129,94 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
          SELECT $1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 \
          FROM customers WHERE id = $1{LOCK_FOR_CHANGE} RETURNING id"
     );
-    let id: i64 = sqlx::query_scalar(&sql)
-    .bind(case.customer_id.0)
-    .bind(case.channel.as_str())
-    .bind(case.status.as_str())
-    .bind(case.owner_id.0)
-    .bind(case.created_by.0)
-    .bind(case.service_area_id.map(|a| a.0))
-    .bind(case.significant)
-    .bind(case.flagged)
-    .bind(&case.summary)
-    .bind(&case.description)
-    .bind(micros(case.occurred_at))
-    .bind(micros(case.reported_at))
-    .bind(micros(case.created_at))
-    .bind(micros(case.first_response_due_at))
-    .bind(case.responded_at.map(micros))
-    .bind(case.update_due_at.map(micros))
-    .bind(micros(case.resolution_due_at))
-    .bind(to_json(&case)?)
-    .bind(case.next_target_check(&cal).map(micros))
-    .bind(queues.next_due_at)
-    .bind(queues.pending_value_scaled)
-    .bind(queues.pending_proposer_id)
-    .bind(queues.awaits_follow_up)
-    .bind(PROJECTION)
-    .bind(queues.remedies_scaled)
-    .bind(queues.gifts_scaled)
-    .bind(case.category_id.map(|k| k.0))
-    .bind(to_json(&facts)?)
-    .fetch_one(&mut *c)
-    .await
-    .map_err(db_error)?;
+    let together = DATA_MODIFYING_CTES;
+    let sql = if together { with_events_and_reward(&insert, opening.events.len(), reward.is_some()) } else { format!("{insert}, FALSE") };
+    let mut q = sqlx::query_as::<_, (i64, bool)>(&sql)
+        .bind(case.customer_id.0)
+        .bind(case.channel.as_str())
+        .bind(case.status.as_str())
+        .bind(case.owner_id.0)
+        .bind(case.created_by.0)
+        .bind(case.service_area_id.map(|a| a.0))
+        .bind(case.significant)
+        .bind(case.flagged)
+        .bind(&case.summary)
+        .bind(&case.description)
+        .bind(micros(case.occurred_at))
+        .bind(micros(case.reported_at))
+        .bind(micros(case.created_at))
+        .bind(micros(case.first_response_due_at))
+        .bind(case.responded_at.map(micros))
+        .bind(case.update_due_at.map(micros))
+        .bind(micros(case.resolution_due_at))
+        .bind(to_json(&case)?)
+        .bind(case.next_target_check(&cal).map(micros))
+        .bind(queues.next_due_at)
+        .bind(queues.pending_value_scaled)
+        .bind(queues.pending_proposer_id)
+        .bind(queues.awaits_follow_up)
+        .bind(PROJECTION)
+        .bind(queues.remedies_scaled)
+        .bind(queues.gifts_scaled)
+        .bind(case.category_id.map(|k| k.0))
+        .bind(to_json(&facts)?);
+    if together {
+        for e in &opening.events {
+            q = q.bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
+        }
+        if let Some(r) = &reward {
+            q = q.bind(r.points).bind(r.reason);
+        }
+    }
+    let (id, hooks) = q.fetch_one(&mut *c).await.map_err(db_error)?;
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));
     }
-    write_outcome(c, case.id, &opening, case.created_at).await?;
+    if together {
+        if hooks {
+            let events: Vec<_> = opening.events.iter().map(|e| (case.id, e)).collect();
+            webhooks::fan_out(c, &events, case.created_at).await?;
+        }
+        write_outcome_beside_events(c, case.id, &opening, case.created_at).await?;
+    } else {
+        write_outcome(c, case.id, &opening, case.created_at).await?;
+    }
     super::insight::case_changed(c, &case, None, &facts, &cal).await?;
-    if let Some(r) = reward {
+    if let (false, Some(r)) = (together, reward) {
         insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
     }
     Ok(case)
+}
+
+/// `insert` (a case's `INSERT … RETURNING id`, parameters `$1`–`$28`) with
+/// `events` opening events (five parameters each: time, actor, kind,
+/// summary, detail) and a reward (points, reason) written in the same
+/// statement, answering the case's id and whether a webhook is active.
+fn with_events_and_reward(insert: &str, events: usize, reward: bool) -> String {
+    let mut sql = format!("WITH c AS ({insert})");
+    if events > 0 {
+        let rows: Vec<String> = (0..events)
+            .map(|i| {
+                let p = 29 + 5 * i;
+                format!("({i}, CAST(${p} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))", p + 1, p + 2, p + 3, p + 4)
+            })
+            .collect();
+        sql.push_str(&format!(
+            ", e AS (INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) \
+             SELECT c.id, v.at, v.actor_id, v.kind, v.summary, v.detail FROM c, (VALUES {}) AS v (n, at, actor_id, kind, summary, detail) ORDER BY v.n)",
+            rows.join(", ")
+        ));
+    }
+    if reward {
+        let p = 29 + 5 * events;
+        sql.push_str(&format!(
+            ", r AS (INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) SELECT $1, CAST(${p} AS BIGINT), CAST(${} AS TEXT), c.id, NULL, $13 FROM c)",
+            p + 1
+        ));
+    }
+    sql.push_str(" SELECT id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE) FROM c");
+    sql
 }
 
 /// What a change to `case` (or a message about it) needs to know.
@@ -254,6 +305,11 @@ pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, n
     if timeline::insert_events(c, &events).await? {
         webhooks::fan_out(c, &events, now).await?;
     }
+    write_outcome_beside_events(c, id, outcome, now).await
+}
+
+/// What `write_outcome` writes besides the timeline events.
+async fn write_outcome_beside_events(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
     if let Some(m) = &outcome.communication {
         timeline::insert_communication(c, id, m).await?;
     }

@@ -9,7 +9,7 @@
 //! module keeps only what every aggregate shares: conversions between stored
 //! and domain values, and helpers for statements assembled at run time.
 
-use super::{text_query, Db, This, BEGIN_WRITE, HOLD_WRITES, ILIKE, LOCK_FOR_CHANGE, LOCK_FOR_UPDATE, NAME_MATCH, NOTIFICATION_WITH_JOB, SKIP_LOCKED, TEXT_CASES, TEXT_CASES_ORDER, TEXT_CASES_RANK, TEXT_MATCH, TEXT_WINDOW};
+use super::{text_query, Db, This, BEGIN_WRITE, DATA_MODIFYING_CTES, HOLD_WRITES, ILIKE, LOCK_FOR_CHANGE, LOCK_FOR_UPDATE, NAME_MATCH, NOTIFICATION_WITH_JOB, SKIP_LOCKED, TEXT_CASES, TEXT_CASES_ORDER, TEXT_CASES_RANK, TEXT_MATCH, TEXT_WINDOW};
 use crate::db_error;
 use jiff::Timestamp;
 use redress_core::store::{StoreError, StoreResult};
