@@ -45,7 +45,10 @@ async fn scores_decide_the_follow_up(b: Backend) {
     assert_eq!(notes.as_array().unwrap().len(), 1);
     assert_eq!(notes[0]["scheduled_for"], common::FRIDAY_1659, "acknowledged at once");
     assert!(notes[0]["body"].as_str().unwrap().contains("Thank you, Grace's feedback matters."));
-    assert_eq!(rewards(&app, w.customer).await["balance"], 25);
+    let ledger = rewards(&app, w.customer).await;
+    assert_eq!(ledger["balance"], 25);
+    let entry = &ledger["entries"][0];
+    assert_eq!((&entry["reason"], &entry["response_id"], &entry["case_id"]), (&json!("survey_response"), &receipt["response_id"], &Value::Null), "{entry}");
 
     let code = invite(&app, w.survey, w.customer, json!({})).await;
     let (s, receipt) = answer(&app, &code, [4, 3, 5]).await;

@@ -209,11 +209,7 @@ fn with_events_and_reward(insert: &str, events: usize, reward: bool) -> String {
         ));
     }
     if reward {
-        let p = 29 + 5 * events;
-        sql.push_str(&format!(
-            ", r AS (INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) SELECT $1, CAST(${p} AS BIGINT), CAST(${} AS TEXT), c.id, NULL, $13 FROM c)",
-            p + 1
-        ));
+        sql.push_str(&format!(", {}", super::people::reward_with("c", super::people::RewardFor::Case, 1, 29 + 5 * events, 13)));
     }
     sql.push_str(" SELECT id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE) FROM c");
     sql

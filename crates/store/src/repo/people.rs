@@ -156,6 +156,28 @@ pub(super) async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward
     Ok(())
 }
 
+/// What a reward written by [`reward_with`] is for.
+pub(super) enum RewardFor {
+    Case,
+    Response,
+}
+
+/// [`insert_reward`] as a part `r` of a data-modifying `WITH`, for the one
+/// row of part `source` (its `id` the case's or the response's): the
+/// customer and the time are parameters `$customer` and `$at`, the points
+/// and the reason `$points` and the next.
+pub(super) fn reward_with(source: &str, of: RewardFor, customer: usize, points: usize, at: usize) -> String {
+    let (case, response) = match of {
+        RewardFor::Case => (format!("{source}.id"), "NULL".to_string()),
+        RewardFor::Response => ("NULL".to_string(), format!("{source}.id")),
+    };
+    format!(
+        "r AS (INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) \
+         SELECT ${customer}, CAST(${points} AS BIGINT), CAST(${} AS TEXT), {case}, {response}, ${at} FROM {source})",
+        points + 1
+    )
+}
+
 /// Applies `change` to account `id`, checking what the database knows.
 pub(super) async fn update_user(c: &mut Conn, id: UserId, change: UserChange) -> StoreResult<User> {
     let mut user = load_user(c, id).await?.ok_or_else(|| DomainError::not_found(format!("user {id} does not exist")))?;

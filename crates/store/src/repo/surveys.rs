@@ -4,7 +4,7 @@
 
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::insert_notification;
-use super::people::{insert_reward, load_customer};
+use super::people::{insert_reward, load_customer, reward_with, RewardFor};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
@@ -289,12 +289,15 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         reward_points: plan.reward.as_ref().map_or(0, |r| r.points),
     };
     // The customer's row is locked for the rest of the transaction (on
-    // PostgreSQL), as the loyalty read below needs.
-    let sql = format!(
+    // PostgreSQL), as the loyalty read below needs. On PostgreSQL the reward
+    // is written in the same statement.
+    let insert = format!(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE} RETURNING id"
     );
-    let response_id: i64 = sqlx::query_scalar(&sql)
+    let together = DATA_MODIFYING_CTES && plan.reward.is_some();
+    let sql = if together { format!("WITH resp AS ({insert}), {} SELECT id FROM resp", reward_with("resp", RewardFor::Response, 3, 10, 9)) } else { insert };
+    let mut q = sqlx::query_scalar(&sql)
     .bind(invitation.survey_id.0)
     .bind(invitation.id.0)
     .bind(invitation.customer_id.0)
@@ -303,10 +306,11 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     .bind(plan.nps.map(i64::from))
     .bind(&key)
     .bind(to_json(&receipt)?)
-    .bind(micros(now))
-    .fetch_one(&mut *c)
-    .await
-    .map_err(db_error)?;
+    .bind(micros(now));
+    if let (true, Some(r)) = (together, &plan.reward) {
+        q = q.bind(r.points).bind(r.reason);
+    }
+    let response_id: i64 = q.fetch_one(&mut *c).await.map_err(db_error)?;
     receipt.response_id = ResponseId(response_id);
     let cal = settings.calendar();
     let response_facts = ResponseFacts {
@@ -329,7 +333,7 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         insert_events(c, &[(case.id, &event)]).await?;
     }
     insert_notification(c, case_id, &plan.acknowledgement, now).await?;
-    if let Some(r) = &plan.reward {
+    if let (false, Some(r)) = (together, &plan.reward) {
         insert_reward(c, invitation.customer_id, r, None, Some(response_id), now).await?;
     }
     if let Some(case) = case_id {
