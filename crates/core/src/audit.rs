@@ -52,7 +52,7 @@ impl ChangedBy {
 
     /// The entry for `action` on `subject` by this actor.
     pub fn entry(&self, action: &'static str, subject: impl Into<String>, before: Option<&impl Serialize>, after: Option<&impl Serialize>) -> NewAuditEntry {
-        NewAuditEntry { actor_id: self.actor, action, subject: subject.into(), before: json(before), after: json(after) }
+        NewAuditEntry { at: self.at, actor_id: self.actor, action, subject: subject.into(), before: json(before), after: json(after) }
     }
 }
 
@@ -66,6 +66,7 @@ fn json(v: Option<&impl Serialize>) -> Option<serde_json::Value> {
 /// A change to record ([`ChangedBy::entry`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewAuditEntry {
+    pub at: Timestamp,
     pub actor_id: Option<UserId>,
     pub action: &'static str,
     pub subject: String,

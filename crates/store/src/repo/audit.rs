@@ -4,10 +4,10 @@
 use super::*;
 use redress_core::audit::{AuditEntry, NewAuditEntry};
 
-pub(super) async fn record(c: &mut Conn, e: &NewAuditEntry, at: Timestamp) -> StoreResult<()> {
+pub(super) async fn record(c: &mut Conn, e: &NewAuditEntry) -> StoreResult<()> {
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(to_json).transpose();
     sqlx::query("INSERT INTO audit_log (at, actor_id, action, subject, before, after) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(micros(at))
+        .bind(micros(e.at))
         .bind(e.actor_id.map(|u| u.0))
         .bind(e.action)
         .bind(&e.subject)

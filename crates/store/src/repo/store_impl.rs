@@ -47,13 +47,13 @@ impl Store for This {
                 // The follow-up rules apart from the rest, as an admin thinks of them.
                 if before.follow_up_rules != saved.follow_up_rules {
                     let entry = by.entry("follow_up_rules.changed", "follow-up rules", Some(&before.follow_up_rules), Some(&saved.follow_up_rules));
-                    audit::record(c, &entry, by.at).await?;
+                    audit::record(c, &entry).await?;
                 }
                 let (mut was, mut is) = (before, saved.clone());
                 was.follow_up_rules = Default::default();
                 is.follow_up_rules = Default::default();
                 if was != is {
-                    audit::record(c, &by.entry("settings.changed", "settings", Some(&was), Some(&is)), by.at).await?;
+                    audit::record(c, &by.entry("settings.changed", "settings", Some(&was), Some(&is))).await?;
                 }
                 Ok(saved)
             })
@@ -65,7 +65,7 @@ impl Store for This {
         self.write(move |c| {
             Box::pin(async move {
                 let area = settings::insert_area(c, area, by.at).await?;
-                audit::record(c, &by.entry("service_area.created", format!("service area {}", area.id.0), NOTHING, Some(&area)), by.at).await?;
+                audit::record(c, &by.entry("service_area.created", format!("service area {}", area.id.0), NOTHING, Some(&area))).await?;
                 Ok(area)
             })
         })
@@ -77,7 +77,7 @@ impl Store for This {
             Box::pin(async move {
                 let before = settings::load_area(c, id).await?;
                 let area = settings::update_area(c, id, area).await?;
-                audit::record(c, &by.entry("service_area.changed", format!("service area {}", id.0), before.as_ref(), Some(&area)), by.at).await?;
+                audit::record(c, &by.entry("service_area.changed", format!("service area {}", id.0), before.as_ref(), Some(&area))).await?;
                 Ok(area)
             })
         })
@@ -99,7 +99,7 @@ impl Store for This {
         self.write(move |c| {
             Box::pin(async move {
                 let user = people::insert_user(c, user, by.at).await?;
-                audit::record(c, &by.entry("user.created", format!("user {}", user.id), NOTHING, Some(&user)), by.at).await?;
+                audit::record(c, &by.entry("user.created", format!("user {}", user.id), NOTHING, Some(&user))).await?;
                 Ok(user)
             })
         })
@@ -120,7 +120,7 @@ impl Store for This {
             Box::pin(async move {
                 let token_id = people::insert_token(c, user, token_sha256, label.clone(), by.at).await?;
                 let after = serde_json::json!({ "token_id": token_id, "label": label });
-                audit::record(c, &by.entry("token.issued", format!("user {}", user.0), NOTHING, Some(&after)), by.at).await?;
+                audit::record(c, &by.entry("token.issued", format!("user {}", user.0), NOTHING, Some(&after))).await?;
                 Ok(token_id)
             })
         })
@@ -136,7 +136,7 @@ impl Store for This {
             Box::pin(async move {
                 let before = people::load_user(c, id).await?;
                 let user = people::update_user(c, id, change).await?;
-                audit::record(c, &by.entry("user.changed", format!("user {}", id.0), before.as_ref(), Some(&user)), by.at).await?;
+                audit::record(c, &by.entry("user.changed", format!("user {}", id.0), before.as_ref(), Some(&user))).await?;
                 Ok(user)
             })
         })
@@ -153,7 +153,7 @@ impl Store for This {
                 let revoked = people::revoke_token(c, user, token_id).await?;
                 if revoked {
                     let before = serde_json::json!({ "token_id": token_id });
-                    audit::record(c, &by.entry("token.revoked", format!("user {}", user.0), Some(&before), NOTHING), by.at).await?;
+                    audit::record(c, &by.entry("token.revoked", format!("user {}", user.0), Some(&before), NOTHING)).await?;
                 }
                 Ok(revoked)
             })
@@ -169,7 +169,7 @@ impl Store for This {
         self.write(move |c| {
             Box::pin(async move {
                 people::set_password(c, user, password_hash).await?;
-                audit::record(c, &by.entry("user.password_set", format!("user {}", user.0), NOTHING, NOTHING), by.at).await
+                audit::record(c, &by.entry("user.password_set", format!("user {}", user.0), NOTHING, NOTHING)).await
             })
         })
         .await
@@ -387,7 +387,7 @@ impl Store for This {
         self.write(move |c| {
             Box::pin(async move {
                 let webhook = webhooks::insert(c, hook, by.at).await?;
-                audit::record(c, &by.entry("webhook.created", format!("webhook {}", webhook.id), NOTHING, Some(&webhook)), by.at).await?;
+                audit::record(c, &by.entry("webhook.created", format!("webhook {}", webhook.id), NOTHING, Some(&webhook))).await?;
                 Ok(webhook)
             })
         })
@@ -500,7 +500,7 @@ impl Store for This {
             Box::pin(async move {
                 let report = privacy::erase(c, customer, admin, by.at).await?;
                 // What was erased is not repeated here: only that it was, and how much.
-                audit::record(c, &by.entry("customer.erased", format!("customer {}", customer.0), NOTHING, Some(&report)), by.at).await?;
+                audit::record(c, &by.entry("customer.erased", format!("customer {}", customer.0), NOTHING, Some(&report))).await?;
                 Ok(report)
             })
         })
@@ -511,7 +511,7 @@ impl Store for This {
         self.write(move |c| {
             Box::pin(async move {
                 let category = categories::insert(c, category, by.at).await?;
-                audit::record(c, &by.entry("category.created", format!("category {}", category.id.0), NOTHING, Some(&category)), by.at).await?;
+                audit::record(c, &by.entry("category.created", format!("category {}", category.id.0), NOTHING, Some(&category))).await?;
                 Ok(category)
             })
         })
@@ -523,7 +523,7 @@ impl Store for This {
             Box::pin(async move {
                 let before = categories::load(c, id).await?;
                 let after = categories::update(c, id, category).await?;
-                audit::record(c, &by.entry("category.changed", format!("category {}", id.0), before.as_ref(), Some(&after)), by.at).await?;
+                audit::record(c, &by.entry("category.changed", format!("category {}", id.0), before.as_ref(), Some(&after))).await?;
                 Ok(after)
             })
         })
