@@ -2,7 +2,7 @@
 //! the one write path every change takes (`change_case` then
 //! `write_outcome`), and the case reads and search.
 
-use super::people::{insert_reward, load_customer, load_user};
+use super::people::{load_customer, load_user};
 use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
@@ -109,10 +109,9 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 /// Inserts a new case. Its `data` is written before the id is known; the id
 /// column is authoritative and every load assigns it (`case_from`).
 ///
-/// On PostgreSQL the case, its opening events and its reward are one
-/// statement (data-modifying CTEs): each statement opens the table and
-/// every index afresh there, and is a round trip. SQLite writes them one
-/// after another.
+/// The case, its opening events and its reward are one round trip
+/// ([`in_one_round_trip`]): each statement is one on PostgreSQL, and a
+/// hand-over to the connection's thread on SQLite.
 pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
     let cal = settings.calendar();
@@ -127,10 +126,16 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
          resolution_due_at, closed_at, transfer_count, reopen_count, data, target_check_at, next_due_at, pending_value_scaled, \
          pending_proposer_id, awaits_follow_up, projection, remedies_scaled, gifts_scaled, category_id, facts) \
          SELECT $1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 \
-         FROM customers WHERE id = $1{LOCK_FOR_CHANGE} RETURNING id"
+         FROM customers WHERE id = $1{LOCK_FOR_CHANGE}"
     );
-    let together = DATA_MODIFYING_CTES;
-    let sql = if together { with_events_and_reward(&insert, opening.events.len(), reward.is_some()) } else { format!("{insert}, FALSE") };
+    let mut then = Vec::with_capacity(2);
+    if !opening.events.is_empty() {
+        then.push(opening_events(opening.events.len()));
+    }
+    if reward.is_some() {
+        then.push(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13));
+    }
+    let sql = in_one_round_trip(&insert, "cases", "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)", &then);
     let mut q = sqlx::query_as::<_, (i64, bool)>(&sql)
         .bind(case.customer_id.0)
         .bind(case.channel.as_str())
@@ -160,59 +165,44 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         .bind(queues.gifts_scaled)
         .bind(case.category_id.map(|k| k.0))
         .bind(to_json(&facts)?);
-    if together {
-        for e in &opening.events {
-            q = q.bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
-        }
-        if let Some(r) = &reward {
-            q = q.bind(r.points).bind(r.reason);
-        }
+    for e in &opening.events {
+        q = q.bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
     }
-    let (id, hooks) = q.fetch_one(&mut *c).await.map_err(db_error)?;
+    if let Some(r) = &reward {
+        q = q.bind(r.points).bind(r.reason);
+    }
+    // Every row, not the first: on SQLite the writes after the insert run
+    // only while the call's rows are read.
+    let (id, hooks) = q.fetch_all(&mut *c).await.map_err(db_error)?.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));
     }
-    if together {
-        if hooks {
-            let events: Vec<_> = opening.events.iter().map(|e| (case.id, e)).collect();
-            webhooks::fan_out(c, &events, case.created_at).await?;
-        }
-        write_outcome_beside_events(c, case.id, &opening, case.created_at).await?;
-    } else {
-        write_outcome(c, case.id, &opening, case.created_at).await?;
+    if hooks {
+        let events: Vec<_> = opening.events.iter().map(|e| (case.id, e)).collect();
+        webhooks::fan_out(c, &events, case.created_at).await?;
     }
+    write_outcome_beside_events(c, case.id, &opening, case.created_at).await?;
     super::insight::case_changed(c, &case, None, &facts, &cal).await?;
-    if let (false, Some(r)) = (together, reward) {
-        insert_reward(c, case.customer_id, &r, Some(case.id), None, case.created_at).await?;
-    }
     Ok(case)
 }
 
-/// `insert` (a case's `INSERT … RETURNING id`, parameters `$1`–`$28`) with
-/// `events` opening events (five parameters each: time, actor, kind,
-/// summary, detail) and a reward (points, reason) written in the same
-/// statement, answering the case's id and whether a webhook is active.
-fn with_events_and_reward(insert: &str, events: usize, reward: bool) -> String {
-    let mut sql = format!("WITH c AS ({insert})");
-    if events > 0 {
-        let rows: Vec<String> = (0..events)
-            .map(|i| {
-                let p = 29 + 5 * i;
-                format!("({i}, CAST(${p} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))", p + 1, p + 2, p + 3, p + 4)
-            })
-            .collect();
-        sql.push_str(&format!(
-            ", e AS (INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) \
-             SELECT c.id, v.at, v.actor_id, v.kind, v.summary, v.detail FROM c, (VALUES {}) AS v (n, at, actor_id, kind, summary, detail) ORDER BY v.n)",
-            rows.join(", ")
-        ));
-    }
-    if reward {
-        sql.push_str(&format!(", {}", super::people::reward_with("c", super::people::RewardFor::Case, 1, 29 + 5 * events, 13)));
-    }
-    sql.push_str(" SELECT id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE) FROM c");
-    sql
+/// The `INSERT` of a new case's `events` opening events, for
+/// [`in_one_round_trip`] after the case's (parameters `$1`–`$28`): five
+/// parameters each from `$29` (time, actor, kind, summary, detail), written
+/// in their order.
+fn opening_events(events: usize) -> String {
+    let rows: Vec<String> = (0..events)
+        .map(|i| {
+            let p = 29 + 5 * i;
+            format!("({i}, CAST(${p} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))", p + 1, p + 2, p + 3, p + 4)
+        })
+        .collect();
+    format!(
+        "INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) \
+         SELECT new.id, v.column2, v.column3, v.column4, v.column5, v.column6 FROM {NEW_ROW}, (VALUES {}) AS v ORDER BY v.column1",
+        rows.join(", ")
+    )
 }
 
 /// What a change to `case` (or a message about it) needs to know.

@@ -237,28 +237,48 @@ impl Changes {
         self.0.entry(c.key).or_default().1.add(&c.rollup);
     }
 
-    /// Appends the changes as delta rows; a key that gets back what it loses is skipped.
-    async fn write(self, c: &mut Conn) -> StoreResult<()> {
+    /// Appends the changes as delta rows; a key that gets back what it loses
+    /// is skipped. A customer's new loyalty part, when given, is stored in
+    /// the same round trip as the first rows.
+    async fn write(self, c: &mut Conn, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
         let rows: Vec<(KeyCols, String, String)> = self
             .0
             .into_iter()
             .filter(|(_, (plus, minus))| plus != minus)
             .map(|(key, (plus, minus))| Ok((cols(&key), to_json(&plus)?, to_json(&minus)?)))
             .collect::<StoreResult<_>>()?;
+        let store_loyalty = |n: usize| format!("UPDATE customers SET loyalty = ${} WHERE id = ${n}", n + 1);
+        if rows.is_empty() {
+            if let Some(LoyaltyPart(customer, part)) = loyalty {
+                sqlx::query(&store_loyalty(1)).bind(customer.0).bind(part).execute(&mut *c).await.map_err(db_error)?;
+            }
+            return Ok(());
+        }
         for chunk in rows.chunks(500) {
-            let sql = format!(
+            let deltas = format!(
                 "INSERT INTO rollup_deltas (owner_id, day, service_area_id, channel, category_id, plus, minus) VALUES {}",
                 values_list(chunk.len(), 7)
             );
+            let loyalty = loyalty.take();
+            let sql = match loyalty {
+                Some(_) => one_after_the_other(&store_loyalty(chunk.len() * 7 + 1), &deltas),
+                None => deltas,
+            };
             let mut q = sqlx::query(&sql);
             for ((owner, day, area, channel, category), plus, minus) in chunk {
                 q = q.bind(owner).bind(day).bind(area).bind(channel).bind(category).bind(plus).bind(minus);
+            }
+            if let Some(LoyaltyPart(customer, part)) = loyalty {
+                q = q.bind(customer.0).bind(part);
             }
             q.execute(&mut *c).await.map_err(db_error)?;
         }
         Ok(())
     }
 }
+
+/// A customer's loyalty part (JSON), to be stored.
+struct LoyaltyPart(CustomerId, String);
 
 // ---- what writes call ----------------------------------------------------------
 
@@ -282,9 +302,10 @@ pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFact
     changes.add(&Rollup::of_case(new));
     if old.as_ref().is_none_or(|o| o.resolution != new.resolution) {
         // A new case's insert has locked its customer already.
-        refresh_loyalty(c, case.customer_id, old.is_none(), cal, &mut changes).await?;
+        let loyalty = refresh_loyalty(c, case.customer_id, old.is_none(), cal, &mut changes).await?;
+        return changes.write(c, loyalty).await;
     }
-    changes.write(c).await
+    changes.write(c, None).await
 }
 
 /// Adds a survey response, and the answering of its invitation (created
@@ -306,8 +327,8 @@ pub(super) async fn response_recorded(
     let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
     changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
     changes.add(&answered);
-    refresh_loyalty(c, customer, true, cal, &mut changes).await?;
-    changes.write(c).await
+    let loyalty = refresh_loyalty(c, customer, true, cal, &mut changes).await?;
+    changes.write(c, loyalty).await
 }
 
 /// Adds newly created invitations.
@@ -316,7 +337,7 @@ pub(super) async fn invitations_created(c: &mut Conn, facts: impl IntoIterator<I
     for f in facts.into_iter().filter(|f| !f.recovery) {
         changes.add(&Rollup::of_invitation(&f));
     }
-    changes.write(c).await
+    changes.write(c, None).await
 }
 
 type ScoreRow = (i64, Option<i64>, Option<i64>);
@@ -340,11 +361,12 @@ fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at:
 /// closing and stored loyalty; 1: a response's time, rating and NPS).
 type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 
-/// Recomputes one customer's loyalty part, storing it, and adds the move of
-/// the rollups to it to `changes`. Reads the first report and closing each
+/// Recomputes one customer's loyalty part, answering it when it moved (to
+/// be stored with the changes), and adds the move of the rollups to it to
+/// `changes`. Reads the first report and closing each
 /// as the first entry of an index (`cases_customer_reported`,
 /// `cases_customer_closed`), however many cases the customer has.
-async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<()> {
+async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<Option<LoyaltyPart>> {
     // Two writes for the same customer at once (PostgreSQL) would each read
     // the facts without the other's change and both move the loyalty part:
     // the customer's row is locked first (unless the caller has), and the
@@ -376,12 +398,11 @@ async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: 
     let new = customer_facts(customer, first, resolved, responses)?.contributions(cal);
     let old: Vec<KeyedRollup> = old.map(|t| from_json(&t)).transpose()?.unwrap_or_default();
     if old == new {
-        return Ok(());
+        return Ok(None);
     }
     old.iter().for_each(|o| changes.subtract(o));
     new.iter().for_each(|n| changes.add(n));
-    sqlx::query("UPDATE customers SET loyalty = $2 WHERE id = $1").bind(customer.0).bind(to_json(&new)?).execute(&mut *c).await.map_err(db_error)?;
-    Ok(())
+    Ok(Some(LoyaltyPart(customer, to_json(&new)?)))
 }
 
 // ---- reads ------------------------------------------------------------------

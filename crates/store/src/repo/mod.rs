@@ -131,6 +131,52 @@ fn bind_all<'q, O>(
     q
 }
 
+/// Two writes without answers in one round trip: on PostgreSQL `first` as
+/// a data-modifying `WITH` of `second`, on SQLite one after the other in one
+/// call. Their parameters are numbered in one sequence.
+fn one_after_the_other(first: &str, second: &str) -> String {
+    if DATA_MODIFYING_CTES {
+        format!("WITH first AS ({first}) {second}")
+    } else {
+        format!("{first}; {second}")
+    }
+}
+
+/// An `INSERT` into `table` (without `RETURNING`) and the writes that
+/// follow from it, in one round trip: `then` are `INSERT`s that read the new
+/// row's id from a one-row source named `new` ([`NEW_ROW`] names it: put it
+/// in their `FROM`). The round trip answers `answer` (`id` and expressions
+/// not naming other columns) for the new row.
+///
+/// On PostgreSQL this is one statement, each of `then` a part of a
+/// data-modifying `WITH`. On SQLite it is the statements one after another
+/// in one call, the new row found as the table's newest: the one writer has
+/// just inserted it. Should the `INSERT` insert nothing, the caller, finding
+/// no answer, fails the write, and the writer rolls back whatever `then`
+/// wrote beside it.
+fn in_one_round_trip(insert: &str, table: &str, answer: &str, then: &[String]) -> String {
+    let new = if DATA_MODIFYING_CTES { "new".to_string() } else { format!("(SELECT MAX(id) AS id FROM {table}) AS new") };
+    let source = |then: &str| then.replace(NEW_ROW, &new);
+    if DATA_MODIFYING_CTES {
+        let mut sql = format!("WITH new AS ({insert} RETURNING id)");
+        for (i, t) in then.iter().enumerate() {
+            sql.push_str(&format!(", then{i} AS ({})", source(t)));
+        }
+        sql.push_str(&format!(" SELECT {answer} FROM new"));
+        sql
+    } else {
+        let mut sql = format!("{insert} RETURNING {answer}");
+        for t in then {
+            sql.push_str("; ");
+            sql.push_str(&source(t));
+        }
+        sql
+    }
+}
+
+/// Where a write of [`in_one_round_trip`]'s `then` names the new row.
+const NEW_ROW: &str = "{new}";
+
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters: a multi-row VALUES list.
 fn values_list(rows: usize, cols: usize) -> String {
     (0..rows)

@@ -4,7 +4,6 @@
 use super::*;
 use redress_core::customer::{Customer, NewCustomer};
 use redress_core::store::RewardEntry;
-use redress_core::terms::Reward;
 use redress_core::user::{ApiToken, NewUser, Role, User, UserChange};
 use redress_core::money::MAX_EXPONENT;
 use redress_core::{Money, ResponseId};
@@ -142,38 +141,24 @@ pub(super) async fn insert_customer(c: &mut Conn, n: NewCustomer, now: Timestamp
     })
 }
 
-pub(super) async fn insert_reward(c: &mut Conn, customer: CustomerId, r: &Reward, case: Option<CaseId>, response: Option<i64>, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(customer.0)
-        .bind(r.points)
-        .bind(r.reason)
-        .bind(case.map(|c| c.0))
-        .bind(response)
-        .bind(micros(now))
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
-
-/// What a reward written by [`reward_with`] is for.
+/// What a reward written by [`reward_for_new`] is for.
 pub(super) enum RewardFor {
     Case,
     Response,
 }
 
-/// [`insert_reward`] as a part `r` of a data-modifying `WITH`, for the one
-/// row of part `source` (its `id` the case's or the response's): the
-/// customer and the time are parameters `$customer` and `$at`, the points
-/// and the reason `$points` and the next.
-pub(super) fn reward_with(source: &str, of: RewardFor, customer: usize, points: usize, at: usize) -> String {
+/// The `INSERT` of a reward, as one of [`in_one_round_trip`]'s writes, for
+/// its new row (the case or the response): the customer and the time are
+/// parameters `$customer` and `$at`, the points and the reason `$points`
+/// and the next.
+pub(super) fn reward_for_new(of: RewardFor, customer: usize, points: usize, at: usize) -> String {
     let (case, response) = match of {
-        RewardFor::Case => (format!("{source}.id"), "NULL".to_string()),
-        RewardFor::Response => ("NULL".to_string(), format!("{source}.id")),
+        RewardFor::Case => ("new.id", "NULL"),
+        RewardFor::Response => ("NULL", "new.id"),
     };
     format!(
-        "r AS (INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) \
-         SELECT ${customer}, CAST(${points} AS BIGINT), CAST(${} AS TEXT), {case}, {response}, ${at} FROM {source})",
+        "INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) \
+         SELECT ${customer}, CAST(${points} AS BIGINT), CAST(${} AS TEXT), {case}, {response}, ${at} FROM {NEW_ROW}",
         points + 1
     )
 }

@@ -4,7 +4,7 @@
 
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::insert_notification;
-use super::people::{insert_reward, load_customer, reward_with, RewardFor};
+use super::people::{load_customer, reward_for_new, RewardFor};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
@@ -289,28 +289,30 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         reward_points: plan.reward.as_ref().map_or(0, |r| r.points),
     };
     // The customer's row is locked for the rest of the transaction (on
-    // PostgreSQL), as the loyalty read below needs. On PostgreSQL the reward
-    // is written in the same statement.
+    // PostgreSQL), as the loyalty read below needs. The reward is written
+    // in the same round trip.
     let insert = format!(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE} RETURNING id"
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE}"
     );
-    let together = DATA_MODIFYING_CTES && plan.reward.is_some();
-    let sql = if together { format!("WITH resp AS ({insert}), {} SELECT id FROM resp", reward_with("resp", RewardFor::Response, 3, 10, 9)) } else { insert };
+    let then: Vec<String> = plan.reward.iter().map(|_| reward_for_new(RewardFor::Response, 3, 10, 9)).collect();
+    let sql = in_one_round_trip(&insert, "responses", "id", &then);
     let mut q = sqlx::query_scalar(&sql)
-    .bind(invitation.survey_id.0)
-    .bind(invitation.id.0)
-    .bind(invitation.customer_id.0)
-    .bind(to_json(&plan.answers)?)
-    .bind(plan.lowest_rating.map(i64::from))
-    .bind(plan.nps.map(i64::from))
-    .bind(&key)
-    .bind(to_json(&receipt)?)
-    .bind(micros(now));
-    if let (true, Some(r)) = (together, &plan.reward) {
+        .bind(invitation.survey_id.0)
+        .bind(invitation.id.0)
+        .bind(invitation.customer_id.0)
+        .bind(to_json(&plan.answers)?)
+        .bind(plan.lowest_rating.map(i64::from))
+        .bind(plan.nps.map(i64::from))
+        .bind(&key)
+        .bind(to_json(&receipt)?)
+        .bind(micros(now));
+    if let Some(r) = &plan.reward {
         q = q.bind(r.points).bind(r.reason);
     }
-    let response_id: i64 = q.fetch_one(&mut *c).await.map_err(db_error)?;
+    // Every row, not the first: on SQLite the reward is written only while
+    // the call's rows are read.
+    let response_id: i64 = q.fetch_all(&mut *c).await.map_err(db_error)?.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
     receipt.response_id = ResponseId(response_id);
     let cal = settings.calendar();
     let response_facts = ResponseFacts {
@@ -333,9 +335,6 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         insert_events(c, &[(case.id, &event)]).await?;
     }
     insert_notification(c, case_id, &plan.acknowledgement, now).await?;
-    if let (false, Some(r)) = (together, &plan.reward) {
-        insert_reward(c, invitation.customer_id, r, None, Some(response_id), now).await?;
-    }
     if let Some(case) = case_id {
         sqlx::query("UPDATE responses SET case_id = $1 WHERE id = $2").bind(case.0).bind(response_id).execute(&mut *c).await.map_err(db_error)?;
     }
