@@ -26,12 +26,6 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// facts. EXCLUSIVE, not SHARE: a writer's `SELECT … FOR UPDATE` must wait
 /// too, or it could lock a row the rebuild is about to rewrite.
 const HOLD_WRITES: Option<&str> = Some("LOCK TABLE cases, responses, invitations, customers IN EXCLUSIVE MODE");
-/// A notification (`$1`–`$10`: case, kind, recipient kind and id, address,
-/// subject, body, scheduled for, status, created at) and its delivery job
-/// (kind `$11`, payload naming the new notification): one statement.
-const NOTIFICATION_WITH_JOB: &str = "WITH n AS (INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id) \
-     INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) \
-     SELECT $11, '{\"notification_id\":' || n.id || '}', $8, 'pending', $10, $10 FROM n";
 /// Opens a transaction that will write (row locks are taken as it goes).
 const BEGIN_WRITE: &str = "BEGIN";
 /// The ids of cases whose text matches a search (the generated `search` tsvector, GIN-indexed).

@@ -30,13 +30,6 @@ const HOLD_WRITES: Option<&str> = None;
 /// (waiting out the busy timeout), where a deferred one that read first
 /// would fail outright on its first write if another writer had committed.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-/// A notification (`$1`–`$10`: case, kind, recipient kind and id, address,
-/// subject, body, scheduled for, status, created at) and its delivery job
-/// (kind `$11`, payload naming the new notification): two statements, one
-/// round trip.
-const NOTIFICATION_WITH_JOB: &str = "INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10); \
-     INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) \
-     SELECT $11, '{\"notification_id\":' || last_insert_rowid() || '}', $8, 'pending', $10, $10";
 /// The ids of cases whose text matches a search (the full-text index `case_text`, FTS5).
 const TEXT_MATCH: &str = "SELECT rowid FROM case_text WHERE case_text MATCH ?";
 /// The cases whose text matches a search (`?`), as the start of a

@@ -269,6 +269,27 @@ async fn missing_case_is_not_found(backend: Backend) {
     assert!(store.case(redress_core::CaseId(42)).await.unwrap().is_none());
 }
 
+/// A case whose insert finds no customer stores nothing: not its events or
+/// reward beside the newest case either (on SQLite they follow the insert
+/// in the same call and find the new row as the newest).
+async fn a_case_without_its_customer_leaves_nothing(backend: Backend) {
+    let (store, _db) = fresh(backend).await;
+    let (user, newest) = seed(&*store).await;
+    let settings = store.settings().await.unwrap();
+    let timeline = store.case_detail(newest.id).await.unwrap().unwrap().timeline;
+    let (customer, _) = store.customer_with_settings(newest.customer_id).await.unwrap().unwrap();
+    let (case, events) = Case::open(case_input(Channel::Phone, "orphan", None), &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
+    let mut orphan = case;
+    orphan.customer_id = redress_core::CustomerId(999);
+    let reward = redress_core::terms::Reward { points: 5, reason: "fast_report" };
+    let opening = redress_core::case::Outcome { events, ..Default::default() };
+    assert!(store.create_case(orphan, opening, Some(reward), &settings).await.is_err(), "no customer, no case");
+    assert_eq!(store.case_detail(newest.id).await.unwrap().unwrap().timeline, timeline, "no events beside the newest case");
+    assert!(store.case(redress_core::CaseId(newest.id.0 + 1)).await.unwrap().is_none());
+    assert!(store.rewards(newest.customer_id).await.unwrap().is_empty(), "no reward for the newest case's customer");
+    assert!(store.rewards(redress_core::CustomerId(999)).await.unwrap().is_empty());
+}
+
 async fn settings_tokens_and_references(backend: Backend) {
     let (store, _db) = fresh(backend).await;
     let defaults = store.settings().await.unwrap();
@@ -615,6 +636,6 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, case_intake_reads_settings_as_they_are_now, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+both!(concurrent_changes_are_all_kept, a_case_without_its_customer_leaves_nothing, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, case_intake_reads_settings_as_they_are_now, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
     export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
     the_audit_trail_is_append_only);

@@ -128,14 +128,14 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
          SELECT $1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, NULL, 0, 0, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28 \
          FROM customers WHERE id = $1{LOCK_FOR_CHANGE}"
     );
-    let mut then = Vec::with_capacity(2);
+    let mut writes = vec![Write::named("new", "cases", insert)];
     if !opening.events.is_empty() {
-        then.push(opening_events(opening.events.len()));
+        writes.push(Write::then(opening_events(opening.events.len())));
     }
     if reward.is_some() {
-        then.push(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13));
+        writes.push(Write::then(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13)));
     }
-    let sql = in_one_round_trip(&insert, "cases", "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)", &then);
+    let sql = in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)");
     let mut q = sqlx::query_as::<_, (i64, bool)>(&sql)
         .bind(case.customer_id.0)
         .bind(case.channel.as_str())
@@ -171,9 +171,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     if let Some(r) = &reward {
         q = q.bind(r.points).bind(r.reason);
     }
-    // Every row, not the first: on SQLite the writes after the insert run
-    // only while the call's rows are read.
-    let (id, hooks) = q.fetch_all(&mut *c).await.map_err(db_error)?.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+    let (id, hooks) = answer(q.fetch_all(&mut *c).await.map_err(db_error)?)?;
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));
@@ -200,7 +198,7 @@ fn opening_events(events: usize) -> String {
         .collect();
     format!(
         "INSERT INTO case_events (case_id, at, actor_id, kind, summary, detail) \
-         SELECT new.id, v.column2, v.column3, v.column4, v.column5, v.column6 FROM {NEW_ROW}, (VALUES {}) AS v ORDER BY v.column1",
+         SELECT new.id, v.column2, v.column3, v.column4, v.column5, v.column6 FROM {{new}}, (VALUES {}) AS v ORDER BY v.column1",
         rows.join(", ")
     )
 }

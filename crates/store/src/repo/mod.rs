@@ -9,7 +9,7 @@
 //! module keeps only what every aggregate shares: conversions between stored
 //! and domain values, and helpers for statements assembled at run time.
 
-use super::{text_query, Db, This, BEGIN_WRITE, DATA_MODIFYING_CTES, HOLD_WRITES, ILIKE, LOCK_FOR_CHANGE, LOCK_FOR_UPDATE, NAME_MATCH, NOTIFICATION_WITH_JOB, SKIP_LOCKED, TEXT_CASES, TEXT_CASES_ORDER, TEXT_CASES_RANK, TEXT_MATCH, TEXT_WINDOW};
+use super::{text_query, Db, This, BEGIN_WRITE, DATA_MODIFYING_CTES, HOLD_WRITES, ILIKE, LOCK_FOR_CHANGE, LOCK_FOR_UPDATE, NAME_MATCH, SKIP_LOCKED, TEXT_CASES, TEXT_CASES_ORDER, TEXT_CASES_RANK, TEXT_MATCH, TEXT_WINDOW};
 use crate::db_error;
 use jiff::Timestamp;
 use redress_core::store::{StoreError, StoreResult};
@@ -142,40 +142,67 @@ fn one_after_the_other(first: &str, second: &str) -> String {
     }
 }
 
-/// An `INSERT` into `table` (without `RETURNING`) and the writes that
-/// follow from it, in one round trip: `then` are `INSERT`s that read the new
-/// row's id from a one-row source named `new` ([`NEW_ROW`] names it: put it
-/// in their `FROM`). The round trip answers `answer` (`id` and expressions
-/// not naming other columns) for the new row.
-///
-/// On PostgreSQL this is one statement, each of `then` a part of a
-/// data-modifying `WITH`. On SQLite it is the statements one after another
-/// in one call, the new row found as the table's newest: the one writer has
-/// just inserted it. Should the `INSERT` insert nothing, the caller, finding
-/// no answer, fails the write, and the writer rolls back whatever `then`
-/// wrote beside it.
-fn in_one_round_trip(insert: &str, table: &str, answer: &str, then: &[String]) -> String {
-    let new = if DATA_MODIFYING_CTES { "new".to_string() } else { format!("(SELECT MAX(id) AS id FROM {table}) AS new") };
-    let source = |then: &str| then.replace(NEW_ROW, &new);
-    if DATA_MODIFYING_CTES {
-        let mut sql = format!("WITH new AS ({insert} RETURNING id)");
-        for (i, t) in then.iter().enumerate() {
-            sql.push_str(&format!(", then{i} AS ({})", source(t)));
-        }
-        sql.push_str(&format!(" SELECT {answer} FROM new"));
-        sql
-    } else {
-        let mut sql = format!("{insert} RETURNING {answer}");
-        for t in then {
-            sql.push_str("; ");
-            sql.push_str(&source(t));
-        }
-        sql
+/// One of the writes [`in_one_round_trip`] makes: an `INSERT` (without
+/// `RETURNING`) and, when later writes read its new row, the name they read
+/// it by (`{name}` in their `FROM` stands for a one-row source `name` with
+/// the row's `id`) and the table it is inserted into.
+struct Write {
+    sql: String,
+    row: Option<(&'static str, &'static str)>,
+}
+
+impl Write {
+    /// An insert whose new row later writes read as `name`.
+    fn named(name: &'static str, table: &'static str, sql: String) -> Write {
+        Write { sql, row: Some((name, table)) }
+    }
+
+    fn then(sql: String) -> Write {
+        Write { sql, row: None }
     }
 }
 
-/// Where a write of [`in_one_round_trip`]'s `then` names the new row.
-const NEW_ROW: &str = "{new}";
+/// `writes` in one round trip, answering `answer` (`id` and expressions not
+/// naming other columns) for the first write's new row; their parameters
+/// are numbered in one sequence.
+///
+/// On PostgreSQL this is one statement, each write a part of a
+/// data-modifying `WITH`. On SQLite it is the statements one after another
+/// in one call, a named row found as its table's newest: the one writer has
+/// just inserted it. Should an `INSERT` insert nothing, the caller, finding
+/// no answer, fails the write, and the writer rolls back whatever the
+/// writes after it wrote.
+fn in_one_round_trip(writes: &[Write], answer: &str) -> String {
+    let source = |sql: &str| {
+        writes.iter().filter_map(|w| w.row).fold(sql.to_string(), |sql, (name, table)| {
+            let row = if DATA_MODIFYING_CTES { name.to_string() } else { format!("(SELECT MAX(id) AS id FROM {table}) AS {name}") };
+            sql.replace(&format!("{{{name}}}"), &row)
+        })
+    };
+    let first = writes.first().and_then(|w| w.row).map_or("new", |(name, _)| name);
+    if DATA_MODIFYING_CTES {
+        let parts: Vec<String> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| match w.row {
+                Some((name, _)) => format!("{name} AS ({} RETURNING id)", source(&w.sql)),
+                None => format!("write{i} AS ({})", source(&w.sql)),
+            })
+            .collect();
+        format!("WITH {} SELECT {answer} FROM {first}", parts.join(", "))
+    } else {
+        let statements: Vec<String> =
+            writes.iter().enumerate().map(|(i, w)| if i == 0 { format!("{} RETURNING {answer}", source(&w.sql)) } else { source(&w.sql) }).collect();
+        statements.join("; ")
+    }
+}
+
+/// The answer of [`in_one_round_trip`]'s writes from every row of the
+/// call (`fetch_all`): on SQLite the writes after the first run only while
+/// the call's rows are read, and `fetch_one` stops at the first.
+fn answer<T>(rows: Vec<T>) -> StoreResult<T> {
+    rows.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))
+}
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters: a multi-row VALUES list.
 fn values_list(rows: usize, cols: usize) -> String {

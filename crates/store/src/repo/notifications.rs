@@ -34,29 +34,64 @@ fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
 }
 
 /// Records a notification and enqueues its delivery for `scheduled_for`, in
-/// one statement (`NOTIFICATION_WITH_JOB`).
+/// one round trip.
 pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| in_one_round_trip(&with_job(1), "id"));
+    answer(bind_with_job(sqlx::query_scalar::<_, i64>(&SQL), case, n, now).fetch_all(&mut *c).await.map_err(db_error)?)?;
+    crate::note_enqueued();
+    Ok(())
+}
+
+/// A notification and its delivery job, as writes of [`in_one_round_trip`]:
+/// the notification's case, kind, recipient kind and id, address,
+/// subject, body, time it is scheduled for, status and time created are
+/// parameters `$first` to `$first + 9`, the job's kind the next; the job's
+/// payload names the new notification.
+pub(super) fn with_job(first: usize) -> [Write; 2] {
+    let p = |i: usize| format!("${}", first + i);
+    let values: Vec<String> = (0..10).map(p).collect();
+    [
+        Write::named(
+            "notification",
+            "notifications",
+            format!(
+                "INSERT INTO notifications (case_id, kind, recipient_kind, recipient_id, address, subject, body, scheduled_for, status, created_at) VALUES ({})",
+                values.join(", ")
+            ),
+        ),
+        Write::then(format!(
+            "INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) \
+             SELECT {}, '{{\"notification_id\":' || notification.id || '}}', {}, 'pending', {}, {} FROM {{notification}}",
+            p(10),
+            p(7),
+            p(9),
+            p(9)
+        )),
+    ]
+}
+
+/// Binds a notification's parameters and its job's, in [`with_job`]'s order.
+pub(super) fn bind_with_job<'q>(
+    q: sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>>,
+    case: Option<CaseId>,
+    n: &NewNotification,
+    now: Timestamp,
+) -> sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>> {
     let (kind, id) = match n.recipient {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),
     };
-    sqlx::query(NOTIFICATION_WITH_JOB)
-    .bind(case.map(|c| c.0))
-    .bind(n.kind.as_str())
-    .bind(kind)
-    .bind(id)
-    .bind(&n.address)
-    .bind(&n.subject)
-    .bind(&n.body)
-    .bind(micros(n.scheduled_for))
-    .bind(NotificationStatus::Pending.as_str())
-    .bind(micros(now))
-    .bind(redress_core::jobs::DELIVER_NOTIFICATION)
-    .execute(&mut *c)
-    .await
-    .map_err(db_error)?;
-    crate::note_enqueued();
-    Ok(())
+    q.bind(case.map(|c| c.0))
+        .bind(n.kind.as_str())
+        .bind(kind)
+        .bind(id)
+        .bind(n.address.clone())
+        .bind(n.subject.clone())
+        .bind(n.body.clone())
+        .bind(micros(n.scheduled_for))
+        .bind(NotificationStatus::Pending.as_str())
+        .bind(micros(now))
+        .bind(redress_core::jobs::DELIVER_NOTIFICATION)
 }
 
 /// Makes a failed message pending again from `now` with a new delivery job.

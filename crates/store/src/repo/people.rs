@@ -148,7 +148,7 @@ pub(super) enum RewardFor {
 }
 
 /// The `INSERT` of a reward, as one of [`in_one_round_trip`]'s writes, for
-/// its new row (the case or the response): the customer and the time are
+/// its new row `new` (the case or the response): the customer and the time are
 /// parameters `$customer` and `$at`, the points and the reason `$points`
 /// and the next.
 pub(super) fn reward_for_new(of: RewardFor, customer: usize, points: usize, at: usize) -> String {
@@ -158,7 +158,7 @@ pub(super) fn reward_for_new(of: RewardFor, customer: usize, points: usize, at: 
     };
     format!(
         "INSERT INTO rewards (customer_id, points, reason, case_id, response_id, created_at) \
-         SELECT ${customer}, CAST(${points} AS BIGINT), CAST(${} AS TEXT), {case}, {response}, ${at} FROM {NEW_ROW}",
+         SELECT ${customer}, CAST(${points} AS BIGINT), CAST(${} AS TEXT), {case}, {response}, ${at} FROM {{new}}",
         points + 1
     )
 }

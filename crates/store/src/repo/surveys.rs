@@ -3,7 +3,7 @@
 //! follow-up case or recovery.
 
 use super::cases::{insert_case, lock_case, save_case};
-use super::notifications::insert_notification;
+use super::notifications::{bind_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
@@ -290,14 +290,22 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     };
     // The customer's row is locked for the rest of the transaction (on
     // PostgreSQL), as the loyalty read below needs. The reward is written
-    // in the same round trip.
+    // in the same round trip, and so is the acknowledgement with its job
+    // unless it names a follow-up case, not yet written.
     let insert = format!(
         "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE}"
     );
-    let then: Vec<String> = plan.reward.iter().map(|_| reward_for_new(RewardFor::Response, 3, 10, 9)).collect();
-    let sql = in_one_round_trip(&insert, "responses", "id", &then);
-    let mut q = sqlx::query_scalar(&sql)
+    let mut writes = vec![Write::named("new", "responses", insert)];
+    if plan.reward.is_some() {
+        writes.push(Write::then(reward_for_new(RewardFor::Response, 3, 10, 9)));
+    }
+    let acknowledged = plan.case.is_none();
+    if acknowledged {
+        writes.extend(with_job(if plan.reward.is_some() { 12 } else { 10 }));
+    }
+    let sql = in_one_round_trip(&writes, "id");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql)
         .bind(invitation.survey_id.0)
         .bind(invitation.id.0)
         .bind(invitation.customer_id.0)
@@ -310,9 +318,13 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if let Some(r) = &plan.reward {
         q = q.bind(r.points).bind(r.reason);
     }
-    // Every row, not the first: on SQLite the reward is written only while
-    // the call's rows are read.
-    let response_id: i64 = q.fetch_all(&mut *c).await.map_err(db_error)?.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+    if acknowledged {
+        q = bind_with_job(q, None, &plan.acknowledgement, now);
+    }
+    let response_id = answer(q.fetch_all(&mut *c).await.map_err(db_error)?)?;
+    if acknowledged {
+        crate::note_enqueued();
+    }
     receipt.response_id = ResponseId(response_id);
     let cal = settings.calendar();
     let response_facts = ResponseFacts {
@@ -334,7 +346,9 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         save_case(c, &case, settings).await?;
         insert_events(c, &[(case.id, &event)]).await?;
     }
-    insert_notification(c, case_id, &plan.acknowledgement, now).await?;
+    if !acknowledged {
+        insert_notification(c, case_id, &plan.acknowledgement, now).await?;
+    }
     if let Some(case) = case_id {
         sqlx::query("UPDATE responses SET case_id = $1 WHERE id = $2").bind(case.0).bind(response_id).execute(&mut *c).await.map_err(db_error)?;
     }
