@@ -3,6 +3,7 @@
 //! `write_outcome`), and the case reads and search.
 
 use super::people::{load_customer, load_user};
+use super::insight::{loyalty_read, loyalty_row, LOYALTY_READ_RIDES_ALONG};
 use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
@@ -90,7 +91,7 @@ pub(super) async fn save_case(c: &mut Conn, case: &Case, settings: &OrgSettings)
     .execute(&mut *c)
     .await
     .map_err(db_error)?;
-    super::insight::case_changed(c, case, old_facts, &facts, &cal).await
+    super::insight::case_changed(c, case, old_facts, &facts, &cal, None).await
 }
 
 /// Re-derives the columns of up to `limit` cases written by older code;
@@ -135,8 +136,11 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     if reward.is_some() {
         writes.push(Write::then(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13)));
     }
-    let sql = in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)");
-    let mut q = sqlx::query_as::<_, (i64, bool)>(&sql)
+    let mut sql = in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)");
+    if LOYALTY_READ_RIDES_ALONG {
+        sql = format!("{sql}; {}", loyalty_read(1));
+    }
+    let mut q = sqlx::query(&sql)
         .bind(case.customer_id.0)
         .bind(case.channel.as_str())
         .bind(case.status.as_str())
@@ -171,7 +175,10 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     if let Some(r) = &reward {
         q = q.bind(r.points).bind(r.reason);
     }
-    let (id, hooks) = answer(q.fetch_all(&mut *c).await.map_err(db_error)?)?;
+    let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
+    let first = answer(rows.first())?;
+    let (id, hooks): (i64, bool) = (sqlx::Row::try_get(first, 0).map_err(db_error)?, sqlx::Row::try_get(first, 1).map_err(db_error)?);
+    let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));
@@ -181,7 +188,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         webhooks::fan_out(c, &events, case.created_at).await?;
     }
     write_outcome_beside_events(c, case.id, &opening, case.created_at).await?;
-    super::insight::case_changed(c, &case, None, &facts, &cal).await?;
+    super::insight::case_changed(c, &case, None, &facts, &cal, loyalty).await?;
     Ok(case)
 }
 

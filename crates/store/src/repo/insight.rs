@@ -291,7 +291,7 @@ pub(super) async fn stored_facts(c: &mut Conn, id: CaseId) -> StoreResult<Option
 /// Moves a stored (or new, `old` = `None`) case's contribution to `new`,
 /// the facts it now has (which the caller wrote beside it), and its
 /// customer's loyalty part when its report or closing moved.
-pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, new: &CaseFacts, cal: &BusinessCalendar) -> StoreResult<()> {
+pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, new: &CaseFacts, cal: &BusinessCalendar, read: Option<Vec<LoyaltyRow>>) -> StoreResult<()> {
     if old.as_ref() == Some(new) {
         return Ok(());
     }
@@ -302,7 +302,7 @@ pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFact
     changes.add(&Rollup::of_case(new));
     if old.as_ref().is_none_or(|o| o.resolution != new.resolution) {
         // A new case's insert has locked its customer already.
-        let loyalty = refresh_loyalty(c, case.customer_id, old.is_none(), cal, &mut changes).await?;
+        let loyalty = refresh_loyalty(c, case.customer_id, old.is_none(), cal, &mut changes, read).await?;
         return changes.write(c, loyalty).await;
     }
     changes.write(c, None).await
@@ -317,6 +317,7 @@ pub(super) async fn response_recorded(
     invitation: InvitationFacts,
     customer: CustomerId,
     cal: &BusinessCalendar,
+    read: Option<Vec<LoyaltyRow>>,
 ) -> StoreResult<()> {
     if response.recovery {
         return Ok(());
@@ -327,7 +328,7 @@ pub(super) async fn response_recorded(
     let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
     changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
     changes.add(&answered);
-    let loyalty = refresh_loyalty(c, customer, true, cal, &mut changes).await?;
+    let loyalty = refresh_loyalty(c, customer, true, cal, &mut changes, read).await?;
     changes.write(c, loyalty).await
 }
 
@@ -359,34 +360,72 @@ fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at:
 
 /// A row of a customer's loyalty read: its part (0: the first report, first
 /// closing and stored loyalty; 1: a response's time, rating and NPS).
-type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+pub(super) type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+
+/// Whether a new case's or response's loyalty read rides in the insert's
+/// own call ([`loyalty_read`] appended to it, read back by
+/// [`loyalty_row`]). On SQLite it does: the one writer runs the call's
+/// statements in order, so the read sees the insert. On PostgreSQL it is a
+/// statement of its own: a statement's snapshot is taken before the
+/// customer's lock it waits for, so it would miss a case or response that
+/// another transaction committed meanwhile.
+pub(super) const LOYALTY_READ_RIDES_ALONG: bool = !DATA_MODIFYING_CTES;
+
+/// The loyalty read of the customer named by parameter `$customer`: a first
+/// row (0) with the first report, first closing and stored loyalty, then a
+/// row (1) per feedback response.
+pub(super) fn loyalty_read(customer: usize) -> String {
+    let p = format!("${customer}");
+    format!(
+        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = {p}), (SELECT MIN(closed_at) FROM cases WHERE customer_id = {p} AND closed_at IS NOT NULL), \
+         NULL, (SELECT loyalty FROM customers WHERE id = {p}) \
+         UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
+         WHERE customer_id = {p} AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
+    )
+}
+
+/// A row of [`loyalty_read`] from a call whose other statements answer in
+/// other shapes.
+pub(super) fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<LoyaltyRow> {
+    use sqlx::Row;
+    Ok((
+        row.try_get(0).map_err(db_error)?,
+        row.try_get(1).map_err(db_error)?,
+        row.try_get(2).map_err(db_error)?,
+        row.try_get(3).map_err(db_error)?,
+        row.try_get(4).map_err(db_error)?,
+    ))
+}
 
 /// Recomputes one customer's loyalty part, answering it when it moved (to
 /// be stored with the changes), and adds the move of the rollups to it to
 /// `changes`. Reads the first report and closing each
 /// as the first entry of an index (`cases_customer_reported`,
-/// `cases_customer_closed`), however many cases the customer has.
-async fn refresh_loyalty(c: &mut Conn, customer: CustomerId, locked: bool, cal: &BusinessCalendar, changes: &mut Changes) -> StoreResult<Option<LoyaltyPart>> {
-    // Two writes for the same customer at once (PostgreSQL) would each read
-    // the facts without the other's change and both move the loyalty part:
-    // the customer's row is locked first (unless the caller has), and the
-    // read below, a statement of its own, sees every change committed before.
-    if !locked && !LOCK_FOR_CHANGE.is_empty() {
-        let lock = format!("SELECT id FROM customers WHERE id = $1{LOCK_FOR_CHANGE}");
-        sqlx::query(&lock).bind(customer.0).execute(&mut *c).await.map_err(db_error)?;
-    }
-    // One statement: a first row (0) with the first report, first closing
-    // and stored loyalty, then a row (1) per feedback response.
-    let rows: Vec<LoyaltyRow> = sqlx::query_as(
-        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = $1), (SELECT MIN(closed_at) FROM cases WHERE customer_id = $1 AND closed_at IS NOT NULL), \
-         NULL, (SELECT loyalty FROM customers WHERE id = $1) \
-         UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
-         WHERE customer_id = $1 AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')",
-    )
-    .bind(customer.0)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_error)?;
+/// `cases_customer_closed`), however many cases the customer has — unless
+/// the write's own call has read them already (`read`).
+async fn refresh_loyalty(
+    c: &mut Conn,
+    customer: CustomerId,
+    locked: bool,
+    cal: &BusinessCalendar,
+    changes: &mut Changes,
+    read: Option<Vec<LoyaltyRow>>,
+) -> StoreResult<Option<LoyaltyPart>> {
+    let rows = match read {
+        Some(rows) => rows,
+        None => {
+            // Two writes for the same customer at once (PostgreSQL) would each
+            // read the facts without the other's change and both move the
+            // loyalty part: the customer's row is locked first (unless the
+            // caller has), and the read below, a statement of its own, sees
+            // every change committed before.
+            if !locked && !LOCK_FOR_CHANGE.is_empty() {
+                let lock = format!("SELECT id FROM customers WHERE id = $1{LOCK_FOR_CHANGE}");
+                sqlx::query(&lock).bind(customer.0).execute(&mut *c).await.map_err(db_error)?;
+            }
+            sqlx::query_as(&loyalty_read(1)).bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?
+        }
+    };
     let (mut first, mut resolved, mut old, mut responses) = (None, None, None, Vec::with_capacity(rows.len()));
     for (part, a, b, nps, loyalty) in rows {
         match (part, a) {

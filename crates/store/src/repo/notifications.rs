@@ -37,7 +37,7 @@ fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
 /// one round trip.
 pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| in_one_round_trip(&with_job(1), "id"));
-    answer(bind_with_job(sqlx::query_scalar::<_, i64>(&SQL), case, n, now).fetch_all(&mut *c).await.map_err(db_error)?)?;
+    bind_with_job(sqlx::query(&SQL), case, n, now).execute(&mut *c).await.map_err(db_error)?;
     crate::note_enqueued();
     Ok(())
 }
@@ -72,11 +72,11 @@ pub(super) fn with_job(first: usize) -> [Write; 2] {
 
 /// Binds a notification's parameters and its job's, in [`with_job`]'s order.
 pub(super) fn bind_with_job<'q>(
-    q: sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>>,
+    q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
     case: Option<CaseId>,
     n: &NewNotification,
     now: Timestamp,
-) -> sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>> {
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
     let (kind, id) = match n.recipient {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),

@@ -5,6 +5,7 @@
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::{bind_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
+use super::insight::{loyalty_read, loyalty_row, LOYALTY_READ_RIDES_ALONG};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
@@ -304,8 +305,11 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if acknowledged {
         writes.extend(with_job(if plan.reward.is_some() { 12 } else { 10 }));
     }
-    let sql = in_one_round_trip(&writes, "id");
-    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+    let mut sql = in_one_round_trip(&writes, "id");
+    if LOYALTY_READ_RIDES_ALONG {
+        sql = format!("{sql}; {}", loyalty_read(3));
+    }
+    let mut q = sqlx::query(&sql)
         .bind(invitation.survey_id.0)
         .bind(invitation.id.0)
         .bind(invitation.customer_id.0)
@@ -321,7 +325,9 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if acknowledged {
         q = bind_with_job(q, None, &plan.acknowledgement, now);
     }
-    let response_id = answer(q.fetch_all(&mut *c).await.map_err(db_error)?)?;
+    let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
+    let response_id: i64 = sqlx::Row::try_get(answer(rows.first())?, 0).map_err(db_error)?;
+    let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
     if acknowledged {
         crate::note_enqueued();
     }
@@ -334,7 +340,7 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         nps: plan.nps.filter(|n| *n <= 10),
         recovery: survey.purpose == SurveyPurpose::Recovery,
     };
-    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, survey, &cal), invitation.customer_id, &cal).await?;
+    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, survey, &cal), invitation.customer_id, &cal, loyalty).await?;
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
