@@ -3,7 +3,7 @@
 //! `write_outcome`), and the case reads and search.
 
 use super::people::{load_customer, load_user};
-use super::insight::{loyalty_read, loyalty_row, LOYALTY_READ_RIDES_ALONG};
+use super::insight::{answer_and_loyalty, loyalty_read, LOYALTY_READ_RIDES_ALONG};
 use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
@@ -176,9 +176,8 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
         q = q.bind(r.points).bind(r.reason);
     }
     let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
-    let first = answer(rows.first())?;
+    let (first, loyalty) = answer_and_loyalty(&rows, 2)?;
     let (id, hooks): (i64, bool) = (sqlx::Row::try_get(first, 0).map_err(db_error)?, sqlx::Row::try_get(first, 1).map_err(db_error)?);
-    let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));

@@ -386,7 +386,7 @@ pub(super) fn loyalty_read(customer: usize) -> String {
 
 /// A row of [`loyalty_read`] from a call whose other statements answer in
 /// other shapes.
-pub(super) fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<LoyaltyRow> {
+fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<LoyaltyRow> {
     use sqlx::Row;
     Ok((
         row.try_get(0).map_err(db_error)?,
@@ -395,6 +395,16 @@ pub(super) fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<Loya
         row.try_get(3).map_err(db_error)?,
         row.try_get(4).map_err(db_error)?,
     ))
+}
+
+/// The rows of an insert's call ended by [`loyalty_read`] when it rides
+/// along: the insert's answer (its first row, of `columns` columns) and the
+/// loyalty rows. A first row of the read's shape means the insert inserted
+/// nothing, which fails the write.
+pub(super) fn answer_and_loyalty(rows: &[<Db as sqlx::Database>::Row], columns: usize) -> StoreResult<(&<Db as sqlx::Database>::Row, Option<Vec<LoyaltyRow>>)> {
+    let first = answer(rows.first().filter(|r| sqlx::Row::len(*r) == columns))?;
+    let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
+    Ok((first, loyalty))
 }
 
 /// Recomputes one customer's loyalty part, answering it when it moved (to

@@ -5,7 +5,7 @@
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::{bind_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
-use super::insight::{loyalty_read, loyalty_row, LOYALTY_READ_RIDES_ALONG};
+use super::insight::{answer_and_loyalty, loyalty_read, LOYALTY_READ_RIDES_ALONG};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
@@ -326,8 +326,8 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         q = bind_with_job(q, None, &plan.acknowledgement, now);
     }
     let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
-    let response_id: i64 = sqlx::Row::try_get(answer(rows.first())?, 0).map_err(db_error)?;
-    let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
+    let (first, loyalty) = answer_and_loyalty(&rows, 1)?;
+    let response_id: i64 = sqlx::Row::try_get(first, 0).map_err(db_error)?;
     if acknowledged {
         crate::note_enqueued();
     }
