@@ -3,7 +3,7 @@
 //! `write_outcome`), and the case reads and search.
 
 use super::people::{load_customer, load_user};
-use super::insight::{answer_and_loyalty, loyalty_read, LOYALTY_READ_RIDES_ALONG};
+use super::insight::{answer_and_loyalty, with_loyalty_read};
 use super::settings::{load_area, load_settings};
 use super::*;
 use redress_core::case::{Case, CaseContext, Outcome, Status};
@@ -136,10 +136,7 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     if reward.is_some() {
         writes.push(Write::then(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13)));
     }
-    let mut sql = in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)");
-    if LOYALTY_READ_RIDES_ALONG {
-        sql = format!("{sql}; {}", loyalty_read(1));
-    }
+    let sql = with_loyalty_read(in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)"), 1);
     let mut q = sqlx::query(&sql)
         .bind(case.customer_id.0)
         .bind(case.channel.as_str())

@@ -363,18 +363,18 @@ fn customer_facts(customer: CustomerId, first_case_at: Option<i64>, resolved_at:
 pub(super) type LoyaltyRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
 
 /// Whether a new case's or response's loyalty read rides in the insert's
-/// own call ([`loyalty_read`] appended to it, read back by
-/// [`loyalty_row`]). On SQLite it does: the one writer runs the call's
-/// statements in order, so the read sees the insert. On PostgreSQL it is a
-/// statement of its own: a statement's snapshot is taken before the
-/// customer's lock it waits for, so it would miss a case or response that
-/// another transaction committed meanwhile.
-pub(super) const LOYALTY_READ_RIDES_ALONG: bool = !DATA_MODIFYING_CTES;
+/// own call ([`with_loyalty_read`], read back by [`answer_and_loyalty`]).
+/// On SQLite it does: the one writer runs the call's statements in order,
+/// so the read sees the insert. On PostgreSQL it is a statement of its
+/// own: a statement's snapshot is taken before the customer's lock it waits
+/// for, so it would miss a case or response that another transaction
+/// committed meanwhile.
+const LOYALTY_READ_RIDES_ALONG: bool = !DATA_MODIFYING_CTES;
 
 /// The loyalty read of the customer named by parameter `$customer`: a first
 /// row (0) with the first report, first closing and stored loyalty, then a
 /// row (1) per feedback response.
-pub(super) fn loyalty_read(customer: usize) -> String {
+fn loyalty_read(customer: usize) -> String {
     let p = format!("${customer}");
     format!(
         "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = {p}), (SELECT MIN(closed_at) FROM cases WHERE customer_id = {p} AND closed_at IS NOT NULL), \
@@ -397,12 +397,25 @@ fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<LoyaltyRow> {
     ))
 }
 
-/// The rows of an insert's call ended by [`loyalty_read`] when it rides
-/// along: the insert's answer (its first row, of `columns` columns) and the
-/// loyalty rows. A first row of the read's shape means the insert inserted
-/// nothing, which fails the write.
+/// `sql`, an insert's call ([`in_one_round_trip`]), with the loyalty read
+/// of the customer named by parameter `$customer` after it when the read
+/// rides along ([`LOYALTY_READ_RIDES_ALONG`]).
+pub(super) fn with_loyalty_read(sql: String, customer: usize) -> String {
+    if LOYALTY_READ_RIDES_ALONG {
+        format!("{sql}; {}", loyalty_read(customer))
+    } else {
+        sql
+    }
+}
+
+/// The rows of a call built by [`with_loyalty_read`], fetched with
+/// `fetch_all` (on SQLite the statements after the insert run only while
+/// the call's rows are read, and `fetch_one` stops at the first): the
+/// insert's answer (its first row, of `columns` columns) and the loyalty
+/// rows when the read rode along. A missing first row, or one of the read's
+/// shape, means the insert inserted nothing, which fails the write.
 pub(super) fn answer_and_loyalty(rows: &[<Db as sqlx::Database>::Row], columns: usize) -> StoreResult<(&<Db as sqlx::Database>::Row, Option<Vec<LoyaltyRow>>)> {
-    let first = answer(rows.first().filter(|r| sqlx::Row::len(*r) == columns))?;
+    let first = rows.first().filter(|r| sqlx::Row::len(*r) == columns).ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
     let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
     Ok((first, loyalty))
 }

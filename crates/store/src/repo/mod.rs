@@ -197,13 +197,6 @@ fn in_one_round_trip(writes: &[Write], answer: &str) -> String {
     }
 }
 
-/// The answer of [`in_one_round_trip`]'s writes from every row of the
-/// call (`fetch_all`): on SQLite the writes after the first run only while
-/// the call's rows are read, and `fetch_one` stops at the first.
-fn answer<T>(rows: impl IntoIterator<Item = T>) -> StoreResult<T> {
-    rows.into_iter().next().ok_or_else(|| db_error(sqlx::Error::RowNotFound))
-}
-
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` parameters: a multi-row VALUES list.
 fn values_list(rows: usize, cols: usize) -> String {
     (0..rows)

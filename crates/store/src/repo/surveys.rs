@@ -5,7 +5,7 @@
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::{bind_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
-use super::insight::{answer_and_loyalty, loyalty_read, LOYALTY_READ_RIDES_ALONG};
+use super::insight::{answer_and_loyalty, with_loyalty_read};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
@@ -305,10 +305,7 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if acknowledged {
         writes.extend(with_job(if plan.reward.is_some() { 12 } else { 10 }));
     }
-    let mut sql = in_one_round_trip(&writes, "id");
-    if LOYALTY_READ_RIDES_ALONG {
-        sql = format!("{sql}; {}", loyalty_read(3));
-    }
+    let sql = with_loyalty_read(in_one_round_trip(&writes, "id"), 3);
     let mut q = sqlx::query(&sql)
         .bind(invitation.survey_id.0)
         .bind(invitation.id.0)
