@@ -69,7 +69,9 @@ impl CeilingWrites {
 }
 
 enum Conn {
-    Sqlite(sqlx::SqliteConnection),
+    /// The driver's connection, and the writer's direct one the storage
+    /// ceiling writes on, as the server's writer does.
+    Sqlite(sqlx::SqliteConnection, sqlite::Direct),
     Postgres(sqlx::PgConnection),
 }
 
@@ -79,7 +81,7 @@ pub struct BulkLoader(Conn);
 impl BulkLoader {
     pub async fn connect(url: &str) -> Result<BulkLoader, OpenError> {
         Ok(BulkLoader(match Backend::of(url)? {
-            Backend::Sqlite => Conn::Sqlite(sqlite::bulk_connection(url).await?),
+            Backend::Sqlite => Conn::Sqlite(sqlite::bulk_connection(url).await?, sqlite::bulk_direct(url)?),
             Backend::Postgres => Conn::Postgres(postgres::bulk_connection(url).await?),
         }))
     }
@@ -87,7 +89,7 @@ impl BulkLoader {
     /// Inserts customers; answers their ids, in order.
     pub async fn customers(&mut self, rows: &[BulkCustomer], now: Timestamp) -> StoreResult<Vec<CustomerId>> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::bulk::customers(c, rows, now).await,
+            Conn::Sqlite(c, _) => sqlite::bulk::customers(c, rows, now).await,
             Conn::Postgres(c) => postgres::bulk::customers(c, rows, now).await,
         }
     }
@@ -96,7 +98,7 @@ impl BulkLoader {
     /// them, id unset); answers their ids, in order.
     pub async fn cases(&mut self, rows: &[Case], settings: &OrgSettings) -> StoreResult<Vec<CaseId>> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::bulk::cases(c, rows, settings).await,
+            Conn::Sqlite(c, _) => sqlite::bulk::cases(c, rows, settings).await,
             Conn::Postgres(c) => postgres::bulk::cases(c, rows, settings).await,
         }
     }
@@ -105,7 +107,7 @@ impl BulkLoader {
     /// `recorder` recording and owning them, ready for [`Self::write_ceiling`].
     pub async fn prepare_cases(&mut self, cases: Vec<(NewCase, CustomerId)>, recorder: UserId, now: Timestamp) -> StoreResult<CeilingWrites> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::ceiling::prepare_cases(c, cases, recorder, now).await,
+            Conn::Sqlite(c, _) => sqlite::ceiling::prepare_cases(c, cases, recorder, now).await,
             Conn::Postgres(c) => postgres::ceiling::prepare_cases(c, cases, recorder, now).await,
         }
     }
@@ -114,7 +116,7 @@ impl BulkLoader {
     /// carries, ready for [`Self::write_ceiling`].
     pub async fn prepare_responses(&mut self, answers: Vec<(String, serde_json::Map<String, serde_json::Value>)>, now: Timestamp) -> StoreResult<CeilingWrites> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::ceiling::prepare_responses(c, answers, now).await,
+            Conn::Sqlite(c, _) => sqlite::ceiling::prepare_responses(c, answers, now).await,
             Conn::Postgres(c) => postgres::ceiling::prepare_responses(c, answers, now).await,
         }
     }
@@ -124,7 +126,7 @@ impl BulkLoader {
     /// against. Answers how many were written.
     pub async fn write_ceiling(&mut self, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::ceiling::write(c, writes, batch).await,
+            Conn::Sqlite(_, direct) => sqlite::ceiling_direct(direct, writes, batch),
             Conn::Postgres(c) => postgres::ceiling::write(c, writes, batch).await,
         }
     }
@@ -132,7 +134,7 @@ impl BulkLoader {
     /// Inserts answered invitations with their responses.
     pub async fn responses(&mut self, rows: &[BulkResponse]) -> StoreResult<()> {
         match &mut self.0 {
-            Conn::Sqlite(c) => sqlite::bulk::responses(c, rows).await,
+            Conn::Sqlite(c, _) => sqlite::bulk::responses(c, rows).await,
             Conn::Postgres(c) => postgres::bulk::responses(c, rows).await,
         }
     }

@@ -10,6 +10,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub type Db = sqlx::Postgres;
+type Conn = PgConnection;
+type DbRow = sqlx::postgres::PgRow;
 const LOCK_FOR_UPDATE: &str = " FOR UPDATE";
 /// A statement may write to several tables (data-modifying `WITH`), saving
 /// a round trip and a table opening for each one folded in.
@@ -153,6 +155,16 @@ impl PgStore {
         let store = PgStore { reads, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
+    }
+
+    /// A write the SQLite writer runs directly (`sqlite::Direct`): here,
+    /// like any other.
+    async fn write_direct<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        self.write(f).await
     }
 
     /// Runs `f` in its own transaction; commits on success, rolls back otherwise.

@@ -12,6 +12,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub type Db = sqlx::Sqlite;
+type Conn = SqliteConnection;
+type DbRow = sqlx::sqlite::SqliteRow;
 /// SQLite has no row locks; the single writer serialises changes.
 const LOCK_FOR_UPDATE: &str = "";
 /// Nor a lock for a change: a write runs alone.
@@ -70,13 +72,35 @@ pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenE
         .await?)
 }
 
+/// The writer's direct connection ([`Direct`]) for the bulk path's storage
+/// ceiling, waiting as long as [`bulk_connection`] does.
+pub(crate) fn bulk_direct(url: &str) -> Result<Direct, OpenError> {
+    Direct::open(&options(url)?, Duration::from_secs(300))
+}
+
+/// The storage ceiling's writes ([`ceiling::write`]) on a direct connection.
+pub(crate) fn ceiling_direct(direct: &mut Direct, writes: crate::bench::CeilingWrites, batch: usize) -> StoreResult<usize> {
+    in_place(|| ceiling::write(direct, writes, batch).now_or_never().unwrap_or_else(|| Err(waited())))
+}
+
+fn waited() -> StoreError {
+    StoreError::Backend("a direct write waited for something".into())
+}
+
 /// Most writes committed together in one transaction.
 pub(crate) const MAX_BATCH: usize = 512;
 
 /// A write waiting for the writer. It runs inside the batch transaction in
 /// its own savepoint and says whether it succeeded, with a callback that
-/// answers its caller once the batch's COMMIT is known.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+/// answers its caller once the batch's COMMIT is known. A write on the
+/// driver's connection awaits each statement; a direct one runs without
+/// waiting (see [`Direct`]).
+enum Job {
+    Driver(DriverJob),
+    Direct(DirectJob),
+}
+type DriverJob = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type DirectJob = Box<dyn FnOnce(&mut Direct) -> (bool, Finish) + Send>;
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 type This = SqliteStore;
@@ -140,9 +164,10 @@ impl SqliteStore {
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
         // A connection to a local file does not go stale: no ping before each use.
+        let direct = Direct::open(&opts, Duration::from_secs(10))?;
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).test_before_acquire(false).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(write_loop(writer, rx));
+        tokio::spawn(write_loop(writer, direct, rx));
         let store = SqliteStore { writer: tx, reads, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
@@ -155,80 +180,124 @@ impl SqliteStore {
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let job = Job::Driver(Box::new(move |conn| {
             Box::pin(async move {
                 let result = f(conn).await;
-                let ok = result.is_ok();
-                let finish: Finish = Box::new(move |committed: Result<(), StoreError>| {
-                    let _ = reply.send(committed.and(result));
-                });
-                (ok, finish)
+                (result.is_ok(), answer_when_committed(reply, result))
             })
-        });
+        }));
+        self.enqueue(job, answer).await
+    }
+
+    /// Runs `f` in the next batch directly ([`Direct`]); resolves once the
+    /// batch is committed. `f` must not wait on anything but its statements.
+    async fn write_direct<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Direct(Box::new(move |direct| {
+            let result = f(direct).now_or_never().unwrap_or_else(|| Err(waited()));
+            (result.is_ok(), answer_when_committed(reply, result))
+        }));
+        self.enqueue(job, answer).await
+    }
+
+    async fn enqueue<T>(&self, job: Job, answer: oneshot::Receiver<StoreResult<T>>) -> StoreResult<T> {
         self.writer.send(job).await.map_err(|_| StoreError::Backend("the database writer has stopped".into()))?;
         answer.await.map_err(|_| StoreError::Backend("the database writer dropped a write".into()))?
     }
 }
 
-/// Takes whatever writes are waiting, runs each in its own savepoint inside one
-/// IMMEDIATE transaction, commits once, then answers every caller. A failed
-/// (or panicking) write rolls back to its savepoint and leaves nothing behind;
-/// a job whose caller cannot be answered is dropped, which the caller sees as
-/// an error. Ending one savepoint and opening the next is one round trip to
-/// the database, as is ending the last and committing.
-async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
+/// Answers a write's caller with its `result` once the batch's commit is known.
+fn answer_when_committed<T: Send + 'static>(reply: oneshot::Sender<StoreResult<T>>, result: StoreResult<T>) -> Finish {
+    Box::new(move |committed: Result<(), StoreError>| {
+        let _ = reply.send(committed.and(result));
+    })
+}
+
+/// Takes whatever writes are waiting and runs them in (at most) two
+/// transactions, each committed once: the direct writes ([`Direct`]) on the
+/// writer's own connection, then the others on the driver's. Each write
+/// runs in a savepoint of its own; a failed (or panicking) one rolls back
+/// to it and leaves nothing behind. Every caller is answered once its
+/// transaction's COMMIT is known; a job whose caller cannot be answered is
+/// dropped, which the caller sees as an error. Writes waiting together
+/// were made at once, so none of them is owed an order against another.
+async fn write_loop(mut conn: SqliteConnection, mut direct: Direct, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let (mut on_driver, mut direct_jobs) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let enqueued = crate::enqueued();
-        if let Err(e) = exec(&mut conn, "BEGIN IMMEDIATE; SAVEPOINT job").await {
-            tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
-            let _ = exec(&mut conn, "ROLLBACK").await;
-            batch.clear();
-            continue;
-        }
-        let mut finishers: Vec<Finish> = Vec::with_capacity(batch.len());
-        let mut broken: Option<StoreError> = None;
-        let mut last_ok = true;
-        let last = batch.len() - 1;
-        for (i, job) in batch.drain(..).enumerate() {
-            if broken.is_some() {
-                continue;
-            }
-            let ran = AssertUnwindSafe(job(&mut conn)).catch_unwind().await;
-            let (ok, finish) = match ran {
-                Ok((ok, finish)) => (ok, Some(finish)),
-                Err(_) => {
-                    tracing::error!("a database write panicked; it was rolled back");
-                    (false, None)
-                }
-            };
-            finishers.extend(finish);
-            last_ok = ok;
-            if i == last {
-                break;
-            }
-            let next = if ok { "RELEASE job; SAVEPOINT job" } else { "ROLLBACK TO job; RELEASE job; SAVEPOINT job" };
-            if let Err(e) = exec(&mut conn, next).await {
-                broken = Some(e);
+        for job in batch.drain(..) {
+            match job {
+                Job::Driver(job) => on_driver.push(job),
+                Job::Direct(job) => direct_jobs.push(job),
             }
         }
-        let end = if last_ok { "RELEASE job; COMMIT" } else { "ROLLBACK TO job; RELEASE job; COMMIT" };
-        let committed = match broken {
-            None => exec(&mut conn, end).await,
-            Some(e) => Err(e),
+        if !direct_jobs.is_empty() {
+            let enqueued = crate::enqueued();
+            let mut finishers = Vec::with_capacity(direct_jobs.len());
+            let committed = in_place(|| direct.run(direct_jobs.drain(..), &mut finishers));
+            answer(committed, finishers, enqueued);
+        }
+        if !on_driver.is_empty() {
+            let enqueued = crate::enqueued();
+            let mut finishers = Vec::with_capacity(on_driver.len());
+            let committed = run_on_driver(&mut conn, on_driver.drain(..), &mut finishers).await;
+            if committed.is_err() {
+                // A failed COMMIT may already have ended the transaction; an
+                // error here then only says there was nothing left to undo.
+                let _ = exec(&mut conn, "ROLLBACK").await;
+            }
+            answer(committed, finishers, enqueued);
+        }
+    }
+}
+
+/// Answers the callers of a transaction's writes with its outcome.
+fn answer(committed: Result<(), StoreError>, finishers: Vec<Finish>, enqueued: u64) {
+    match &committed {
+        Ok(()) => crate::committed_since(enqueued),
+        Err(e) => tracing::error!(error = %e, writes = finishers.len(), "write batch failed and was rolled back"),
+    }
+    for finish in finishers {
+        finish(committed.clone());
+    }
+}
+
+/// Runs `jobs` in one IMMEDIATE transaction on the driver's connection and
+/// commits it. Ending one savepoint and opening the next is one round trip
+/// to the driver's thread, as is ending the last and committing.
+async fn run_on_driver(conn: &mut SqliteConnection, jobs: impl ExactSizeIterator<Item = DriverJob>, finishers: &mut Vec<Finish>) -> Result<(), StoreError> {
+    exec(conn, "BEGIN IMMEDIATE; SAVEPOINT job").await?;
+    let mut last_ok = true;
+    let last = jobs.len().saturating_sub(1);
+    for (i, job) in jobs.enumerate() {
+        let ran = AssertUnwindSafe(job(conn)).catch_unwind().await;
+        last_ok = match ran {
+            Ok((ok, finish)) => {
+                finishers.push(finish);
+                ok
+            }
+            Err(_) => {
+                tracing::error!("a database write panicked; it was rolled back");
+                false
+            }
         };
-        if let Err(e) = &committed {
-            tracing::error!(error = %e, writes = finishers.len(), "write batch failed and was rolled back");
-            // A failed COMMIT may already have ended the transaction; an
-            // error here then only says there was nothing left to undo.
-            let _ = exec(&mut conn, "ROLLBACK").await;
+        if i < last {
+            exec(conn, if last_ok { "RELEASE job; SAVEPOINT job" } else { "ROLLBACK TO job; RELEASE job; SAVEPOINT job" }).await?;
         }
-        if committed.is_ok() {
-            crate::committed_since(enqueued);
-        }
-        for finish in finishers {
-            finish(committed.clone());
-        }
+    }
+    exec(conn, if last_ok { "RELEASE job; COMMIT" } else { "ROLLBACK TO job; RELEASE job; COMMIT" }).await
+}
+
+/// Runs `f` on this thread, which (on a multi-threaded runtime) hands its
+/// other tasks to another thread meanwhile.
+fn in_place<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
@@ -236,4 +305,171 @@ async fn write_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>) {
 /// task's future stays provably `Send`.
 fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, Result<(), StoreError>> {
     Box::pin(async move { sqlx::query(sql).execute(conn).await.map(|_| ()).map_err(crate::db_error) })
+}
+
+/// The writer's own connection to the database file, beside the driver's:
+/// SQLite's C interface (rusqlite) called on the writer's thread. Each
+/// statement is a function call (about a microsecond) where through the
+/// driver it is a hand-over to the driver's thread and back, whose
+/// wake-ups, with the server busy on both processors, cost far more than
+/// the statement. The hot writes (a new case, a survey response) are
+/// written once against [`repo::run::Run`], which both connections
+/// implement, and run here; a direct write never waits on anything else.
+/// The writer never has both connections in a transaction at once.
+pub(crate) struct Direct {
+    db: rusqlite::Connection,
+}
+
+/// A row a direct statement answered.
+pub(crate) struct DirectRow(Vec<rusqlite::types::Value>);
+
+impl Direct {
+    /// Opens the file of `opts` (created and migrated already) with the
+    /// settings the driver's connections have.
+    pub(crate) fn open(opts: &SqliteConnectOptions, busy: Duration) -> Result<Direct, OpenError> {
+        let db = rusqlite::Connection::open(opts.get_filename()).map_err(|e| OpenError::Migrate(e.to_string()))?;
+        db.busy_timeout(busy).map_err(|e| OpenError::Migrate(e.to_string()))?;
+        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON").map_err(|e| OpenError::Migrate(e.to_string()))?;
+        db.set_prepared_statement_cache_capacity(64);
+        Ok(Direct { db })
+    }
+
+    /// Runs `jobs` in one IMMEDIATE transaction, each in a savepoint of
+    /// its own, and commits it; rolls it back on failure.
+    fn run(&mut self, jobs: impl Iterator<Item = DirectJob>, finishers: &mut Vec<Finish>) -> Result<(), StoreError> {
+        let ran = self.fixed("BEGIN IMMEDIATE").and_then(|()| {
+            for job in jobs {
+                self.fixed("SAVEPOINT job")?;
+                let ok = match std::panic::catch_unwind(AssertUnwindSafe(|| job(self))) {
+                    Ok((ok, finish)) => {
+                        finishers.push(finish);
+                        ok
+                    }
+                    Err(_) => {
+                        tracing::error!("a database write panicked; it was rolled back");
+                        false
+                    }
+                };
+                if !ok {
+                    self.fixed("ROLLBACK TO job")?;
+                }
+                self.fixed("RELEASE job")?;
+            }
+            self.fixed("COMMIT")
+        });
+        if ran.is_err() && !self.db.is_autocommit() {
+            let _ = self.fixed("ROLLBACK");
+        }
+        ran
+    }
+
+    /// Runs a statement without parameters, prepared once.
+    fn fixed(&self, sql: &str) -> Result<(), StoreError> {
+        self.db.prepare_cached(sql).and_then(|mut st| st.raw_execute()).map(|_| ()).map_err(direct_error)
+    }
+
+    /// Runs one statement with `params` (numbered `$1`, … across the call),
+    /// appending the rows it answers to `out`.
+    fn statement(&self, sql: &str, params: &[repo::run::Param], out: &mut Vec<DirectRow>) -> Result<(), StoreError> {
+        use repo::run::Param;
+        let mut st = self.db.prepare_cached(sql).map_err(direct_error)?;
+        for i in 1..=st.parameter_count() {
+            let name = st.parameter_name(i).unwrap_or_default();
+            let param = name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| params.get(n.wrapping_sub(1)))
+                .ok_or_else(|| StoreError::Backend(format!("statement parameter {name} has no value")))?;
+            match param {
+                Param::Int(v) => st.raw_bind_parameter(i, v),
+                Param::Text(v) => st.raw_bind_parameter(i, v),
+                Param::Bool(v) => st.raw_bind_parameter(i, v),
+            }
+            .map_err(direct_error)?;
+        }
+        let width = st.column_count();
+        let mut rows = st.raw_query();
+        while let Some(row) = rows.next().map_err(direct_error)? {
+            out.push(DirectRow((0..width).map(|c| row.get::<_, rusqlite::types::Value>(c)).collect::<Result<_, _>>().map_err(direct_error)?));
+        }
+        Ok(())
+    }
+}
+
+impl repo::run::Run for Direct {
+    type Row = DirectRow;
+
+    async fn rows(&mut self, call: &repo::run::Call, params: repo::run::Params) -> StoreResult<Vec<DirectRow>> {
+        let mut out = Vec::new();
+        for sql in &call.0 {
+            self.statement(sql, &params.0, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    async fn execute(&mut self, sql: &str, params: repo::run::Params) -> StoreResult<u64> {
+        self.statement(sql, &params.0, &mut Vec::new())?;
+        Ok(self.db.changes())
+    }
+
+    fn driver(&mut self) -> StoreResult<&mut SqliteConnection> {
+        Err(StoreError::Backend("a direct write reached for the driver's connection".into()))
+    }
+}
+
+impl repo::run::Cells for DirectRow {
+    fn width(&self) -> usize {
+        self.0.len()
+    }
+
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        self.opt_int(i)?.ok_or_else(|| cell_error(i, "an integer"))
+    }
+
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        use rusqlite::types::Value;
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            Some(Value::Integer(v)) => Ok(Some(*v)),
+            _ => Err(cell_error(i, "an integer")),
+        }
+    }
+
+    fn text(&self, i: usize) -> StoreResult<String> {
+        self.opt_text(i)?.ok_or_else(|| cell_error(i, "text"))
+    }
+
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        use rusqlite::types::Value;
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            Some(Value::Text(v)) => Ok(Some(v.clone())),
+            _ => Err(cell_error(i, "text")),
+        }
+    }
+
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.int(i)? != 0)
+    }
+}
+
+fn cell_error(column: usize, wanted: &str) -> StoreError {
+    StoreError::Backend(format!("column {column} of a direct statement's row is not {wanted}"))
+}
+
+/// A direct statement's error, told apart as the driver's are (`db_error`).
+fn direct_error(e: rusqlite::Error) -> StoreError {
+    use redress_core::DomainError;
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        match f.extended_code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                return StoreError::Domain(DomainError::conflict("that value is already taken: it must be unique"))
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::Domain(DomainError::invalid("the request refers to a record that does not exist")),
+            _ if f.code == rusqlite::ErrorCode::DiskFull => return StoreError::Full(e.to_string()),
+            _ => {}
+        }
+    }
+    StoreError::Backend(e.to_string())
 }

@@ -113,7 +113,7 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 /// The case, its opening events and its reward are one round trip
 /// ([`in_one_round_trip`]): a network exchange on PostgreSQL, a hand-over
 /// to the connection's thread on SQLite.
-pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
+pub(super) async fn insert_case<R: Run>(c: &mut R, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
     let cal = settings.calendar();
     let facts = CaseFacts::of(&case, &cal);
@@ -136,45 +136,46 @@ pub(super) async fn insert_case(c: &mut Conn, mut case: Case, mut opening: Outco
     if reward.is_some() {
         writes.push(Write::then(super::people::reward_for_new(super::people::RewardFor::Case, 1, 29 + 5 * opening.events.len(), 13)));
     }
-    let sql = with_loyalty_read(in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)"), 1);
-    let mut q = sqlx::query(&sql)
-        .bind(case.customer_id.0)
-        .bind(case.channel.as_str())
-        .bind(case.status.as_str())
-        .bind(case.owner_id.0)
-        .bind(case.created_by.0)
-        .bind(case.service_area_id.map(|a| a.0))
-        .bind(case.significant)
-        .bind(case.flagged)
-        .bind(&case.summary)
-        .bind(&case.description)
-        .bind(micros(case.occurred_at))
-        .bind(micros(case.reported_at))
-        .bind(micros(case.created_at))
-        .bind(micros(case.first_response_due_at))
-        .bind(case.responded_at.map(micros))
-        .bind(case.update_due_at.map(micros))
-        .bind(micros(case.resolution_due_at))
-        .bind(to_json(&case)?)
-        .bind(case.next_target_check(&cal).map(micros))
-        .bind(queues.next_due_at)
-        .bind(queues.pending_value_scaled)
-        .bind(queues.pending_proposer_id)
-        .bind(queues.awaits_follow_up)
-        .bind(PROJECTION)
-        .bind(queues.remedies_scaled)
-        .bind(queues.gifts_scaled)
-        .bind(case.category_id.map(|k| k.0))
-        .bind(to_json(&facts)?);
+    let call = with_loyalty_read(in_one_round_trip(&writes, "id, EXISTS (SELECT 1 FROM webhooks WHERE active = TRUE)"), 1);
+    let mut params = Params::with_capacity(28 + 5 * opening.events.len() + 2);
+    params
+        .add(case.customer_id.0)
+        .add(case.channel.as_str())
+        .add(case.status.as_str())
+        .add(case.owner_id.0)
+        .add(case.created_by.0)
+        .add(case.service_area_id.map(|a| a.0))
+        .add(case.significant)
+        .add(case.flagged)
+        .add(case.summary.as_str())
+        .add(case.description.as_str())
+        .add(micros(case.occurred_at))
+        .add(micros(case.reported_at))
+        .add(micros(case.created_at))
+        .add(micros(case.first_response_due_at))
+        .add(case.responded_at.map(micros))
+        .add(case.update_due_at.map(micros))
+        .add(micros(case.resolution_due_at))
+        .add(to_json(&case)?)
+        .add(case.next_target_check(&cal).map(micros))
+        .add(queues.next_due_at)
+        .add(queues.pending_value_scaled)
+        .add(queues.pending_proposer_id)
+        .add(queues.awaits_follow_up)
+        .add(PROJECTION)
+        .add(queues.remedies_scaled)
+        .add(queues.gifts_scaled)
+        .add(case.category_id.map(|k| k.0))
+        .add(to_json(&facts)?);
     for e in &opening.events {
-        q = q.bind(micros(e.at)).bind(e.actor_id.map(|a| a.0)).bind(e.kind).bind(e.summary.clone()).bind(to_json(&e.detail)?);
+        params.add(micros(e.at)).add(e.actor_id.map(|a| a.0)).add(e.kind).add(e.summary.clone()).add(to_json(&e.detail)?);
     }
     if let Some(r) = &reward {
-        q = q.bind(r.points).bind(r.reason);
+        params.add(r.points).add(r.reason);
     }
-    let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
+    let rows = c.rows(&call, params).await?;
     let (first, loyalty) = answer_and_loyalty(&rows, 2)?;
-    let (id, hooks): (i64, bool) = (sqlx::Row::try_get(first, 0).map_err(db_error)?, sqlx::Row::try_get(first, 1).map_err(db_error)?);
+    let (id, hooks) = (first.int(0)?, first.flag(1)?);
     case.assign_id(CaseId(id));
     if let Some(ack) = opening.acknowledgement.take() {
         opening.notifications.push(ack.notification(&case));
@@ -296,14 +297,15 @@ pub(super) async fn write_outcome(c: &mut Conn, id: CaseId, outcome: &Outcome, n
 }
 
 /// What `write_outcome` writes besides the timeline events.
-async fn write_outcome_beside_events(c: &mut Conn, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
+async fn write_outcome_beside_events<R: Run>(c: &mut R, id: CaseId, outcome: &Outcome, now: Timestamp) -> StoreResult<()> {
     if let Some(m) = &outcome.communication {
-        timeline::insert_communication(c, id, m).await?;
+        timeline::insert_communication(c.driver()?, id, m).await?;
     }
     for n in &outcome.notifications {
         notifications::insert_notification(c, Some(id), n, now).await?;
     }
     if !outcome.invitations.is_empty() {
+        let c = c.driver()?;
         let survey = surveys::recovery_survey(c).await?;
         surveys::insert_invitations(c, survey, &outcome.invitations, now).await?;
     }
@@ -312,20 +314,31 @@ async fn write_outcome_beside_events(c: &mut Conn, id: CaseId, outcome: &Outcome
             .bind(digest)
             .bind(id.0)
             .bind(i64::from(*report))
-            .execute(&mut *c)
+            .execute(c.driver()?)
             .await
             .map_err(db_error)?;
     }
     if outcome.revoke_status_links {
-        status_links::revoke_all(c, id, now).await?;
+        status_links::revoke_all(c.driver()?, id, now).await?;
     }
     if let Some(digest) = &outcome.status_link {
-        status_links::insert(c, id, digest, now).await?;
+        status_links::insert(c.driver()?, id, digest, now).await?;
     }
     for a in &outcome.attachments {
-        attachments::insert(c, id, a, now).await?;
+        attachments::insert(c.driver()?, id, a, now).await?;
     }
     Ok(())
+}
+
+/// Whether `outcome` writes only what a direct run of the SQLite writer
+/// can (see [`Run::driver`]): events, notifications and webhook deliveries.
+pub(super) fn writes_directly(outcome: &Outcome) -> bool {
+    outcome.communication.is_none()
+        && outcome.invitations.is_empty()
+        && outcome.report_link.is_none()
+        && !outcome.revoke_status_links
+        && outcome.status_link.is_none()
+        && outcome.attachments.is_empty()
 }
 
 // ---- reads ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! The storage ceiling of `redress bench`: the rows a write path stores,
 //! written by the repository's own statements — the very functions the
-//! write path calls — in transactions of the group-commit size, without
+//! write path calls, on the connection it runs them on (on SQLite the
+//! writer's direct one) — in transactions of the group-commit size, without
 //! what surrounds them in a request (HTTP, the reads that decide the
 //! write, the writer's queue, a savepoint per write). What the bench
 //! compares a write path's rate with.
@@ -50,11 +51,11 @@ pub(crate) async fn prepare_responses(c: &mut Conn, answers: Vec<(String, serde_
 
 /// Writes prepared writes, `batch` to a transaction (one commit, so one
 /// fsync, each); answers how many were written.
-pub(crate) async fn write(c: &mut Conn, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
+pub(crate) async fn write<R: Run>(c: &mut R, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
     let (settings, n) = (writes.settings, writes.items.len());
     let mut items = writes.items.into_iter().peekable();
     while items.peek().is_some() {
-        sqlx::raw_sql(BEGIN_WRITE).execute(&mut *c).await.map_err(db_error)?;
+        c.execute(BEGIN_WRITE, Params::default()).await?;
         for item in items.by_ref().take(batch) {
             match item {
                 Prepared::Case(case) => {
@@ -67,7 +68,7 @@ pub(crate) async fn write(c: &mut Conn, writes: CeilingWrites, batch: usize) -> 
                 }
             }
         }
-        sqlx::raw_sql("COMMIT").execute(&mut *c).await.map_err(db_error)?;
+        c.execute("COMMIT", Params::default()).await?;
     }
     Ok(n)
 }

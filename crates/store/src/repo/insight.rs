@@ -240,7 +240,7 @@ impl Changes {
     /// Appends the changes as delta rows; a key that gets back what it loses
     /// is skipped. A customer's new loyalty part, when given, is stored in
     /// the same round trip as the first rows.
-    async fn write(self, c: &mut Conn, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
+    async fn write<R: Run>(self, c: &mut R, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
         let rows: Vec<(KeyCols, String, String)> = self
             .0
             .into_iter()
@@ -250,7 +250,9 @@ impl Changes {
         let store_loyalty = |n: usize| format!("UPDATE customers SET loyalty = ${} WHERE id = ${n}", n + 1);
         if rows.is_empty() {
             if let Some(LoyaltyPart(customer, part)) = loyalty {
-                sqlx::query(&store_loyalty(1)).bind(customer.0).bind(part).execute(&mut *c).await.map_err(db_error)?;
+                let mut params = Params::with_capacity(2);
+                params.add(customer.0).add(part);
+                c.execute(&store_loyalty(1), params).await?;
             }
             return Ok(());
         }
@@ -260,18 +262,18 @@ impl Changes {
                 values_list(chunk.len(), 7)
             );
             let loyalty = loyalty.take();
-            let sql = match loyalty {
+            let call = match loyalty {
                 Some(_) => one_after_the_other(&store_loyalty(chunk.len() * 7 + 1), &deltas),
-                None => deltas,
+                None => Call::one(deltas),
             };
-            let mut q = sqlx::query(&sql);
+            let mut params = Params::with_capacity(chunk.len() * 7 + 2);
             for ((owner, day, area, channel, category), plus, minus) in chunk {
-                q = q.bind(owner).bind(day).bind(area).bind(channel).bind(category).bind(plus).bind(minus);
+                params.add(*owner).add(day.as_str()).add(*area).add(channel.as_str()).add(*category).add(plus.as_str()).add(minus.as_str());
             }
             if let Some(LoyaltyPart(customer, part)) = loyalty {
-                q = q.bind(customer.0).bind(part);
+                params.add(customer.0).add(part);
             }
-            q.execute(&mut *c).await.map_err(db_error)?;
+            c.rows(&call, params).await?;
         }
         Ok(())
     }
@@ -291,7 +293,7 @@ pub(super) async fn stored_facts(c: &mut Conn, id: CaseId) -> StoreResult<Option
 /// Moves a stored (or new, `old` = `None`) case's contribution to `new`,
 /// the facts it now has (which the caller wrote beside it), and its
 /// customer's loyalty part when its report or closing moved.
-pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFacts>, new: &CaseFacts, cal: &BusinessCalendar, read: Option<Vec<LoyaltyRow>>) -> StoreResult<()> {
+pub(super) async fn case_changed<R: Run>(c: &mut R, case: &Case, old: Option<CaseFacts>, new: &CaseFacts, cal: &BusinessCalendar, read: Option<Vec<LoyaltyRow>>) -> StoreResult<()> {
     if old.as_ref() == Some(new) {
         return Ok(());
     }
@@ -311,8 +313,8 @@ pub(super) async fn case_changed(c: &mut Conn, case: &Case, old: Option<CaseFact
 /// Adds a survey response, and the answering of its invitation (created
 /// on `invited_at`), then refreshes the customer's loyalty part. The
 /// response's insert has locked the customer.
-pub(super) async fn response_recorded(
-    c: &mut Conn,
+pub(super) async fn response_recorded<R: Run>(
+    c: &mut R,
     response: ResponseFacts,
     invitation: InvitationFacts,
     customer: CustomerId,
@@ -386,36 +388,25 @@ fn loyalty_read(customer: usize) -> String {
 
 /// A row of [`loyalty_read`] from a call whose other statements answer in
 /// other shapes.
-fn loyalty_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<LoyaltyRow> {
-    use sqlx::Row;
-    Ok((
-        row.try_get(0).map_err(db_error)?,
-        row.try_get(1).map_err(db_error)?,
-        row.try_get(2).map_err(db_error)?,
-        row.try_get(3).map_err(db_error)?,
-        row.try_get(4).map_err(db_error)?,
-    ))
+fn loyalty_row<C: Cells>(row: &C) -> StoreResult<LoyaltyRow> {
+    Ok((row.int(0)?, row.opt_int(1)?, row.opt_int(2)?, row.opt_int(3)?, row.opt_text(4)?))
 }
 
 /// `sql`, an insert's call ([`in_one_round_trip`]), with the loyalty read
 /// of the customer named by parameter `$customer` after it when the read
 /// rides along ([`LOYALTY_READ_RIDES_ALONG`]).
-pub(super) fn with_loyalty_read(sql: String, customer: usize) -> String {
+pub(super) fn with_loyalty_read(mut call: Call, customer: usize) -> Call {
     if LOYALTY_READ_RIDES_ALONG {
-        format!("{sql}; {}", loyalty_read(customer))
-    } else {
-        sql
+        call.0.push(loyalty_read(customer));
     }
+    call
 }
 
-/// The rows of a call built by [`with_loyalty_read`], fetched with
-/// `fetch_all` (on SQLite the statements after the insert run only while
-/// the call's rows are read, and `fetch_one` stops at the first): the
-/// insert's answer (its first row, of `columns` columns) and the loyalty
+/// The rows of a call built by [`with_loyalty_read`]: the insert's answer (its first row, of `columns` columns) and the loyalty
 /// rows when the read rode along. A missing first row, or one of the read's
 /// shape, means the insert inserted nothing, which fails the write.
-pub(super) fn answer_and_loyalty(rows: &[<Db as sqlx::Database>::Row], columns: usize) -> StoreResult<(&<Db as sqlx::Database>::Row, Option<Vec<LoyaltyRow>>)> {
-    let first = rows.first().filter(|r| sqlx::Row::len(*r) == columns).ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+pub(super) fn answer_and_loyalty<C: Cells>(rows: &[C], columns: usize) -> StoreResult<(&C, Option<Vec<LoyaltyRow>>)> {
+    let first = rows.first().filter(|r| r.width() == columns).ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
     let loyalty = if LOYALTY_READ_RIDES_ALONG { Some(rows[1..].iter().map(loyalty_row).collect::<StoreResult<_>>()?) } else { None };
     Ok((first, loyalty))
 }
@@ -426,8 +417,8 @@ pub(super) fn answer_and_loyalty(rows: &[<Db as sqlx::Database>::Row], columns: 
 /// as the first entry of an index (`cases_customer_reported`,
 /// `cases_customer_closed`), however many cases the customer has — unless
 /// the write's own call has read them already (`read`).
-async fn refresh_loyalty(
-    c: &mut Conn,
+async fn refresh_loyalty<R: Run>(
+    c: &mut R,
     customer: CustomerId,
     locked: bool,
     cal: &BusinessCalendar,
@@ -444,9 +435,13 @@ async fn refresh_loyalty(
             // every change committed before.
             if !locked && !LOCK_FOR_CHANGE.is_empty() {
                 let lock = format!("SELECT id FROM customers WHERE id = $1{LOCK_FOR_CHANGE}");
-                sqlx::query(&lock).bind(customer.0).execute(&mut *c).await.map_err(db_error)?;
+                let mut params = Params::default();
+                params.add(customer.0);
+                c.rows(&Call::one(lock), params).await?;
             }
-            sqlx::query_as(&loyalty_read(1)).bind(customer.0).fetch_all(&mut *c).await.map_err(db_error)?
+            let mut params = Params::default();
+            params.add(customer.0);
+            c.rows(&Call::one(loyalty_read(1)), params).await?.iter().map(loyalty_row).collect::<StoreResult<_>>()?
         }
     };
     let (mut first, mut resolved, mut old, mut responses) = (None, None, None, Vec::with_capacity(rows.len()));

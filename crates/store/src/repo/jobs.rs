@@ -8,15 +8,10 @@ use redress_core::store::{Attempted, DeliveryUpdate, FinishedJob, NotificationUp
 use redress_core::timeline::NewEvent;
 
 /// Adds a job in the caller's transaction.
-pub(super) async fn enqueue(c: &mut Conn, kind: &str, payload: &serde_json::Value, run_at: Timestamp, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4)")
-        .bind(kind)
-        .bind(to_json(payload)?)
-        .bind(micros(run_at))
-        .bind(micros(now))
-        .execute(&mut *c)
-        .await
-        .map_err(db_error)?;
+pub(super) async fn enqueue<R: Run>(c: &mut R, kind: &str, payload: &serde_json::Value, run_at: Timestamp, now: Timestamp) -> StoreResult<()> {
+    let mut params = Params::with_capacity(4);
+    params.add(kind).add(to_json(payload)?).add(micros(run_at)).add(micros(now));
+    c.execute("INSERT INTO jobs (kind, payload, run_at, status, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4)", params).await?;
     crate::note_enqueued();
     Ok(())
 }

@@ -15,9 +15,12 @@ use jiff::Timestamp;
 use redress_core::store::{StoreError, StoreResult};
 use redress_core::{CaseId, CustomerId, DomainError, UserId};
 use serde::{de::DeserializeOwned, Serialize};
+use run::{Call, Cells, Params, Run};
 
-/// A connection inside a write transaction (or a read borrowed from the pool).
-type Conn = <Db as sqlx::Database>::Connection;
+/// A connection inside a write transaction (or a read borrowed from the
+/// pool): the backend's own type (`super::Conn`), named so that traits can
+/// be implemented for it.
+use super::{Conn, DbRow};
 /// The pool reads run on.
 type Pool = sqlx::Pool<Db>;
 
@@ -49,6 +52,8 @@ mod people;
 mod privacy;
 #[path = "problems.rs"]
 mod problems;
+#[path = "run.rs"]
+pub(crate) mod run;
 #[path = "settings.rs"]
 mod settings;
 #[path = "audit.rs"]
@@ -134,11 +139,11 @@ fn bind_all<'q, O>(
 /// Two writes without answers in one round trip: on PostgreSQL `first` as
 /// a data-modifying `WITH` of `second`, on SQLite one after the other in one
 /// call. Their parameters are numbered in one sequence.
-fn one_after_the_other(first: &str, second: &str) -> String {
+fn one_after_the_other(first: &str, second: &str) -> Call {
     if DATA_MODIFYING_CTES {
-        format!("WITH first AS ({first}) {second}")
+        Call::one(format!("WITH first AS ({first}) {second}"))
     } else {
-        format!("{first}; {second}")
+        Call(vec![first.to_string(), second.to_string()])
     }
 }
 
@@ -172,7 +177,7 @@ impl Write {
 /// just inserted it. Should an `INSERT` insert nothing, the caller, finding
 /// no answer, fails the write, and the writer rolls back whatever the
 /// writes after it wrote.
-fn in_one_round_trip(writes: &[Write], answer: &str) -> String {
+fn in_one_round_trip(writes: &[Write], answer: &str) -> Call {
     let source = |sql: &str| {
         writes.iter().filter_map(|w| w.row).fold(sql.to_string(), |sql, (name, table)| {
             let row = if DATA_MODIFYING_CTES { name.to_string() } else { format!("(SELECT MAX(id) AS id FROM {table}) AS {name}") };
@@ -189,11 +194,9 @@ fn in_one_round_trip(writes: &[Write], answer: &str) -> String {
                 None => format!("write{i} AS ({})", source(&w.sql)),
             })
             .collect();
-        format!("WITH {} SELECT {answer} FROM {first}", parts.join(", "))
+        Call::one(format!("WITH {} SELECT {answer} FROM {first}", parts.join(", ")))
     } else {
-        let statements: Vec<String> =
-            writes.iter().enumerate().map(|(i, w)| if i == 0 { format!("{} RETURNING {answer}", source(&w.sql)) } else { source(&w.sql) }).collect();
-        statements.join("; ")
+        Call(writes.iter().enumerate().map(|(i, w)| if i == 0 { format!("{} RETURNING {answer}", source(&w.sql)) } else { source(&w.sql) }).collect())
     }
 }
 

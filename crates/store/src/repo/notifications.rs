@@ -35,9 +35,11 @@ fn notification_from(r: NotificationRow) -> StoreResult<Notification> {
 
 /// Records a notification and enqueues its delivery for `scheduled_for`, in
 /// one round trip.
-pub(super) async fn insert_notification(c: &mut Conn, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| in_one_round_trip(&with_job(1), "id"));
-    bind_with_job(sqlx::query(&SQL), case, n, now).execute(&mut *c).await.map_err(db_error)?;
+pub(super) async fn insert_notification<R: Run>(c: &mut R, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
+    static CALL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| in_one_round_trip(&with_job(1), "id"));
+    let mut params = Params::with_capacity(11);
+    add_with_job(&mut params, case, n, now);
+    c.rows(&CALL, params).await?;
     crate::note_enqueued();
     Ok(())
 }
@@ -70,28 +72,24 @@ pub(super) fn with_job(first: usize) -> [Write; 2] {
     ]
 }
 
-/// Binds a notification's parameters and its job's, in [`with_job`]'s order.
-pub(super) fn bind_with_job<'q>(
-    q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    case: Option<CaseId>,
-    n: &NewNotification,
-    now: Timestamp,
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+/// Appends a notification's parameters and its job's, in [`with_job`]'s order.
+pub(super) fn add_with_job(params: &mut Params, case: Option<CaseId>, n: &NewNotification, now: Timestamp) {
     let (kind, id) = match n.recipient {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),
     };
-    q.bind(case.map(|c| c.0))
-        .bind(n.kind.as_str())
-        .bind(kind)
-        .bind(id)
-        .bind(n.address.clone())
-        .bind(n.subject.clone())
-        .bind(n.body.clone())
-        .bind(micros(n.scheduled_for))
-        .bind(NotificationStatus::Pending.as_str())
-        .bind(micros(now))
-        .bind(redress_core::jobs::DELIVER_NOTIFICATION)
+    params
+        .add(case.map(|c| c.0))
+        .add(n.kind.as_str())
+        .add(kind)
+        .add(id)
+        .add(n.address.clone())
+        .add(n.subject.clone())
+        .add(n.body.clone())
+        .add(micros(n.scheduled_for))
+        .add(NotificationStatus::Pending.as_str())
+        .add(micros(now))
+        .add(redress_core::jobs::DELIVER_NOTIFICATION);
 }
 
 /// Makes a failed message pending again from `now` with a new delivery job.

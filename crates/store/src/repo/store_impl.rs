@@ -262,7 +262,11 @@ impl Store for This {
 
     async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
         let settings = settings.clone();
-        self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+        if cases::writes_directly(&opening) {
+            self.write_direct(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+        } else {
+            self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+        }
     }
 
     async fn update_case(&self, id: CaseId, users: Vec<UserId>, change: CaseMutation) -> StoreResult<Case> {
@@ -452,7 +456,7 @@ impl Store for This {
             return self.write(move |c| Box::pin(surveys::submit(c, submission))).await;
         }
         if let Some(key) = &submission.idempotency_key {
-            if let Some(done) = surveys::replay(&mut rc, key, invitation.id).await? {
+            if let Some(done) = surveys::replay(&mut *rc, key, invitation.id).await? {
                 return Ok(done);
             }
         }
@@ -461,7 +465,17 @@ impl Store for This {
         drop(rc);
         let plan = (submission.judge)(&ctx)?;
         let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
-        self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+        let recorded = if plan.recovery.is_none() {
+            self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+        } else {
+            self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+        };
+        match recorded? {
+            Ok(done) => Ok(done),
+            // The directory moved on since the judging: judged again, and
+            // written, inside a write of its own.
+            Err(submission) => self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
+        }
     }
 
     async fn response(&self, id: ResponseId) -> StoreResult<Option<Response>> {

@@ -3,7 +3,7 @@
 //! follow-up case or recovery.
 
 use super::cases::{insert_case, lock_case, save_case};
-use super::notifications::{bind_with_job, insert_notification, with_job};
+use super::notifications::{add_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
 use super::insight::{answer_and_loyalty, with_loyalty_read};
 use super::settings::{load_area, load_settings};
@@ -183,9 +183,11 @@ pub(super) async fn load_invitation_at(c: &mut Conn, digest: &str) -> StoreResul
 
 /// The first answer to a repeated `Idempotency-Key`, if it belongs to this
 /// invitation; a key reused for another submission is refused.
-pub(super) async fn replay(c: &mut Conn, key: &str, invitation: InvitationId) -> StoreResult<Option<Submitted>> {
-    let seen: Option<(i64, i64, String)> =
-        sqlx::query_as("SELECT id, invitation_id, receipt FROM responses WHERE idempotency_key = $1").bind(key).fetch_optional(&mut *c).await.map_err(db_error)?;
+pub(super) async fn replay<R: Run>(c: &mut R, key: &str, invitation: InvitationId) -> StoreResult<Option<Submitted>> {
+    let mut params = Params::default();
+    params.add(key);
+    let rows = c.rows(&Call::one("SELECT id, invitation_id, receipt FROM responses WHERE idempotency_key = $1".into()), params).await?;
+    let seen = rows.first().map(|r| Ok::<_, StoreError>((r.int(0)?, r.int(1)?, r.text(2)?))).transpose()?;
     match seen {
         None => Ok(None),
         Some((_, id, _)) if id != invitation.0 => Err(DomainError::invalid("this Idempotency-Key was already used for a different submission").into()),
@@ -215,7 +217,7 @@ pub(super) async fn submit(c: &mut Conn, s: Submission) -> StoreResult<Submitted
 /// meanwhile — then the response, follow-up case or recovery,
 /// acknowledgement and reward. A code used meanwhile is refused, unless
 /// the same `Idempotency-Key` used it, whose answer is replayed.
-pub(super) async fn record(c: &mut Conn, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
+pub(super) async fn record<R: Run>(c: &mut R, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
     match mark_used(c, &invitation, key.as_deref(), plan.acknowledgement.scheduled_for, None).await? {
         Marked::Now => write_response(c, invitation, key, plan, survey, settings).await,
         Marked::Before(done) => Ok(done),
@@ -229,20 +231,20 @@ pub(super) async fn record(c: &mut Conn, invitation: Invitation, key: Option<Str
 /// submission is judged again, inside this transaction, on the directory
 /// as it is now.
 #[allow(clippy::too_many_arguments)] // the judged response and what judged it
-pub(super) async fn record_at(
-    c: &mut Conn,
+pub(super) async fn record_at<R: Run>(
+    c: &mut R,
     invitation: Invitation,
     plan: ResponsePlan,
     survey: &Survey,
     settings: &OrgSettings,
     version: i64,
     submission: Submission,
-) -> StoreResult<Submitted> {
+) -> StoreResult<Result<Submitted, Submission>> {
     let key = submission.idempotency_key.clone();
     match mark_used(c, &invitation, key.as_deref(), plan.acknowledgement.scheduled_for, Some(version)).await? {
-        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await,
-        Marked::Before(done) => Ok(done),
-        Marked::Moved => submit(c, submission).await,
+        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await.map(Ok),
+        Marked::Before(done) => Ok(Ok(done)),
+        Marked::Moved => Ok(Err(submission)),
     }
 }
 
@@ -259,14 +261,16 @@ enum Marked {
 /// Marks `invitation`'s code used at `now` if it is not, and (with a
 /// `version`) only while the directory is still at that version. A code
 /// used before is refused unless `key` used it.
-async fn mark_used(c: &mut Conn, invitation: &Invitation, key: Option<&str>, now: Timestamp, version: Option<i64>) -> StoreResult<Marked> {
+async fn mark_used<R: Run>(c: &mut R, invitation: &Invitation, key: Option<&str>, now: Timestamp, version: Option<i64>) -> StoreResult<Marked> {
     let sql = format!("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND ($3 IS NULL OR {} = $3)", super::directory::VERSION);
-    let used = sqlx::query(&sql).bind(micros(now)).bind(invitation.id.0).bind(version).execute(&mut *c).await.map_err(db_error)?;
-    if used.rows_affected() == 1 {
+    let mut params = Params::with_capacity(3);
+    params.add(micros(now)).add(invitation.id.0).add(version);
+    if c.execute(&sql, params).await? == 1 {
         return Ok(Marked::Now);
     }
     if let Some(v) = version {
-        let current: i64 = sqlx::query_scalar(&format!("SELECT {}", super::directory::VERSION)).fetch_one(&mut *c).await.map_err(db_error)?;
+        let rows = c.rows(&Call::one(format!("SELECT {}", super::directory::VERSION)), Params::default()).await?;
+        let current = rows.first().map(|r| r.int(0)).transpose()?.ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
         if current != v {
             return Ok(Marked::Moved);
         }
@@ -280,7 +284,7 @@ async fn mark_used(c: &mut Conn, invitation: &Invitation, key: Option<&str>, now
 }
 
 /// The rest of [`record`], once the code is marked used.
-async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
+async fn write_response<R: Run>(c: &mut R, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
     let now = plan.acknowledgement.scheduled_for;
     // Stored with the response, its id not yet known: replay takes it from the row.
     let mut receipt = Receipt {
@@ -305,26 +309,27 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
     if acknowledged {
         writes.extend(with_job(if plan.reward.is_some() { 12 } else { 10 }));
     }
-    let sql = with_loyalty_read(in_one_round_trip(&writes, "id"), 3);
-    let mut q = sqlx::query(&sql)
-        .bind(invitation.survey_id.0)
-        .bind(invitation.id.0)
-        .bind(invitation.customer_id.0)
-        .bind(to_json(&plan.answers)?)
-        .bind(plan.lowest_rating.map(i64::from))
-        .bind(plan.nps.map(i64::from))
-        .bind(&key)
-        .bind(to_json(&receipt)?)
-        .bind(micros(now));
+    let call = with_loyalty_read(in_one_round_trip(&writes, "id"), 3);
+    let mut params = Params::with_capacity(22);
+    params
+        .add(invitation.survey_id.0)
+        .add(invitation.id.0)
+        .add(invitation.customer_id.0)
+        .add(to_json(&plan.answers)?)
+        .add(plan.lowest_rating.map(i64::from))
+        .add(plan.nps.map(i64::from))
+        .add(key.clone())
+        .add(to_json(&receipt)?)
+        .add(micros(now));
     if let Some(r) = &plan.reward {
-        q = q.bind(r.points).bind(r.reason);
+        params.add(r.points).add(r.reason);
     }
     if acknowledged {
-        q = bind_with_job(q, None, &plan.acknowledgement, now);
+        add_with_job(&mut params, None, &plan.acknowledgement, now);
     }
-    let rows = q.fetch_all(&mut *c).await.map_err(db_error)?;
+    let rows = c.rows(&call, params).await?;
     let (first, loyalty) = answer_and_loyalty(&rows, 1)?;
-    let response_id: i64 = sqlx::Row::try_get(first, 0).map_err(db_error)?;
+    let response_id = first.int(0)?;
     if acknowledged {
         crate::note_enqueued();
     }
@@ -346,6 +351,7 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         case_id = Some(case.id);
     }
     if let Some((case, event)) = plan.recovery {
+        let c = c.driver()?;
         save_case(c, &case, settings).await?;
         insert_events(c, &[(case.id, &event)]).await?;
     }
@@ -353,7 +359,9 @@ async fn write_response(c: &mut Conn, invitation: Invitation, key: Option<String
         insert_notification(c, case_id, &plan.acknowledgement, now).await?;
     }
     if let Some(case) = case_id {
-        sqlx::query("UPDATE responses SET case_id = $1 WHERE id = $2").bind(case.0).bind(response_id).execute(&mut *c).await.map_err(db_error)?;
+        let mut params = Params::with_capacity(2);
+        params.add(case.0).add(response_id);
+        c.execute("UPDATE responses SET case_id = $1 WHERE id = $2", params).await?;
     }
     Ok(Submitted { receipt, replayed: false })
 }

@@ -32,19 +32,17 @@ pub(super) async fn all(pool: &sqlx::Pool<Db>) -> StoreResult<Vec<Webhook>> {
 
 /// Queues a delivery (and its job) for every subscription wanting one of
 /// `events` (each of its case), in the caller's transaction.
-pub(super) async fn fan_out(c: &mut Conn, events: &[(CaseId, &NewEvent)], now: Timestamp) -> StoreResult<()> {
+pub(super) async fn fan_out<R: Run>(c: &mut R, events: &[(CaseId, &NewEvent)], now: Timestamp) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let rows: Vec<HookRow> = sqlx::query_as("SELECT id, url, events, active, created_at FROM webhooks WHERE active = $1")
-        .bind(true)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_error)?;
+    let mut params = Params::default();
+    params.add(true);
+    let rows = c.rows(&Call::one("SELECT id, url, events, active, created_at FROM webhooks WHERE active = $1".into()), params).await?;
     if rows.is_empty() {
         return Ok(());
     }
-    let hooks = rows.into_iter().map(hook_from).collect::<StoreResult<Vec<_>>>()?;
+    let hooks = rows.iter().map(|r| hook_from((r.int(0)?, r.text(1)?, r.text(2)?, r.flag(3)?, r.int(4)?))).collect::<StoreResult<Vec<_>>>()?;
     for &(case, e) in events {
         for h in hooks.iter().filter(|h| h.wants(e.kind)) {
             let payload = WebhookEvent {
@@ -55,16 +53,10 @@ pub(super) async fn fan_out(c: &mut Conn, events: &[(CaseId, &NewEvent)], now: T
                 summary: e.summary.clone(),
                 detail: e.detail.clone(),
             };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
-            )
-            .bind(h.id)
-            .bind(&payload.event)
-            .bind(to_json(&payload)?)
-            .bind(micros(now))
-            .fetch_one(&mut *c)
-            .await
-            .map_err(db_error)?;
+            let mut params = Params::with_capacity(4);
+            params.add(h.id).add(payload.event.as_str()).add(to_json(&payload)?).add(micros(now));
+            let insert = "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id";
+            let id = c.rows(&Call::one(insert.into()), params).await?.first().map(|r| r.int(0)).transpose()?.ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
             super::jobs::enqueue(c, DELIVER_WEBHOOK, &serde_json::json!({ "delivery_id": id }), now, now).await?;
         }
     }

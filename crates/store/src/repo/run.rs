@@ -1,0 +1,181 @@
+//! What a hot write runs its statements on: the driver's connection, or
+//! (SQLite) the writer's direct hold of the database (`sqlite::Direct`),
+//! which runs a batch of writes on the writer's own thread instead of
+//! handing every statement to the driver's.
+//!
+//! A write written against [`Run`] builds each call as [`Call`] (its
+//! statements) and [`Param`]s (numbered across them), and reads answers
+//! through [`Cells`]; it runs unchanged on either.
+
+use super::*;
+use std::future::Future;
+
+/// A value for a numbered parameter (`$1`, …).
+pub(crate) enum Param {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Param {
+        Param::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Param {
+        Param::Int(v)
+    }
+}
+
+impl From<String> for Param {
+    fn from(v: String) -> Param {
+        Param::Text(Some(v))
+    }
+}
+
+impl From<&str> for Param {
+    fn from(v: &str) -> Param {
+        Param::Text(Some(v.to_string()))
+    }
+}
+
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Param {
+        Param::Text(v)
+    }
+}
+
+impl From<Option<&str>> for Param {
+    fn from(v: Option<&str>) -> Param {
+        Param::Text(v.map(str::to_string))
+    }
+}
+
+impl From<bool> for Param {
+    fn from(v: bool) -> Param {
+        Param::Bool(v)
+    }
+}
+
+/// The parameters of a call, in their numbering's order.
+#[derive(Default)]
+pub(crate) struct Params(pub(crate) Vec<Param>);
+
+impl Params {
+    pub(crate) fn with_capacity(n: usize) -> Params {
+        Params(Vec::with_capacity(n))
+    }
+
+    /// Appends the next parameter.
+    pub(crate) fn add(&mut self, v: impl Into<Param>) -> &mut Params {
+        self.0.push(v.into());
+        self
+    }
+}
+
+/// The statements of one call, run in order. On PostgreSQL a write folds
+/// its statements into one ([`in_one_round_trip`]); on SQLite they stay
+/// apart and run one after another.
+pub(crate) struct Call(pub(crate) Vec<String>);
+
+impl Call {
+    pub(crate) fn one(sql: String) -> Call {
+        Call(vec![sql])
+    }
+
+    /// The statements as one text, for the driver.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self.0.as_slice() {
+            [one] => std::borrow::Cow::Borrowed(one),
+            many => std::borrow::Cow::Owned(many.join("; ")),
+        }
+    }
+}
+
+/// The columns of an answered row.
+pub(crate) trait Cells {
+    /// How many columns the row has.
+    fn width(&self) -> usize;
+    fn int(&self, i: usize) -> StoreResult<i64>;
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>>;
+    fn text(&self, i: usize) -> StoreResult<String>;
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>>;
+    fn flag(&self, i: usize) -> StoreResult<bool>;
+}
+
+/// Where a write's statements run.
+pub(crate) trait Run: Send {
+    type Row: Cells + Send;
+
+    /// Runs `call` with `params`, answering every row its statements return.
+    fn rows(&mut self, call: &Call, params: Params) -> impl Future<Output = StoreResult<Vec<Self::Row>>> + Send;
+
+    /// Runs one statement, answering how many rows it changed.
+    fn execute(&mut self, sql: &str, params: Params) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// The driver's connection, for a statement written for it alone. A
+    /// write that may need it is never given to a direct run, which
+    /// answers an error.
+    fn driver(&mut self) -> StoreResult<&mut Conn>;
+}
+
+fn bind_params<'q>(
+    mut q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    params: Params,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
+    for p in params.0 {
+        q = match p {
+            Param::Int(v) => q.bind(v),
+            Param::Text(v) => q.bind(v),
+            Param::Bool(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+impl Run for Conn {
+    type Row = DbRow;
+
+    async fn rows(&mut self, call: &Call, params: Params) -> StoreResult<Vec<Self::Row>> {
+        let sql = call.text();
+        // `fetch_all`: on SQLite the statements after the first run only
+        // while the call's rows are read, and `fetch_one` stops at the first.
+        bind_params(sqlx::query(&sql), params).fetch_all(&mut *self).await.map_err(db_error)
+    }
+
+    async fn execute(&mut self, sql: &str, params: Params) -> StoreResult<u64> {
+        Ok(bind_params(sqlx::query(sql), params).execute(&mut *self).await.map_err(db_error)?.rows_affected())
+    }
+
+    fn driver(&mut self) -> StoreResult<&mut Conn> {
+        Ok(self)
+    }
+}
+
+impl Cells for DbRow {
+    fn width(&self) -> usize {
+        sqlx::Row::len(self)
+    }
+
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        sqlx::Row::try_get(self, i).map_err(db_error)
+    }
+
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        sqlx::Row::try_get(self, i).map_err(db_error)
+    }
+
+    fn text(&self, i: usize) -> StoreResult<String> {
+        sqlx::Row::try_get(self, i).map_err(db_error)
+    }
+
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        sqlx::Row::try_get(self, i).map_err(db_error)
+    }
+
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        sqlx::Row::try_get(self, i).map_err(db_error)
+    }
+}
