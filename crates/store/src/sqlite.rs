@@ -163,11 +163,19 @@ impl SqliteStore {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
-        // A connection to a local file does not go stale: no ping before each use.
+        // The writer's connections leave the log to the checkpointer.
+        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut writer).await?;
         let direct = Direct::open(&opts, Duration::from_secs(10))?;
+        direct.db.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| OpenError::Migrate(e.to_string()))?;
+        let checkpointer = Checkpointer::start(&opts)?;
+        // A connection to a local file does not go stale: no ping before each use.
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).test_before_acquire(false).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(write_loop(writer, direct, rx));
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&runtime, writer, direct, checkpointer, rx))
+            .map_err(|e| OpenError::Migrate(format!("cannot start the database writer: {e}")))?;
         let store = SqliteStore { writer: tx, reads, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
@@ -225,32 +233,96 @@ fn answer_when_committed<T: Send + 'static>(reply: oneshot::Sender<StoreResult<T
 /// transaction's COMMIT is known; a job whose caller cannot be answered is
 /// dropped, which the caller sees as an error. Writes waiting together
 /// were made at once, so none of them is owed an order against another.
-async fn write_loop(mut conn: SqliteConnection, mut direct: Direct, mut rx: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+///
+/// The writer is a thread of its own: woken by the first write, it takes
+/// the processor at once, where a task would queue behind every request
+/// the runtime has ready. It drives the driver's writes on `runtime`.
+fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut direct: Direct, checkpointer: Checkpointer, mut rx: mpsc::Receiver<Job>) {
     let (mut on_driver, mut direct_jobs) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        for job in batch.drain(..) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(job) = next.take() {
             match job {
                 Job::Driver(job) => on_driver.push(job),
                 Job::Direct(job) => direct_jobs.push(job),
+            }
+            taken += 1;
+            if taken < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
         if !direct_jobs.is_empty() {
             let enqueued = crate::enqueued();
             let mut finishers = Vec::with_capacity(direct_jobs.len());
-            let committed = in_place(|| direct.run(direct_jobs.drain(..), &mut finishers));
+            let committed = direct.run(direct_jobs.drain(..), &mut finishers);
+            checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
         }
         if !on_driver.is_empty() {
             let enqueued = crate::enqueued();
             let mut finishers = Vec::with_capacity(on_driver.len());
-            let committed = run_on_driver(&mut conn, on_driver.drain(..), &mut finishers).await;
-            if committed.is_err() {
-                // A failed COMMIT may already have ended the transaction; an
-                // error here then only says there was nothing left to undo.
-                let _ = exec(&mut conn, "ROLLBACK").await;
-            }
+            let committed = runtime.block_on(async {
+                let committed = run_on_driver(&mut conn, on_driver.drain(..), &mut finishers).await;
+                if committed.is_err() {
+                    // A failed COMMIT may already have ended the transaction; an
+                    // error here then only says there was nothing left to undo.
+                    let _ = exec(&mut conn, "ROLLBACK").await;
+                }
+                committed
+            });
+            checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
+        }
+    }
+}
+
+/// How often the checkpointer looks for committed writes to copy back.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies the write-ahead log back into the database file (a PASSIVE
+/// checkpoint, which neither waits for nor holds up the writer) on a
+/// thread and connection of its own, every [`CHECKPOINT_EVERY`] while
+/// writes are committed. The writer's connections do not checkpoint
+/// (`wal_autocheckpoint = 0`): SQLite's default has the COMMIT that
+/// crosses 1,000 pages of log do it, which held that batch's callers up to
+/// ten times as long as a plain commit. Stops when the writer does.
+struct Checkpointer {
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+impl Checkpointer {
+    fn start(opts: &SqliteConnectOptions) -> Result<Checkpointer, OpenError> {
+        let err = |e: rusqlite::Error| OpenError::Migrate(e.to_string());
+        let db = rusqlite::Connection::open(opts.get_filename()).map_err(err)?;
+        db.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let seen = commits.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                let mut copied = 0;
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    let now = seen.load(std::sync::atomic::Ordering::Relaxed);
+                    if now == copied {
+                        continue;
+                    }
+                    match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        Ok(()) => copied = now,
+                        Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
+                    }
+                }
+            })
+            .map_err(|e| OpenError::Migrate(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer { commits, _stop: stop })
+    }
+
+    /// Counts a committed transaction.
+    fn note(&self, committed: &Result<(), StoreError>) {
+        if committed.is_ok() {
+            self.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
