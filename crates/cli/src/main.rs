@@ -16,6 +16,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc: each thread allocates from heaps of its own and frees another
+/// thread's memory without a lock, where glibc's allocator made the
+/// database writer wait on the request threads' arenas (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "redress", version, about = "Closed-loop complaint and feedback resolution")]
 struct Cli {
