@@ -157,6 +157,16 @@ impl PgStore {
         Ok(store)
     }
 
+    /// A read by key the SQLite store runs directly on the calling thread
+    /// (`sqlite::Direct`): here on a pooled connection, like any other.
+    async fn read_direct<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>>,
+    {
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        f(&mut c).await
+    }
+
     /// A write the SQLite writer runs directly (`sqlite::Direct`): here,
     /// like any other.
     async fn write_direct<T, F>(&self, f: F) -> StoreResult<T>

@@ -108,6 +108,8 @@ type This = SqliteStore;
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
     reads: SqlitePool,
+    /// Direct connections for reads by key ([`SqliteStore::read_direct`]).
+    readers: Readers,
     /// The directory responses are judged against, while current.
     directory: repo::directory::DirectoryCache,
 }
@@ -168,6 +170,7 @@ impl SqliteStore {
         let direct = Direct::open(&opts, Duration::from_secs(10))?;
         direct.db.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| OpenError::Migrate(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
+        let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).test_before_acquire(false).connect_with(opts).await?;
         let (tx, rx) = mpsc::channel(4096);
@@ -176,9 +179,23 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || write_loop(&runtime, writer, direct, checkpointer, rx))
             .map_err(|e| OpenError::Migrate(format!("cannot start the database writer: {e}")))?;
-        let store = SqliteStore { writer: tx, reads, directory: Default::default() };
+        let store = SqliteStore { writer: tx, reads, readers: Readers { opts: opts_for_readers, idle: Default::default() }, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
+    }
+
+    /// Runs `f`, a read of a few rows by key, on a direct connection on
+    /// this thread: each statement a function call of some microseconds,
+    /// where a pooled connection's is a hand-over to its thread and back.
+    /// Nothing longer belongs here: it holds the runtime's thread.
+    async fn read_direct<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: for<'c> FnOnce(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>>,
+    {
+        let mut reader = self.readers.take()?;
+        let result = f(&mut reader).now_or_never().unwrap_or_else(|| Err(waited()));
+        self.readers.give_back(reader);
+        result
     }
 
     /// Runs `f` in the next batch; resolves once the batch is committed.
@@ -273,6 +290,35 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
             });
             checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
+        }
+    }
+}
+
+/// Most direct read connections kept between reads: reads do not wait,
+/// so each of the runtime's threads holds at most one at a time.
+const IDLE_READERS: usize = 8;
+
+/// The direct connections reads by key run on, opened as they are needed
+/// and kept (up to [`IDLE_READERS`]) for the next.
+struct Readers {
+    opts: SqliteConnectOptions,
+    idle: std::sync::Mutex<Vec<Direct>>,
+}
+
+impl Readers {
+    fn take(&self) -> StoreResult<Direct> {
+        if let Some(reader) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(reader);
+        }
+        let reader = Direct::open(&self.opts, Duration::from_secs(10)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        reader.db.execute_batch("PRAGMA query_only = ON").map_err(direct_error)?;
+        Ok(reader)
+    }
+
+    fn give_back(&self, reader: Direct) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(reader);
         }
     }
 }

@@ -7,8 +7,9 @@
 //!   responses (`--workload responses`: 80% good scores, 20% low ones that
 //!   open follow-up cases, each with an acknowledgement and a reward);
 //! - the **storage ceiling**: as many more of the same writes, prepared
-//!   beforehand, stored by the write path's own statements through the same
-//!   driver, [`redress_store::GROUP_COMMIT_BATCH`] to a transaction, durably
+//!   beforehand, stored by the write path's own statements on the
+//!   connection the server stores them with (on SQLite the writer's own),
+//!   [`redress_store::GROUP_COMMIT_BATCH`] to a transaction, durably
 //!   (`synchronous=FULL` on SQLite: one fsync a batch).
 //!
 //! The scenario's rate is printed as a share of the lower ceiling.

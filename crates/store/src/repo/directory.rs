@@ -89,13 +89,17 @@ pub(super) async fn load(c: &mut Conn) -> StoreResult<Directory> {
 }
 
 impl DirectoryCache {
+    /// The directory kept, if it is at `version`.
+    pub(super) fn kept(&self, version: i64) -> Option<Arc<Directory>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone().filter(|d| d.version == version)
+    }
+
     /// The directory at `version` (read with the caller's other rows): the
     /// one kept when it is that version, else read afresh and kept. A
     /// directory's version is read before its rows, so its rows are never
     /// older than its version says; a write checks the version again.
     pub(super) async fn at(&self, c: &mut Conn, version: i64) -> StoreResult<Arc<Directory>> {
-        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        if let Some(d) = kept.filter(|d| d.version == version) {
+        if let Some(d) = self.kept(version) {
             return Ok(d);
         }
         let fresh = Arc::new(load(c).await?);

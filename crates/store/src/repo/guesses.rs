@@ -5,15 +5,14 @@ use super::*;
 
 /// How many failures `client` made at `limiter` since `since`, and when the
 /// oldest of them was.
-pub(super) async fn recent(pool: &Pool, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)> {
-    let (n, oldest): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MIN(at) FROM guess_failures WHERE limiter = $1 AND client = $2 AND at > $3")
-        .bind(limiter)
-        .bind(client)
-        .bind(micros(since))
-        .fetch_one(pool)
-        .await
-        .map_err(db_error)?;
-    Ok((n as u32, opt_ts(oldest)?))
+pub(super) async fn recent<R: Run>(c: &mut R, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)> {
+    static SQL: std::sync::LazyLock<Call> =
+        std::sync::LazyLock::new(|| Call::one("SELECT COUNT(*), MIN(at) FROM guess_failures WHERE limiter = $1 AND client = $2 AND at > $3".into()));
+    let mut params = Params::with_capacity(3);
+    params.add(limiter).add(client).add(micros(since));
+    let rows = c.rows(&SQL, params).await?;
+    let row = rows.first().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+    Ok((u32::try_from(row.int(0)?).unwrap_or(u32::MAX), opt_ts(row.opt_int(1)?)?))
 }
 
 /// Records a failure, and forgets every failure before `forget_before`.

@@ -61,20 +61,25 @@ pub(super) async fn require_user(c: &mut Conn, field: &str, id: UserId) -> Store
         .ok_or_else(|| DomainError::invalid(format!("{field} {id} does not exist")).into())
 }
 
-pub(super) async fn load_customer(c: &mut Conn, id: CustomerId) -> StoreResult<Option<Customer>> {
-    let sql = format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1");
-    let row: Option<CustomerRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
-    row.map(customer_from).transpose()
+pub(super) async fn load_customer<R: Run>(c: &mut R, id: CustomerId) -> StoreResult<Option<Customer>> {
+    static SQL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one(format!("SELECT {CUSTOMER_COLS} FROM customers WHERE id = $1")));
+    let mut params = Params::default();
+    params.add(id.0);
+    c.rows(&SQL, params).await?.first().map(|r| customer_from(customer_row(r)?)).transpose()
 }
 
-/// A customer's row and the directory version.
-type VersionedCustomerRow = (i64, String, Option<String>, Option<String>, String, Option<i64>, i64, Option<String>, Option<i64>, i64);
-
 /// A customer with the directory version, read in the same statement.
-pub(super) async fn load_customer_at(c: &mut Conn, id: CustomerId) -> StoreResult<Option<(Customer, i64)>> {
-    let sql = format!("SELECT {CUSTOMER_COLS}, {} FROM customers WHERE id = $1", super::directory::VERSION);
-    let row: Option<VersionedCustomerRow> = sqlx::query_as(&sql).bind(id.0).fetch_optional(&mut *c).await.map_err(db_error)?;
-    row.map(|(a, b, c, d, e, f, g, h, i, version)| Ok((customer_from((a, b, c, d, e, f, g, h, i))?, version))).transpose()
+pub(super) async fn load_customer_at<R: Run>(c: &mut R, id: CustomerId) -> StoreResult<Option<(Customer, i64)>> {
+    static SQL: std::sync::LazyLock<Call> =
+        std::sync::LazyLock::new(|| Call::one(format!("SELECT {CUSTOMER_COLS}, {} FROM customers WHERE id = $1", super::directory::VERSION)));
+    let mut params = Params::default();
+    params.add(id.0);
+    c.rows(&SQL, params).await?.first().map(|r| Ok((customer_from(customer_row(r)?)?, r.int(9)?))).transpose()
+}
+
+/// A row starting with [`CUSTOMER_COLS`].
+fn customer_row<C: Cells>(r: &C) -> StoreResult<CustomerRow> {
+    Ok((r.int(0)?, r.text(1)?, r.opt_text(2)?, r.opt_text(3)?, r.text(4)?, r.opt_int(5)?, r.int(6)?, r.opt_text(7)?, r.opt_int(8)?))
 }
 
 pub(super) async fn insert_user(c: &mut Conn, mut u: NewUser, now: Timestamp) -> StoreResult<User> {

@@ -37,7 +37,7 @@ async fn surveys_by_id(c: &mut Conn, ids: Vec<SurveyId>) -> StoreResult<BTreeMap
 /// Everything held about `id`, or `None` for an unknown customer.
 pub(super) async fn customer_data(pool: &Pool, id: CustomerId) -> StoreResult<Option<CustomerData>> {
     let mut c = pool.acquire().await.map_err(db_error)?;
-    let Some(customer) = people::load_customer(&mut c, id).await? else { return Ok(None) };
+    let Some(customer) = people::load_customer(&mut *c, id).await? else { return Ok(None) };
     let erasure = load_erasure(&mut c, id).await?;
     let mut records = Vec::new();
     for case in cases::ids_of_customer(&mut c, id).await? {

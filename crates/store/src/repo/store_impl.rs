@@ -25,6 +25,18 @@ use redress_core::webhook::{NewWebhook, Webhook, WebhookDelivery};
 use redress_core::store::{RebuildReport, RollupRows};
 use redress_core::{CategoryId, NotificationId, ProblemId, ResponseId, ServiceAreaId, SurveyId};
 
+impl This {
+    /// The directory at `version`: the one kept, else read afresh on a
+    /// pooled connection.
+    async fn directory_at(&self, version: i64) -> StoreResult<std::sync::Arc<directory::Directory>> {
+        if let Some(d) = self.directory.kept(version) {
+            return Ok(d);
+        }
+        let mut c = self.reads.acquire().await.map_err(db_error)?;
+        self.directory.at(&mut c, version).await
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for This {
     async fn ping(&self) -> StoreResult<()> {
@@ -198,14 +210,12 @@ impl Store for This {
     }
 
     async fn customer(&self, id: CustomerId) -> StoreResult<Option<Customer>> {
-        let mut c = self.reads.acquire().await.map_err(db_error)?;
-        people::load_customer(&mut c, id).await
+        self.read_direct(move |r| Box::pin(people::load_customer(r, id))).await
     }
 
     async fn customer_with_settings(&self, id: CustomerId) -> StoreResult<Option<(Customer, OrgSettings)>> {
-        let mut c = self.reads.acquire().await.map_err(db_error)?;
-        let Some((customer, version)) = people::load_customer_at(&mut c, id).await? else { return Ok(None) };
-        let directory = self.directory.at(&mut c, version).await?;
+        let Some((customer, version)) = self.read_direct(move |r| Box::pin(people::load_customer_at(r, id))).await? else { return Ok(None) };
+        let directory = self.directory_at(version).await?;
         Ok(Some((customer, directory.settings().clone())))
     }
 
@@ -330,7 +340,8 @@ impl Store for This {
     }
 
     async fn guess_failures(&self, limiter: &str, client: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)> {
-        guesses::recent(&self.reads, limiter, client, since).await
+        let (limiter, client) = (limiter.to_string(), client.to_string());
+        self.read_direct(move |r| Box::pin(async move { guesses::recent(r, &limiter, &client, since).await })).await
     }
 
     async fn record_guess_failure(&self, limiter: &str, client: &str, at: Timestamp, forget_before: Timestamp) -> StoreResult<()> {
@@ -449,20 +460,31 @@ impl Store for This {
     /// and the write checks that version again. Recovery surveys, which
     /// change a case, are judged inside the write transaction.
     async fn submit_response(&self, submission: Submission) -> StoreResult<Submitted> {
-        let mut rc = self.reads.acquire().await.map_err(db_error)?;
-        let (invitation, version) = surveys::load_invitation_at(&mut rc, &submission.code_digest).await?.ok_or(DomainError::AccessRefused)?;
-        if invitation.case_id.is_some() {
-            drop(rc);
-            return self.write(move |c| Box::pin(surveys::submit(c, submission))).await;
-        }
-        if let Some(key) = &submission.idempotency_key {
-            if let Some(done) = surveys::replay(&mut *rc, key, invitation.id).await? {
-                return Ok(done);
-            }
-        }
-        let directory = self.directory.at(&mut rc, version).await?;
-        let ctx = surveys::context_on(&mut rc, &directory, invitation.clone()).await?;
-        drop(rc);
+        let (digest, key) = (submission.code_digest.clone(), submission.idempotency_key.clone());
+        let found = self
+            .read_direct(move |r| {
+                Box::pin(async move {
+                    let Some((invitation, version)) = surveys::load_invitation_at(r, &digest).await? else { return Ok(None) };
+                    if invitation.case_id.is_some() {
+                        return Ok(Some(Err(None)));
+                    }
+                    if let Some(key) = &key {
+                        if let Some(done) = surveys::replay(r, key, invitation.id).await? {
+                            return Ok(Some(Err(Some(done))));
+                        }
+                    }
+                    let customer = people::load_customer(r, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
+                    Ok(Some(Ok((invitation, version, customer))))
+                })
+            })
+            .await?;
+        let (invitation, version, customer) = match found.ok_or(DomainError::AccessRefused)? {
+            Ok(found) => found,
+            Err(Some(replayed)) => return Ok(replayed),
+            Err(None) => return self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
+        };
+        let directory = self.directory_at(version).await?;
+        let ctx = directory.context(invitation.clone(), customer, None)?;
         let plan = (submission.judge)(&ctx)?;
         let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
         let recorded = if plan.recovery.is_none() {

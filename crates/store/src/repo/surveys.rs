@@ -167,18 +167,22 @@ pub(super) async fn context_on(c: &mut Conn, directory: &super::directory::Direc
     directory.context(invitation, customer, recovery_case)
 }
 
-/// An invitation's row and the directory version.
-type VersionedInvitationRow = (i64, i64, i64, i64, Option<i64>, Option<i64>, i64, i64);
-
 /// An invitation by its code's digest, with the directory version read in
 /// the same statement.
-pub(super) async fn load_invitation_at(c: &mut Conn, digest: &str) -> StoreResult<Option<(Invitation, i64)>> {
-    let sql = format!(
-        "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at, {} FROM invitations WHERE code_sha256 = $1",
-        super::directory::VERSION
-    );
-    let row: Option<VersionedInvitationRow> = sqlx::query_as(&sql).bind(digest).fetch_optional(&mut *c).await.map_err(db_error)?;
-    row.map(|r| Ok((invitation_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6))?, r.7))).transpose()
+pub(super) async fn load_invitation_at<R: Run>(c: &mut R, digest: &str) -> StoreResult<Option<(Invitation, i64)>> {
+    static SQL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| {
+        Call::one(format!(
+            "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at, {} FROM invitations WHERE code_sha256 = $1",
+            super::directory::VERSION
+        ))
+    });
+    let mut params = Params::default();
+    params.add(digest);
+    c.rows(&SQL, params)
+        .await?
+        .first()
+        .map(|r| Ok((invitation_from((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?, r.opt_int(5)?, r.int(6)?))?, r.int(7)?)))
+        .transpose()
 }
 
 /// The first answer to a repeated `Idempotency-Key`, if it belongs to this
