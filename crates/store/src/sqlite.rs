@@ -80,11 +80,13 @@ pub(crate) fn bulk_direct(url: &str) -> Result<Direct, OpenError> {
 
 /// The storage ceiling's writes ([`ceiling::write`]) on a direct connection.
 pub(crate) fn ceiling_direct(direct: &mut Direct, writes: crate::bench::CeilingWrites, batch: usize) -> StoreResult<usize> {
-    in_place(|| ceiling::write(direct, writes, batch).now_or_never().unwrap_or_else(|| Err(waited())))
+    in_place(|| at_once(ceiling::write(direct, writes, batch)))
 }
 
-fn waited() -> StoreError {
-    StoreError::Backend("a direct write waited for something".into())
+/// The outcome of `work` on a direct connection, which never waits: its
+/// statements are function calls. Should it wait all the same, it fails.
+fn at_once<T>(work: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    work.now_or_never().unwrap_or_else(|| Err(StoreError::Backend("a direct read or write waited for something".into())))
 }
 
 /// Most writes committed together in one transaction.
@@ -193,7 +195,7 @@ impl SqliteStore {
         F: for<'c> FnOnce(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>>,
     {
         let mut reader = self.readers.take()?;
-        let result = f(&mut reader).now_or_never().unwrap_or_else(|| Err(waited()));
+        let result = at_once(f(&mut reader));
         self.readers.give_back(reader);
         result
     }
@@ -223,7 +225,7 @@ impl SqliteStore {
     {
         let (reply, answer) = oneshot::channel();
         let job = Job::Direct(Box::new(move |direct| {
-            let result = f(direct).now_or_never().unwrap_or_else(|| Err(waited()));
+            let result = at_once(f(direct));
             (result.is_ok(), answer_when_committed(reply, result))
         }));
         self.enqueue(job, answer).await
