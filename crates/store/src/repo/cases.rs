@@ -111,8 +111,9 @@ pub(super) async fn reproject(c: &mut Conn, limit: i64) -> StoreResult<usize> {
 /// column is authoritative and every load assigns it (`case_from`).
 ///
 /// The case, its opening events and its reward are one round trip
-/// ([`in_one_round_trip`]): a network exchange on PostgreSQL, a hand-over
-/// to the connection's thread on SQLite.
+/// ([`in_one_round_trip`]): a network exchange on PostgreSQL; on SQLite
+/// statements one after another, function calls on the writer's direct
+/// connection (`sqlite::Direct`) or one hand-over to the driver's thread.
 pub(super) async fn insert_case<R: Run>(c: &mut R, mut case: Case, mut opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
     let queues = Queues::of(&case);
     let cal = settings.calendar();

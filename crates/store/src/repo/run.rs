@@ -1,7 +1,7 @@
-//! What a hot write runs its statements on: the driver's connection, or
-//! (SQLite) the writer's direct hold of the database (`sqlite::Direct`),
-//! which runs a batch of writes on the writer's own thread instead of
-//! handing every statement to the driver's.
+//! What a hot write or read by key runs its statements on: the driver's
+//! connection, or on SQLite a direct one (`sqlite::Direct`: rusqlite, each
+//! statement a function call on the calling thread instead of a hand-over
+//! to the driver's thread).
 //!
 //! A write written against [`Run`] builds each call as [`Call`] (its
 //! statements) and [`Param`]s (numbered across them), and reads answers
