@@ -60,6 +60,10 @@ pub enum OpenError {
     Connect(#[from] sqlx::Error),
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
+    /// The SQLite store's own connections and threads (its writer's, its
+    /// checkpointer's) could not be started.
+    #[error("cannot open the database: {0}")]
+    Open(String),
 }
 
 pub mod backup;

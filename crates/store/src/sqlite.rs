@@ -170,7 +170,7 @@ impl SqliteStore {
         // The writer's connections leave the log to the checkpointer.
         sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut writer).await?;
         let direct = Direct::open(&opts, Duration::from_secs(10))?;
-        direct.db.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| OpenError::Migrate(e.to_string()))?;
+        direct.db.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| OpenError::Open(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
@@ -180,7 +180,7 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || write_loop(&runtime, writer, direct, checkpointer, rx))
-            .map_err(|e| OpenError::Migrate(format!("cannot start the database writer: {e}")))?;
+            .map_err(|e| OpenError::Open(format!("cannot start the database writer: {e}")))?;
         let store = SqliteStore { writer: tx, reads, readers: Readers { opts: opts_for_readers, idle: Default::default() }, directory: Default::default() };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
@@ -342,7 +342,7 @@ struct Checkpointer {
 
 impl Checkpointer {
     fn start(opts: &SqliteConnectOptions) -> Result<Checkpointer, OpenError> {
-        let err = |e: rusqlite::Error| OpenError::Migrate(e.to_string());
+        let err = |e: rusqlite::Error| OpenError::Open(e.to_string());
         let db = rusqlite::Connection::open(opts.get_filename()).map_err(err)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -363,7 +363,7 @@ impl Checkpointer {
                     }
                 }
             })
-            .map_err(|e| OpenError::Migrate(format!("cannot start the checkpointer: {e}")))?;
+            .map_err(|e| OpenError::Open(format!("cannot start the checkpointer: {e}")))?;
         Ok(Checkpointer { commits, _stop: stop })
     }
 
@@ -447,9 +447,9 @@ impl Direct {
     /// Opens the file of `opts` (created and migrated already) with the
     /// settings the driver's connections have.
     pub(crate) fn open(opts: &SqliteConnectOptions, busy: Duration) -> Result<Direct, OpenError> {
-        let db = rusqlite::Connection::open(opts.get_filename()).map_err(|e| OpenError::Migrate(e.to_string()))?;
-        db.busy_timeout(busy).map_err(|e| OpenError::Migrate(e.to_string()))?;
-        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON").map_err(|e| OpenError::Migrate(e.to_string()))?;
+        let db = rusqlite::Connection::open(opts.get_filename()).map_err(|e| OpenError::Open(e.to_string()))?;
+        db.busy_timeout(busy).map_err(|e| OpenError::Open(e.to_string()))?;
+        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON").map_err(|e| OpenError::Open(e.to_string()))?;
         db.set_prepared_statement_cache_capacity(64);
         Ok(Direct { db })
     }
