@@ -11,7 +11,7 @@ pub(super) async fn recent<R: Run>(c: &mut R, limiter: &str, client: &str, since
     let mut params = Params::with_capacity(3);
     params.add(limiter).add(client).add(micros(since));
     let rows = c.rows(&SQL, params).await?;
-    let row = rows.first().ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+    let row = run::first(&rows)?;
     Ok((u32::try_from(row.int(0)?).unwrap_or(u32::MAX), opt_ts(row.opt_int(1)?)?))
 }
 

@@ -117,25 +117,6 @@ fn parse_name<T: DeserializeOwned>(s: String) -> StoreResult<T> {
 
 // ---- statements assembled at run time ------------------------------------------
 
-/// A bind value for queries assembled at run time.
-enum Arg {
-    I(i64),
-    S(String),
-}
-
-fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>>,
-    args: Vec<Arg>,
-) -> sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments<'q>> {
-    for a in args {
-        q = match a {
-            Arg::I(v) => q.bind(v),
-            Arg::S(v) => q.bind(v),
-        };
-    }
-    q
-}
-
 /// Two writes without answers in one round trip: on PostgreSQL `first` as
 /// a data-modifying `WITH` of `second`, on SQLite one after the other in one
 /// call. Their parameters are numbered in one sequence.

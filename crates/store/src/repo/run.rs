@@ -105,6 +105,11 @@ pub(crate) trait Cells {
     fn flag(&self, i: usize) -> StoreResult<bool>;
 }
 
+/// The first of `rows`, which a statement that always answers must have.
+pub(crate) fn first<C: Cells>(rows: &[C]) -> StoreResult<&C> {
+    rows.first().ok_or_else(|| db_error(sqlx::Error::RowNotFound))
+}
+
 /// Where a write's statements run.
 pub(crate) trait Run: Send {
     type Row: Cells + Send;
@@ -121,18 +126,20 @@ pub(crate) trait Run: Send {
     fn driver(&mut self) -> StoreResult<&mut Conn>;
 }
 
-fn bind_params<'q>(
-    mut q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
-    params: Params,
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
-    for p in params.0 {
-        q = match p {
-            Param::Int(v) => q.bind(v),
-            Param::Text(v) => q.bind(v),
-            Param::Bool(v) => q.bind(v),
-        };
+/// `params` as the driver's arguments, in order: for the hot writes, and
+/// for reads assembled at run time (`case_search`).
+pub(crate) fn arguments<'q>(params: Vec<Param>) -> StoreResult<<Db as sqlx::Database>::Arguments<'q>> {
+    use sqlx::Arguments;
+    let mut args = <Db as sqlx::Database>::Arguments::default();
+    for p in params {
+        match p {
+            Param::Int(v) => args.add(v),
+            Param::Text(v) => args.add(v),
+            Param::Bool(v) => args.add(v),
+        }
+        .map_err(|e| StoreError::Backend(format!("cannot bind a value: {e}")))?;
     }
-    q
+    Ok(args)
 }
 
 impl Run for Conn {
@@ -142,11 +149,11 @@ impl Run for Conn {
         let sql = call.text();
         // `fetch_all`: on SQLite the statements after the first run only
         // while the call's rows are read, and `fetch_one` stops at the first.
-        bind_params(sqlx::query(&sql), params).fetch_all(&mut *self).await.map_err(db_error)
+        sqlx::query_with(&sql, arguments(params.0)?).fetch_all(&mut *self).await.map_err(db_error)
     }
 
     async fn execute(&mut self, sql: &str, params: Params) -> StoreResult<u64> {
-        Ok(bind_params(sqlx::query(sql), params).execute(&mut *self).await.map_err(db_error)?.rows_affected())
+        Ok(sqlx::query_with(sql, arguments(params.0)?).execute(&mut *self).await.map_err(db_error)?.rows_affected())
     }
 
     fn driver(&mut self) -> StoreResult<&mut Conn> {

@@ -188,9 +188,10 @@ pub(super) async fn load_invitation_at<R: Run>(c: &mut R, digest: &str) -> Store
 /// The first answer to a repeated `Idempotency-Key`, if it belongs to this
 /// invitation; a key reused for another submission is refused.
 pub(super) async fn replay<R: Run>(c: &mut R, key: &str, invitation: InvitationId) -> StoreResult<Option<Submitted>> {
+    static SQL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one("SELECT id, invitation_id, receipt FROM responses WHERE idempotency_key = $1".into()));
     let mut params = Params::default();
     params.add(key);
-    let rows = c.rows(&Call::one("SELECT id, invitation_id, receipt FROM responses WHERE idempotency_key = $1".into()), params).await?;
+    let rows = c.rows(&SQL, params).await?;
     let seen = rows.first().map(|r| Ok::<_, StoreError>((r.int(0)?, r.int(1)?, r.text(2)?))).transpose()?;
     match seen {
         None => Ok(None),
@@ -274,7 +275,7 @@ async fn mark_used<R: Run>(c: &mut R, invitation: &Invitation, key: Option<&str>
     }
     if let Some(v) = version {
         let rows = c.rows(&Call::one(format!("SELECT {}", super::directory::VERSION)), Params::default()).await?;
-        let current = rows.first().map(|r| r.int(0)).transpose()?.ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+        let current = run::first(&rows)?.int(0)?;
         if current != v {
             return Ok(Marked::Moved);
         }

@@ -56,7 +56,7 @@ pub(super) async fn fan_out<R: Run>(c: &mut R, events: &[(CaseId, &NewEvent)], n
             let mut params = Params::with_capacity(4);
             params.add(h.id).add(payload.event.as_str()).add(to_json(&payload)?).add(micros(now));
             let insert = "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id";
-            let id = c.rows(&Call::one(insert.into()), params).await?.first().map(|r| r.int(0)).transpose()?.ok_or_else(|| db_error(sqlx::Error::RowNotFound))?;
+            let id = run::first(&c.rows(&Call::one(insert.into()), params).await?)?.int(0)?;
             super::jobs::enqueue(c, DELIVER_WEBHOOK, &serde_json::json!({ "delivery_id": id }), now, now).await?;
         }
     }
