@@ -259,16 +259,10 @@ fn answer_when_committed<T: Send + 'static>(reply: oneshot::Sender<StoreResult<T
 fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut direct: Direct, checkpointer: Checkpointer, mut rx: mpsc::Receiver<Job>) {
     let (mut on_driver, mut direct_jobs) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
     while let Some(first) = rx.blocking_recv() {
-        let mut next = Some(first);
-        let mut taken = 0;
-        while let Some(job) = next.take() {
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())).take(MAX_BATCH) {
             match job {
                 Job::Driver(job) => on_driver.push(job),
                 Job::Direct(job) => direct_jobs.push(job),
-            }
-            taken += 1;
-            if taken < MAX_BATCH {
-                next = rx.try_recv().ok();
             }
         }
         if !direct_jobs.is_empty() {

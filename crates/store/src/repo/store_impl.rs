@@ -37,6 +37,17 @@ impl This {
     }
 }
 
+/// What a submission's code was found to be, read before judging.
+enum Found {
+    /// An invitation still to be answered, with the directory version and
+    /// its customer.
+    Open(Invitation, i64, Customer),
+    /// Answered before with the same `Idempotency-Key`: its first answer.
+    Replayed(Submitted),
+    /// Of a recovery survey, judged inside its write.
+    Recovery,
+}
+
 #[async_trait::async_trait]
 impl Store for This {
     async fn ping(&self) -> StoreResult<()> {
@@ -464,24 +475,24 @@ impl Store for This {
         let found = self
             .read_direct(move |r| {
                 Box::pin(async move {
-                    let Some((invitation, version)) = surveys::load_invitation_at(r, &digest).await? else { return Ok(None) };
+                    let Some((invitation, version)) = surveys::load_invitation_at(r, &digest).await? else { return Err(DomainError::AccessRefused.into()) };
                     if invitation.case_id.is_some() {
-                        return Ok(Some(Err(None)));
+                        return Ok(Found::Recovery);
                     }
                     if let Some(key) = &key {
                         if let Some(done) = surveys::replay(r, key, invitation.id).await? {
-                            return Ok(Some(Err(Some(done))));
+                            return Ok(Found::Replayed(done));
                         }
                     }
                     let customer = people::load_customer(r, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
-                    Ok(Some(Ok((invitation, version, customer))))
+                    Ok(Found::Open(invitation, version, customer))
                 })
             })
             .await?;
-        let (invitation, version, customer) = match found.ok_or(DomainError::AccessRefused)? {
-            Ok(found) => found,
-            Err(Some(replayed)) => return Ok(replayed),
-            Err(None) => return self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
+        let (invitation, version, customer) = match found {
+            Found::Open(invitation, version, customer) => (invitation, version, customer),
+            Found::Replayed(done) => return Ok(done),
+            Found::Recovery => return self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
         };
         let directory = self.directory_at(version).await?;
         let ctx = directory.context(invitation.clone(), customer, None)?;
