@@ -629,6 +629,29 @@ async fn the_audit_trail_is_append_only(backend: Backend) {
     assert_eq!(store.audit_log(None, 10).await.unwrap(), all, "unchanged");
 }
 
+/// SQLite: what the writer commits reaches the database file while the
+/// store serves (the checkpointer copies the write-ahead log back; the
+/// writer's own commits leave it there), not only when it closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_copies_the_log_back_into_the_file_while_serving() {
+    let (store, db) = fresh(Backend::Sqlite).await;
+    let file = std::path::PathBuf::from(db.url.strip_prefix("sqlite://").expect("a file URL"));
+    let before = std::fs::metadata(&file).unwrap().len();
+    let (user, _) = seed(store.as_ref()).await;
+    for k in 0..200 {
+        let customer = store
+            .create_customer(NewCustomer { name: format!("Customer {k}"), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
+            .await
+            .unwrap();
+        open_case(store.as_ref(), case_input(Channel::Phone, &format!("case {k}"), None), &customer, &user).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(&file).unwrap().len() <= before {
+        assert!(std::time::Instant::now() < deadline, "the database file stayed at {before} bytes: the log was never copied back");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })* }
