@@ -162,15 +162,20 @@ pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
     Ok(ran)
 }
 
+/// What the writer's two connections set beyond the store's options: they
+/// leave the log to the checkpointer, and keep the statement journal (each
+/// write's savepoint copies the pages it first changes there) in memory, not
+/// in a temporary file written with a system call a page.
+const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY";
+
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore, OpenError> {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
-        // The writer's connections leave the log to the checkpointer.
-        sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut writer).await?;
+        sqlx::raw_sql(WRITER_PRAGMAS).execute(&mut writer).await?;
         let direct = Direct::open(&opts, Duration::from_secs(10))?;
-        direct.db.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| OpenError::Open(e.to_string()))?;
+        direct.db.execute_batch(WRITER_PRAGMAS).map_err(|e| OpenError::Open(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
