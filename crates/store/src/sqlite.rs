@@ -75,7 +75,9 @@ pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenE
 /// The writer's direct connection ([`Direct`]) for the bulk path's storage
 /// ceiling, waiting as long as [`bulk_connection`] does.
 pub(crate) fn bulk_direct(url: &str) -> Result<Direct, OpenError> {
-    Direct::open(&options(url)?, Duration::from_secs(300))
+    let direct = Direct::open(&options(url)?, Duration::from_secs(300))?;
+    direct.db.execute_batch(BATCH_WRITER_PRAGMAS).map_err(|e| OpenError::Open(e.to_string()))?;
+    Ok(direct)
 }
 
 /// The storage ceiling's writes ([`ceiling::write`]) on a direct connection.
@@ -162,20 +164,28 @@ pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
     Ok(ran)
 }
 
-/// What the writer's two connections set beyond the store's options: they
-/// leave the log to the checkpointer, and keep the statement journal (each
-/// write's savepoint copies the pages it first changes there) in memory, not
-/// in a temporary file written with a system call a page.
-const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY";
+/// What a connection that writes in batches sets beyond the store's
+/// options: a page cache of 32 MiB, so a batch's changed pages stay in it
+/// until the commit (2 MiB, SQLite's own, is spilt into the log part way
+/// through a batch of hundreds), and the statement journal (each write's
+/// savepoint copies the pages it first changes there) in memory, not in a
+/// temporary file written with a system call a page.
+const BATCH_WRITER_PRAGMAS: &str = "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY";
+
+/// The store's writer sets these on both its connections: they write in
+/// batches and leave the log to the checkpointer.
+fn writer_pragmas() -> String {
+    format!("{BATCH_WRITER_PRAGMAS}; PRAGMA wal_autocheckpoint = 0")
+}
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore, OpenError> {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
-        sqlx::raw_sql(WRITER_PRAGMAS).execute(&mut writer).await?;
+        sqlx::raw_sql(&writer_pragmas()).execute(&mut writer).await?;
         let direct = Direct::open(&opts, Duration::from_secs(10))?;
-        direct.db.execute_batch(WRITER_PRAGMAS).map_err(|e| OpenError::Open(e.to_string()))?;
+        direct.db.execute_batch(&writer_pragmas()).map_err(|e| OpenError::Open(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
