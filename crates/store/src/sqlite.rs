@@ -8,7 +8,7 @@ use redress_core::store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 pub type Db = sqlx::Sqlite;
@@ -281,14 +281,15 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
             }
         }
         if !direct_jobs.is_empty() {
-            let enqueued = crate::enqueued();
+            let (enqueued, started) = (crate::enqueued(), Instant::now());
             let mut finishers = Vec::with_capacity(direct_jobs.len());
             let committed = direct.run(direct_jobs.drain(..), &mut finishers);
+            tracing::debug!(target: "redress_store::writer", writes = finishers.len(), took_us = started.elapsed().as_micros() as u64, "batch on the direct connection");
             checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
         }
         if !on_driver.is_empty() {
-            let enqueued = crate::enqueued();
+            let (enqueued, started) = (crate::enqueued(), Instant::now());
             let mut finishers = Vec::with_capacity(on_driver.len());
             let committed = runtime.block_on(async {
                 let committed = run_on_driver(&mut conn, on_driver.drain(..), &mut finishers).await;
@@ -299,6 +300,7 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
                 }
                 committed
             });
+            tracing::debug!(target: "redress_store::writer", writes = finishers.len(), took_us = started.elapsed().as_micros() as u64, "batch on the driver's connection");
             checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
         }
@@ -366,8 +368,12 @@ impl Checkpointer {
                     if now == copied {
                         continue;
                     }
-                    match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        Ok(()) => copied = now,
+                    let started = Instant::now();
+                    match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+                        Ok((log, copied_frames)) => {
+                            tracing::debug!(target: "redress_store::checkpoint", log, copied_frames, took_us = started.elapsed().as_micros() as u64, "checkpoint");
+                            copied = now
+                        }
                         Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
                     }
                 }

@@ -4,10 +4,13 @@
 use super::{Backend, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// A chromedriver on a free port, stopped on drop.
+/// A chromedriver on a free port, in a process group of its own with the
+/// browsers it starts; the whole group is stopped on drop (killing the
+/// driver alone would leave its browsers running).
 pub struct Driver {
     child: Child,
     port: u16,
@@ -16,6 +19,8 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -25,6 +30,7 @@ pub async fn browser() -> (Driver, Client) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
