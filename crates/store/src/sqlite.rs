@@ -75,9 +75,7 @@ pub(crate) async fn bulk_connection(url: &str) -> Result<SqliteConnection, OpenE
 /// The writer's direct connection ([`Direct`]) for the bulk path's storage
 /// ceiling, waiting as long as [`bulk_connection`] does.
 pub(crate) fn bulk_direct(url: &str) -> Result<Direct, OpenError> {
-    let direct = Direct::open(&options(url)?, Duration::from_secs(300))?;
-    direct.db.execute_batch(BATCH_WRITER_PRAGMAS).map_err(|e| OpenError::Open(e.to_string()))?;
-    Ok(direct)
+    Direct::open_batch_writer(&options(url)?, Duration::from_secs(300))
 }
 
 /// The storage ceiling's writes ([`ceiling::write`]) on a direct connection.
@@ -172,20 +170,18 @@ pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
 /// temporary file written with a system call a page.
 const BATCH_WRITER_PRAGMAS: &str = "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY";
 
-/// The store's writer sets these on both its connections: they write in
-/// batches and leave the log to the checkpointer.
-fn writer_pragmas() -> String {
-    format!("{BATCH_WRITER_PRAGMAS}; PRAGMA wal_autocheckpoint = 0")
-}
+/// The store's writer's connections leave the log to the checkpointer.
+const LEAVE_LOG_TO_CHECKPOINTER: &str = "PRAGMA wal_autocheckpoint = 0";
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore, OpenError> {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
-        sqlx::raw_sql(&writer_pragmas()).execute(&mut writer).await?;
-        let direct = Direct::open(&opts, Duration::from_secs(10))?;
-        direct.db.execute_batch(&writer_pragmas()).map_err(|e| OpenError::Open(e.to_string()))?;
+        sqlx::raw_sql(BATCH_WRITER_PRAGMAS).execute(&mut writer).await?;
+        sqlx::raw_sql(LEAVE_LOG_TO_CHECKPOINTER).execute(&mut writer).await?;
+        let direct = Direct::open_batch_writer(&opts, Duration::from_secs(10))?;
+        direct.db.execute_batch(LEAVE_LOG_TO_CHECKPOINTER).map_err(|e| OpenError::Open(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
@@ -453,6 +449,10 @@ fn exec<'c>(conn: &'c mut SqliteConnection, sql: &'static str) -> BoxFuture<'c, 
 /// The writer never has both connections in a transaction at once.
 pub(crate) struct Direct {
     db: rusqlite::Connection,
+    /// For a connection that writes in batches (the writer's, the storage
+    /// ceiling's): the rollup changes of the transaction, appended merged
+    /// before it commits.
+    deltas: Option<repo::insight::MergedDeltas>,
 }
 
 /// A row a direct statement answered.
@@ -466,7 +466,16 @@ impl Direct {
         db.busy_timeout(busy).map_err(|e| OpenError::Open(e.to_string()))?;
         db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON").map_err(|e| OpenError::Open(e.to_string()))?;
         db.set_prepared_statement_cache_capacity(64);
-        Ok(Direct { db })
+        Ok(Direct { db, deltas: None })
+    }
+
+    /// Opens the connection a batch writer writes on: [`BATCH_WRITER_PRAGMAS`]
+    /// set, and the rollup changes of each transaction merged.
+    fn open_batch_writer(opts: &SqliteConnectOptions, busy: Duration) -> Result<Direct, OpenError> {
+        let mut direct = Direct::open(opts, busy)?;
+        direct.db.execute_batch(BATCH_WRITER_PRAGMAS).map_err(|e| OpenError::Open(e.to_string()))?;
+        direct.deltas = Some(Default::default());
+        Ok(direct)
     }
 
     /// Runs `jobs` in one IMMEDIATE transaction, each in a savepoint of
@@ -485,15 +494,28 @@ impl Direct {
                         false
                     }
                 };
+                if let Some(deltas) = &mut self.deltas {
+                    if ok {
+                        deltas.keep()
+                    } else {
+                        deltas.forget()
+                    }
+                }
                 if !ok {
                     self.fixed("ROLLBACK TO job")?;
                 }
                 self.fixed("RELEASE job")?;
             }
+            at_once(repo::insight::append_merged(self))?;
             self.fixed("COMMIT")
         });
-        if ran.is_err() && !self.db.is_autocommit() {
-            let _ = self.fixed("ROLLBACK");
+        if ran.is_err() {
+            if let Some(deltas) = &mut self.deltas {
+                deltas.clear();
+            }
+            if !self.db.is_autocommit() {
+                let _ = self.fixed("ROLLBACK");
+            }
         }
         ran
     }
@@ -549,6 +571,10 @@ impl repo::run::Run for Direct {
 
     fn driver(&mut self) -> StoreResult<&mut SqliteConnection> {
         Err(StoreError::Backend("a direct write reached for the driver's connection".into()))
+    }
+
+    fn merged_deltas(&mut self) -> Option<&mut repo::insight::MergedDeltas> {
+        self.deltas.as_mut()
     }
 }
 

@@ -68,6 +68,7 @@ pub(crate) async fn write<R: Run>(c: &mut R, writes: CeilingWrites, batch: usize
                 }
             }
         }
+        super::insight::append_merged(c).await?;
         c.execute("COMMIT", Params::default()).await?;
     }
     Ok(n)

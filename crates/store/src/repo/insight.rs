@@ -237,10 +237,29 @@ impl Changes {
         self.0.entry(c.key).or_default().1.add(&c.rollup);
     }
 
+    /// Stores the changes: appended as delta rows now ([`Self::append`]), or
+    /// merged into the deltas of the transaction the run writes in
+    /// ([`MergedDeltas`]); a customer's new loyalty part, when given, now.
+    async fn write<R: Run>(self, c: &mut R, loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
+        let Some(merged) = c.merged_deltas() else { return self.append(c, loyalty).await };
+        for (key, (plus, minus)) in self.0 {
+            match merged.write.0.entry(key) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert((plus, minus));
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    o.get_mut().0.add(&plus);
+                    o.get_mut().1.add(&minus);
+                }
+            }
+        }
+        Changes::default().append(c, loyalty).await
+    }
+
     /// Appends the changes as delta rows; a key that gets back what it loses
     /// is skipped. A customer's new loyalty part, when given, is stored in
     /// the same round trip as the first rows.
-    async fn write<R: Run>(self, c: &mut R, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
+    async fn append<R: Run>(self, c: &mut R, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
         let rows: Vec<(KeyCols, String, String)> = self
             .0
             .into_iter()
@@ -277,6 +296,48 @@ impl Changes {
         }
         Ok(())
     }
+}
+
+/// The rollup changes of the writes of one transaction, merged by key and
+/// appended together just before it commits ([`append_merged`]): how the
+/// SQLite writer's batches store them (`sqlite::Direct`). Thirty cases of
+/// one day then append a row or a few per key instead of a few each, and
+/// the compactor has that many fewer to fold. The write in progress holds
+/// its own until it is known to stand ([`Self::keep`]) or is rolled back
+/// ([`Self::forget`]).
+#[derive(Default)]
+pub(crate) struct MergedDeltas {
+    kept: Changes,
+    write: Changes,
+}
+
+impl MergedDeltas {
+    /// The write in progress stands: its changes join the kept ones.
+    pub(crate) fn keep(&mut self) {
+        for (key, (plus, minus)) in std::mem::take(&mut self.write).0 {
+            self.kept.put(key, &plus, Some(&minus));
+        }
+    }
+
+    /// The write in progress was rolled back: its changes go with it.
+    #[allow(dead_code)] // in the SQLite build of this module only
+    pub(crate) fn forget(&mut self) {
+        self.write = Changes::default();
+    }
+
+    /// The whole transaction was rolled back.
+    #[allow(dead_code)] // in the SQLite build of this module only
+    pub(crate) fn clear(&mut self) {
+        *self = MergedDeltas::default();
+    }
+}
+
+/// Appends the merged deltas of the transaction `c` writes in (the write in
+/// progress's with the kept ones), if it merges them; before its COMMIT.
+pub(crate) async fn append_merged<R: Run>(c: &mut R) -> StoreResult<()> {
+    let Some(merged) = c.merged_deltas() else { return Ok(()) };
+    merged.keep();
+    std::mem::take(&mut merged.kept).append(c, None).await
 }
 
 /// A customer's loyalty part (JSON), to be stored.

@@ -41,7 +41,7 @@ pub(crate) mod directory;
 #[path = "export.rs"]
 mod export;
 #[path = "insight.rs"]
-mod insight;
+pub(crate) mod insight;
 #[path = "jobs.rs"]
 mod jobs;
 #[path = "notifications.rs"]

@@ -124,6 +124,13 @@ pub(crate) trait Run: Send {
     /// write that may need it is never given to a direct run, which
     /// answers an error.
     fn driver(&mut self) -> StoreResult<&mut Conn>;
+
+    /// Where the rollup changes of the transaction this run writes in are
+    /// merged until it commits, if they are ([`super::insight::MergedDeltas`]:
+    /// the SQLite writer's batches); otherwise each write appends its own.
+    fn merged_deltas(&mut self) -> Option<&mut super::insight::MergedDeltas> {
+        None
+    }
 }
 
 /// `params` as the driver's arguments, in order: for the hot writes, and
