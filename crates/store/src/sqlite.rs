@@ -180,8 +180,10 @@ impl SqliteStore {
         run_migrations(&mut writer).await?;
         sqlx::raw_sql(BATCH_WRITER_PRAGMAS).execute(&mut writer).await?;
         sqlx::raw_sql(LEAVE_LOG_TO_CHECKPOINTER).execute(&mut writer).await?;
+        sqlx::raw_sql(LOG_SIZE_LIMIT).execute(&mut writer).await?;
         let direct = Direct::open_batch_writer(&opts, Duration::from_secs(10))?;
         direct.db.execute_batch(LEAVE_LOG_TO_CHECKPOINTER).map_err(|e| OpenError::Open(e.to_string()))?;
+        direct.db.execute_batch(LOG_SIZE_LIMIT).map_err(|e| OpenError::Open(e.to_string()))?;
         let checkpointer = Checkpointer::start(&opts)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
@@ -300,6 +302,9 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
             checkpointer.note(&committed);
             answer(committed, finishers, enqueued);
         }
+        if checkpointer.log_is_long() {
+            direct.copy_log_back();
+        }
     }
 }
 
@@ -342,10 +347,28 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// (`wal_autocheckpoint = 0`): SQLite's default has the COMMIT that
 /// crosses 1,000 pages of log do it, which held that batch's callers up to
 /// ten times as long as a plain commit. Stops when the writer does.
+///
+/// Under writes that never pause, the checkpointer never catches up with
+/// the writer, and SQLite starts the log afresh only when it has: the log
+/// would grow for as long as the writes go on. So once it is past
+/// [`LONG_LOG_PAGES`], the checkpointer asks the writer to copy the rest
+/// itself between two batches ([`Checkpointer::log_is_long`]); the log's
+/// next write then starts it afresh (SQLite does so when every page in it
+/// is in the file and no reader is still reading it), and the file is cut
+/// back to [`LOG_SIZE_LIMIT`].
 struct Checkpointer {
     commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    long_log: std::sync::Arc<std::sync::atomic::AtomicBool>,
     _stop: std::sync::mpsc::Sender<()>,
 }
+
+/// Pages of log (256 MiB of 4 KiB pages) past which the writer copies the
+/// rest back itself: under writes that never pause, a pause of 10–20 ms
+/// every few seconds.
+const LONG_LOG_PAGES: i64 = 65_536;
+
+/// What the log file is cut back to once started afresh: 64 MiB.
+const LOG_SIZE_LIMIT: &str = "PRAGMA journal_size_limit = 67108864";
 
 impl Checkpointer {
     fn start(opts: &SqliteConnectOptions) -> Result<Checkpointer, OpenError> {
@@ -354,7 +377,8 @@ impl Checkpointer {
         db.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let seen = commits.clone();
+        let long_log = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, too_long) = (commits.clone(), long_log.clone());
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
@@ -368,6 +392,7 @@ impl Checkpointer {
                     match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
                         Ok((log, copied_frames)) => {
                             tracing::debug!(target: "redress_store::checkpoint", log, copied_frames, took_us = started.elapsed().as_micros() as u64, "checkpoint");
+                            too_long.store(log > LONG_LOG_PAGES, std::sync::atomic::Ordering::Relaxed);
                             copied = now
                         }
                         Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
@@ -375,7 +400,13 @@ impl Checkpointer {
                 }
             })
             .map_err(|e| OpenError::Open(format!("cannot start the checkpointer: {e}")))?;
-        Ok(Checkpointer { commits, _stop: stop })
+        Ok(Checkpointer { commits, long_log, _stop: stop })
+    }
+
+    /// Whether the log is long (asked once: the checkpointer asks again
+    /// after its next round if it still is).
+    fn log_is_long(&self) -> bool {
+        self.long_log.swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Counts a committed transaction.
@@ -518,6 +549,16 @@ impl Direct {
             }
         }
         ran
+    }
+
+    /// Copies the log back into the file (a PASSIVE checkpoint: it waits
+    /// for nobody, and finds nothing to do while the checkpointer runs).
+    fn copy_log_back(&self) {
+        let started = Instant::now();
+        match self.db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+            Ok((log, copied)) => tracing::debug!(target: "redress_store::writer", log, copied, took_us = started.elapsed().as_micros() as u64, "log copied back"),
+            Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
+        }
     }
 
     /// Runs a statement without parameters, prepared once.
