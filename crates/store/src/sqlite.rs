@@ -175,6 +175,11 @@ const LEAVE_LOG_TO_CHECKPOINTER: &str = "PRAGMA wal_autocheckpoint = 0";
 
 impl SqliteStore {
     pub async fn open(url: &str) -> Result<SqliteStore, OpenError> {
+        SqliteStore::open_with_long_log(url, LONG_LOG_PAGES).await
+    }
+
+    /// [`Self::open`], the writer copying the log back itself past `long_log` pages.
+    async fn open_with_long_log(url: &str, long_log: i64) -> Result<SqliteStore, OpenError> {
         let opts = options(url)?;
         let mut writer = opts.connect().await?;
         run_migrations(&mut writer).await?;
@@ -184,7 +189,7 @@ impl SqliteStore {
         let direct = Direct::open_batch_writer(&opts, Duration::from_secs(10))?;
         direct.db.execute_batch(LEAVE_LOG_TO_CHECKPOINTER).map_err(|e| OpenError::Open(e.to_string()))?;
         direct.db.execute_batch(LOG_SIZE_LIMIT).map_err(|e| OpenError::Open(e.to_string()))?;
-        let checkpointer = Checkpointer::start(&opts)?;
+        let checkpointer = Checkpointer::start(&opts, long_log)?;
         let opts_for_readers = opts.clone();
         // A connection to a local file does not go stale: no ping before each use.
         let reads = SqlitePoolOptions::new().max_connections(8).min_connections(1).test_before_acquire(false).connect_with(opts).await?;
@@ -371,7 +376,7 @@ const LONG_LOG_PAGES: i64 = 65_536;
 const LOG_SIZE_LIMIT: &str = "PRAGMA journal_size_limit = 67108864";
 
 impl Checkpointer {
-    fn start(opts: &SqliteConnectOptions) -> Result<Checkpointer, OpenError> {
+    fn start(opts: &SqliteConnectOptions, long_log_pages: i64) -> Result<Checkpointer, OpenError> {
         let err = |e: rusqlite::Error| OpenError::Open(e.to_string());
         let db = rusqlite::Connection::open(opts.get_filename()).map_err(err)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(err)?;
@@ -392,7 +397,7 @@ impl Checkpointer {
                     match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
                         Ok((log, copied_frames)) => {
                             tracing::debug!(target: "redress_store::checkpoint", log, copied_frames, took_us = started.elapsed().as_micros() as u64, "checkpoint");
-                            too_long.store(log > LONG_LOG_PAGES, std::sync::atomic::Ordering::Relaxed);
+                            too_long.store(log > long_log_pages, std::sync::atomic::Ordering::Relaxed);
                             copied = now
                         }
                         Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
@@ -674,4 +679,49 @@ fn direct_error(e: rusqlite::Error) -> StoreError {
         }
     }
     StoreError::Backend(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Under writes that never pause, the log is started afresh once long
+    /// (the writer copying the rest back itself), so its file stops growing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_log_under_writes_that_never_pause_is_started_afresh() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("redress.db");
+        let store = std::sync::Arc::new(SqliteStore::open_with_long_log(&format!("sqlite://{}", file.display()), 256).await.unwrap());
+        store.write(|c| Box::pin(async move { exec(c, "CREATE TABLE pages (body TEXT NOT NULL)").await })).await.unwrap();
+        // At least 2.5 s of writes (a dozen of the checkpointer's rounds) and 16 MiB of rows.
+        const ROW: usize = 1024;
+        let (written, started, mut writers) = (std::sync::Arc::new(AtomicU64::new(0)), Instant::now(), Vec::new());
+        for _ in 0..16 {
+            let (store, written) = (store.clone(), written.clone());
+            writers.push(tokio::spawn(async move {
+                while started.elapsed() < Duration::from_millis(2500) || written.load(Ordering::Relaxed) < 16 << 20 {
+                    assert!(started.elapsed() < Duration::from_secs(60), "too slow to tell");
+                    store
+                        .write_direct(move |c| {
+                            Box::pin(async move {
+                                let mut params = repo::run::Params::default();
+                                params.add("x".repeat(ROW));
+                                repo::run::Run::execute(c, "INSERT INTO pages (body) VALUES ($1)", params).await
+                            })
+                        })
+                        .await
+                        .unwrap();
+                    written.fetch_add(ROW as u64, Ordering::Relaxed);
+                }
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let log = std::fs::metadata(dir.path().join("redress.db-wal")).unwrap().len();
+        let written = written.load(Ordering::Relaxed);
+        // Never started afresh, the log would hold every row written.
+        assert!(log < written / 2, "the log grew to {log} bytes for {written} bytes of rows");
+    }
 }
