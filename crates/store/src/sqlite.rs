@@ -553,7 +553,8 @@ impl Direct {
     }
 
     /// Copies the log back into the file (a PASSIVE checkpoint: it waits
-    /// for nobody, and finds nothing to do while the checkpointer runs).
+    /// for nobody; should the checkpointer be running, it copies nothing,
+    /// and the checkpointer asks again after its round).
     fn copy_log_back(&self) {
         let started = Instant::now();
         match self.db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
