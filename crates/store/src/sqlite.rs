@@ -682,6 +682,33 @@ fn direct_error(e: rusqlite::Error) -> StoreError {
 mod tests {
     use super::*;
 
+    /// A batch appends the rollup changes of the writes that stand, merged
+    /// into a row per key, and none of a write rolled back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_appends_the_changes_of_its_writes_that_stand_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("redress.db").display());
+        let _store = SqliteStore::open(&url).await.unwrap();
+        let mut direct = Direct::open_batch_writer(&options(&url).unwrap(), Duration::from_secs(10)).unwrap();
+        let day = jiff::civil::date(2026, 12, 1);
+        let write = |cases: u64, stands: bool| -> DirectJob {
+            Box::new(move |d: &mut Direct| {
+                d.deltas.as_mut().expect("a batch writer merges").add_cases(day, cases);
+                let finish: Finish = Box::new(|_| {});
+                (stands, finish)
+            })
+        };
+        let cases_appended = |direct: &mut Direct| -> Vec<u64> {
+            let mut st = direct.db.prepare("SELECT plus FROM rollup_deltas ORDER BY id").unwrap();
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            rows.map(|plus| serde_json::from_str::<redress_core::insight::Rollup>(&plus.unwrap()).unwrap().cases).collect()
+        };
+        direct.run([write(1, true), write(2, false), write(4, true)].into_iter(), &mut Vec::new()).unwrap();
+        assert_eq!(cases_appended(&mut direct), vec![5], "one row for the day, of the two writes that stood");
+        direct.run([write(8, true)].into_iter(), &mut Vec::new()).unwrap();
+        assert_eq!(cases_appended(&mut direct), vec![5, 8], "the next batch appends its own");
+    }
+
     /// Under writes that never pause, the log is started afresh once long
     /// (the writer copying the rest back itself), so its file stops growing.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -325,6 +325,14 @@ impl MergedDeltas {
         self.write = Changes::default();
     }
 
+    /// Puts `cases` new cases of `day` into the write in progress.
+    #[cfg(test)]
+    #[allow(dead_code)] // in the SQLite build of this module only
+    pub(crate) fn add_cases(&mut self, day: jiff::civil::Date, cases: u64) {
+        let key = RollupKey { day, service_area_id: None, channel: None, owner_id: None, category_id: None };
+        self.write.put(key, &Rollup { cases, ..Default::default() }, None);
+    }
+
     /// The whole transaction was rolled back.
     #[allow(dead_code)] // in the SQLite build of this module only
     pub(crate) fn clear(&mut self) {
