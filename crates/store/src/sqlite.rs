@@ -307,7 +307,7 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
             answer(committed, finishers, enqueued);
         }
         if checkpointer.log_is_long() {
-            direct.copy_log_back();
+            direct.copy_log_back("writer");
         }
     }
 }
@@ -377,9 +377,7 @@ const LONG_LOG_PAGES: i64 = 65_536;
 
 impl Checkpointer {
     fn start(opts: &SqliteConnectOptions, every: Duration, long_log_pages: i64) -> Result<Checkpointer, OpenError> {
-        let err = |e: rusqlite::Error| OpenError::Open(e.to_string());
-        let db = rusqlite::Connection::open(opts.get_filename()).map_err(err)?;
-        db.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        let db = Direct::open(opts, Duration::from_secs(10))?;
         let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let long_log = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -393,14 +391,9 @@ impl Checkpointer {
                     if now == copied {
                         continue;
                     }
-                    let started = Instant::now();
-                    match db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
-                        Ok((log, copied_frames)) => {
-                            tracing::debug!(target: "redress_store::checkpoint", log, copied_frames, took_us = started.elapsed().as_micros() as u64, "checkpoint");
-                            too_long.store(log > long_log_pages, std::sync::atomic::Ordering::Relaxed);
-                            copied = now
-                        }
-                        Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
+                    if let Some(log) = db.copy_log_back("checkpointer") {
+                        too_long.store(log > long_log_pages, std::sync::atomic::Ordering::Relaxed);
+                        copied = now;
                     }
                 }
             })
@@ -531,11 +524,7 @@ impl Direct {
                     }
                 };
                 if let Some(deltas) = &mut self.deltas {
-                    if ok {
-                        deltas.keep()
-                    } else {
-                        deltas.forget()
-                    }
+                    deltas.end_write(ok);
                 }
                 if !ok {
                     self.fixed("ROLLBACK TO job")?;
@@ -557,13 +546,20 @@ impl Direct {
     }
 
     /// Copies the log back into the file (a PASSIVE checkpoint: it waits
-    /// for nobody; should the checkpointer be running, it copies nothing,
-    /// and the checkpointer asks again after its round).
-    fn copy_log_back(&self) {
+    /// for nobody; while another copy runs, it copies nothing); answers
+    /// how many pages the log holds, or nothing when the copy failed.
+    /// `by` (the checkpointer, the writer) is logged with it.
+    fn copy_log_back(&self, by: &'static str) -> Option<i64> {
         let started = Instant::now();
         match self.db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
-            Ok((log, copied)) => tracing::debug!(target: "redress_store::writer", log, copied, took_us = started.elapsed().as_micros() as u64, "log copied back"),
-            Err(e) => tracing::warn!(error = %e, "cannot copy the write-ahead log into the database file; will try again"),
+            Ok((log, copied)) => {
+                tracing::debug!(target: "redress_store::checkpoint", by, log, copied, took_us = started.elapsed().as_micros() as u64, "log copied back");
+                Some(log)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, by, "cannot copy the write-ahead log into the database file; will try again");
+                None
+            }
         }
     }
 

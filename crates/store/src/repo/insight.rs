@@ -303,8 +303,7 @@ impl Changes {
 /// SQLite writer's batches store them (`sqlite::Direct`). Thirty cases of
 /// one day then append a row or a few per key instead of a few each, and
 /// the compactor has that many fewer to fold. The write in progress holds
-/// its own until it is known to stand ([`Self::keep`]) or is rolled back
-/// ([`Self::forget`]).
+/// its own until it ends ([`Self::end_write`]).
 #[derive(Default)]
 pub(crate) struct MergedDeltas {
     kept: Changes,
@@ -312,17 +311,15 @@ pub(crate) struct MergedDeltas {
 }
 
 impl MergedDeltas {
-    /// The write in progress stands: its changes join the kept ones.
-    pub(crate) fn keep(&mut self) {
-        for (key, (plus, minus)) in std::mem::take(&mut self.write).0 {
-            self.kept.put(key, &plus, Some(&minus));
+    /// The write in progress ends: its changes join the kept ones if it
+    /// `stands`, and go with it if it was rolled back.
+    pub(crate) fn end_write(&mut self, stands: bool) {
+        let write = std::mem::take(&mut self.write);
+        if stands {
+            for (key, (plus, minus)) in write.0 {
+                self.kept.put(key, &plus, Some(&minus));
+            }
         }
-    }
-
-    /// The write in progress was rolled back: its changes go with it.
-    #[allow(dead_code)] // in the SQLite build of this module only
-    pub(crate) fn forget(&mut self) {
-        self.write = Changes::default();
     }
 
     /// Puts `cases` new cases of `day` into the write in progress.
@@ -344,7 +341,7 @@ impl MergedDeltas {
 /// progress's with the kept ones), if it merges them; before its COMMIT.
 pub(crate) async fn append_merged<R: Run>(c: &mut R) -> StoreResult<()> {
     let Some(merged) = c.merged_deltas() else { return Ok(()) };
-    merged.keep();
+    merged.end_write(true);
     std::mem::take(&mut merged.kept).append(c, None).await
 }
 

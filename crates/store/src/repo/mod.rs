@@ -155,9 +155,9 @@ impl Write {
 /// On PostgreSQL this is one statement, each write a part of a
 /// data-modifying `WITH`. On SQLite it is the statements one after another
 /// (in one call on the driver's connection), a named row found as its
-/// table's newest: the one writer has just inserted it. Should an `INSERT` insert nothing, the caller, finding
-/// no answer, fails the write, and the writer rolls back whatever the
-/// writes after it wrote.
+/// table's newest: the one writer has just inserted it. Should an `INSERT`
+/// insert nothing, the caller, finding no answer, fails the write, and the
+/// writer rolls back whatever the writes after it wrote.
 fn in_one_round_trip(writes: &[Write], answer: &str) -> Call {
     let source = |sql: &str| {
         writes.iter().filter_map(|w| w.row).fold(sql.to_string(), |sql, (name, table)| {
