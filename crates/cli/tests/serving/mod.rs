@@ -10,6 +10,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_redress");
 /// Serves `database_url` with `env` set; answers the child and its base URL
 /// (`http://127.0.0.1:PORT`).
 pub fn serve(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
+    let (server, base, _log) = serve_logging(database_url, env);
+    (server, base)
+}
+
+/// [`serve`], with the lines the server logs after its address.
+#[allow(dead_code)] // not every test binary reads the log
+pub fn serve_logging(database_url: &str, env: &[(&str, &str)]) -> (Child, String, std::sync::mpsc::Receiver<String>) {
     let mut command = Command::new(BIN);
     command.args(["serve", "--database-url", database_url, "--bind", "127.0.0.1:0"]).env_remove("REDRESS_DATABASE_URL").stdout(Stdio::null()).stderr(Stdio::piped());
     for (k, v) in env {
@@ -29,5 +36,5 @@ pub fn serve(database_url: &str, env: &[(&str, &str)]) -> (Child, String) {
             break url.to_string();
         }
     };
-    (server, base)
+    (server, base, rx)
 }
