@@ -121,13 +121,15 @@ impl BulkLoader {
         }
     }
 
-    /// Stores prepared writes with the write path's own statements, `batch`
-    /// to a transaction: the storage ceiling a write path is measured
-    /// against. Answers how many were written.
-    pub async fn write_ceiling(&mut self, writes: CeilingWrites, batch: usize) -> StoreResult<usize> {
+    /// Stores prepared writes with the write path's own statements, as
+    /// many to a transaction as the server commits together
+    /// ([`Backend::group_commit`](crate::Backend::group_commit)): the
+    /// storage ceiling a write path is measured against. Answers how many
+    /// were written.
+    pub async fn write_ceiling(&mut self, writes: CeilingWrites) -> StoreResult<usize> {
         match &mut self.0 {
-            Conn::Sqlite(_, direct) => sqlite::ceiling_direct(direct, writes, batch),
-            Conn::Postgres(c) => postgres::ceiling::write(c, writes, batch).await,
+            Conn::Sqlite(_, direct) => sqlite::ceiling_direct(direct, writes, crate::Backend::Sqlite.group_commit()),
+            Conn::Postgres(c) => postgres::batch::write_ceiling(c, writes, crate::Backend::Postgres.group_commit()).await,
         }
     }
 

@@ -48,8 +48,6 @@ fn committed_since(before: u64) {
     }
 }
 
-/// The most writes SQLite commits in one transaction (group commit).
-pub const GROUP_COMMIT_BATCH: usize = sqlite::MAX_BATCH;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +81,15 @@ impl Backend {
             Ok(Backend::Postgres)
         } else {
             Err(OpenError::UnknownScheme(url.to_string()))
+        }
+    }
+
+    /// The most writes the server commits in one transaction (group
+    /// commit): SQLite's writer's batch, PostgreSQL's batch writer's.
+    pub fn group_commit(self) -> usize {
+        match self {
+            Backend::Sqlite => sqlite::MAX_BATCH,
+            Backend::Postgres => postgres::batch::MAX_BATCH,
         }
     }
 }

@@ -55,8 +55,9 @@ fn text_query(words: &[String]) -> String {
 #[path = "repo/mod.rs"]
 mod repo;
 
-/// The benchmark's bulk path and storage ceiling (`crate::bench`).
-pub(crate) use repo::{bulk, ceiling};
+/// The benchmark's bulk path, and the reads its storage ceiling prepares
+/// and the batch writer's statements it writes them with (`crate::bench`).
+pub(crate) use repo::{batch, bulk, ceiling};
 
 /// A connection of its own for the bulk path, with the store's options.
 pub(crate) async fn bulk_connection(url: &str) -> Result<sqlx::PgConnection, OpenError> {
@@ -89,6 +90,8 @@ pub struct PgStore {
     reads: PgPool,
     /// The directory responses are judged against, while current.
     directory: repo::directory::DirectoryCache,
+    /// New cases, written many to a transaction.
+    batches: repo::batch::Batches,
 }
 
 fn options(url: &str) -> Result<PgConnectOptions, OpenError> {
@@ -152,9 +155,15 @@ impl PgStore {
             })
             .connect_with(opts)
             .await?;
-        let store = PgStore { reads, directory: Default::default() };
+        let batches = repo::batch::Batches::start(reads.clone());
+        let store = PgStore { reads, directory: Default::default(), batches };
         repo::reproject(&store).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(store)
+    }
+
+    /// The batch writer new cases are queued to.
+    fn batches(&self) -> Option<&repo::batch::Batches> {
+        Some(&self.batches)
     }
 
     /// A read by key the SQLite store runs directly on the calling thread

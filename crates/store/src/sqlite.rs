@@ -203,6 +203,12 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// No batch writer: the writer batches every write (PostgreSQL's is
+    /// `repo::batch`).
+    fn batches(&self) -> Option<&repo::batch::Batches> {
+        None
+    }
+
     /// Runs `f`, a read of a few rows by key, on a direct connection on
     /// this thread: each statement a function call of some microseconds,
     /// where a pooled connection's is a hand-over to its thread and back.

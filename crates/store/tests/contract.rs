@@ -290,6 +290,68 @@ async fn a_case_without_its_customer_leaves_nothing(backend: Backend) {
     assert!(store.rewards(redress_core::CustomerId(999)).await.unwrap().is_empty());
 }
 
+/// New cases written at once, a few of them with an owner who does not
+/// exist: each of those fails on its own, and every other is stored whole
+/// (events, reward, rollups), whatever batch it shared with a failing one.
+async fn a_failing_case_fails_alone_among_cases_written_at_once(backend: Backend) {
+    let (store, _db) = fresh(backend).await;
+    let (user, first) = seed(store.as_ref()).await;
+    let settings = store.settings().await.unwrap();
+    let mut tasks = Vec::new();
+    for k in 0..4 {
+        let customer = store
+            .create_customer(NewCustomer { name: format!("Customer {k}"), email: None, phone: None, timezone: "UTC".into(), client_manager_id: None, language: None }, now())
+            .await
+            .unwrap();
+        for i in 0..20 {
+            let (store, user, customer, settings) = (store.clone(), user.clone(), customer.clone(), settings.clone());
+            tasks.push(tokio::spawn(async move {
+                let (mut case, events) = Case::open(case_input(Channel::Phone, &format!("case {k}/{i}"), None), &customer, &user, &user, &settings, settings.default_targets(), now()).unwrap();
+                let bad = i % 7 == 3;
+                if bad {
+                    case.owner_id = redress_core::UserId(999);
+                }
+                let reward = redress_core::terms::Reward { points: 5, reason: "fast_report" };
+                let opened = events.len();
+                let stored = store.create_case(case, redress_core::case::Outcome { events, ..Default::default() }, Some(reward), &settings).await;
+                (bad, stored.map(|case| (case, opened)))
+            }));
+        }
+    }
+    let mut stored = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            (true, Err(_)) => {}
+            (true, Ok((case, _))) => panic!("case {} has an owner who does not exist, yet was stored", case.id),
+            (false, Ok(case)) => stored.push(case),
+            (false, Err(e)) => panic!("a good case failed beside a bad one: {e}"),
+        }
+    }
+    assert_eq!(stored.len(), 4 * 17);
+    let mut ids: Vec<_> = stored.iter().map(|(c, _)| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), stored.len(), "each case its own id");
+    for (case, opened) in &stored {
+        let detail = store.case_detail(case.id).await.unwrap().unwrap();
+        assert_eq!((detail.case.summary.as_str(), detail.case.reference.as_str()), (case.summary.as_str(), case.id.reference().as_str()));
+        assert_eq!(detail.timeline.len(), *opened, "the opening events of case {}", case.id);
+    }
+    let stored: Vec<Case> = stored.into_iter().map(|(case, _)| case).collect();
+    let mut all = 0;
+    for customer in stored.iter().map(|c| c.customer_id).collect::<std::collections::BTreeSet<_>>() {
+        all += store.rewards(customer).await.unwrap().len();
+    }
+    assert_eq!(all, stored.len(), "one reward per case stored, none for a failed one");
+    let found = store.cases(&redress_core::store::CaseFilter { limit: 500, ..Default::default() }).await.unwrap();
+    assert_eq!(found.len(), stored.len() + 1, "nothing of a failed case");
+    assert!(found.iter().any(|c| c.id == first.id));
+    let written = figures(store.as_ref()).await;
+    assert_eq!(written[0].cases, 69);
+    store.rebuild_rollups().await.unwrap();
+    assert_eq!(figures(store.as_ref()).await, written, "the same once rebuilt");
+}
+
 async fn settings_tokens_and_references(backend: Backend) {
     let (store, _db) = fresh(backend).await;
     let defaults = store.settings().await.unwrap();
@@ -659,6 +721,6 @@ macro_rules! both {
     };
 }
 
-both!(concurrent_changes_are_all_kept, a_case_without_its_customer_leaves_nothing, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, case_intake_reads_settings_as_they_are_now, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
+both!(concurrent_changes_are_all_kept, a_case_without_its_customer_leaves_nothing, a_failing_case_fails_alone_among_cases_written_at_once, two_compactors_at_once_fold_each_change_once, a_rebuild_under_writes_loses_and_doubles_nothing, a_customer_s_writes_at_once_move_their_loyalty_once, case_intake_reads_settings_as_they_are_now, missing_case_is_not_found, settings_tokens_and_references, migrations_run_once, older_rows_are_reprojected_on_open, erasure_is_all_or_nothing_and_once,
     export_pages_run_by_id_within_the_period, a_response_judged_on_rules_since_changed_is_judged_again, attempts_are_recorded_together,
     the_audit_trail_is_append_only);

@@ -8,9 +8,11 @@
 //!   open follow-up cases, each with an acknowledgement and a reward);
 //! - the **storage ceiling**: as many more of the same writes, prepared
 //!   beforehand, stored by the write path's own statements on the
-//!   connection the server stores them with (on SQLite the writer's own),
-//!   [`redress_store::GROUP_COMMIT_BATCH`] to a transaction, durably
-//!   (`synchronous=FULL` on SQLite: one fsync a batch).
+//!   connection the server stores them with (on SQLite the writer's own)
+//!   and with the statements it stores them with (on PostgreSQL the batch
+//!   writer's), as many to a transaction as the server commits together
+//!   ([`redress_store::Backend::group_commit`]), durably (`synchronous=FULL`
+//!   on SQLite: one fsync a batch).
 //!
 //! The scenario's rate is printed as a share of the lower ceiling.
 
@@ -178,7 +180,7 @@ async fn settle(target: &Target) -> Result<(), String> {
 async fn ceiling_storage(loader: &mut BulkLoader, writes: redress_store::bench::CeilingWrites) -> Result<f64, String> {
     let n = writes.len();
     let started = Instant::now();
-    loader.write_ceiling(writes, redress_store::GROUP_COMMIT_BATCH).await.map_err(|e| e.to_string())?;
+    loader.write_ceiling(writes).await.map_err(|e| e.to_string())?;
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
 
@@ -192,7 +194,10 @@ fn figures(target: &Target, args: &Args, what: &str, scenario: &Report, http: &R
     scenario.print(what, "created", args.concurrency);
     println!("http ceiling {:.0} no-op POSTs/s of the same bodies   p50 {:.2} ms   p99 {:.2} ms", http.rate(), http.pct(0.5), http.pct(0.99));
     match storage {
-        Some(s) => println!("storage ceiling {s:.0} {what}/s (the same writes, {} to a commit)", redress_store::GROUP_COMMIT_BATCH),
+        Some(s) => {
+            let batch = target.database.as_deref().and_then(|url| redress_store::Backend::of(url).ok()).map_or(0, redress_store::Backend::group_commit);
+            println!("storage ceiling {s:.0} {what}/s (the same writes, {batch} to a commit)");
+        }
         None => println!("storage ceiling not measured: give --database with --url"),
     }
     println!("of ceiling   {share:.0} % of the lower ceiling");

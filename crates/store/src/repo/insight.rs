@@ -259,19 +259,24 @@ impl Changes {
     /// Appends the changes as delta rows; a key that gets back what it loses
     /// is skipped. A customer's new loyalty part, when given, is stored in
     /// the same round trip as the first rows.
-    async fn append<R: Run>(self, c: &mut R, mut loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
+    async fn append<R: Run>(self, c: &mut R, loyalty: Option<LoyaltyPart>) -> StoreResult<()> {
+        self.append_with(c, loyalty.into_iter().collect()).await
+    }
+
+    /// [`Self::append`] with the new loyalty parts of any number of customers.
+    async fn append_with<R: Run>(self, c: &mut R, loyalty: Vec<LoyaltyPart>) -> StoreResult<()> {
+        let mut loyalty = Some(loyalty).filter(|parts| !parts.is_empty());
         let rows: Vec<(KeyCols, String, String)> = self
             .0
             .into_iter()
             .filter(|(_, (plus, minus))| plus != minus)
             .map(|(key, (plus, minus))| Ok((cols(&key), to_json(&plus)?, to_json(&minus)?)))
             .collect::<StoreResult<_>>()?;
-        let store_loyalty = |n: usize| format!("UPDATE customers SET loyalty = ${} WHERE id = ${n}", n + 1);
         if rows.is_empty() {
-            if let Some(LoyaltyPart(customer, part)) = loyalty {
+            if let Some(parts) = loyalty {
                 let mut params = Params::with_capacity(2);
-                params.add(customer.0).add(part);
-                c.execute(&store_loyalty(1), params).await?;
+                let sql = store_loyalty(parts, 1, &mut params)?;
+                c.execute(&sql, params).await?;
             }
             return Ok(());
         }
@@ -280,18 +285,14 @@ impl Changes {
                 "INSERT INTO rollup_deltas (owner_id, day, service_area_id, channel, category_id, plus, minus) VALUES {}",
                 values_list(chunk.len(), 7)
             );
-            let loyalty = loyalty.take();
-            let call = match loyalty {
-                Some(_) => one_after_the_other(&store_loyalty(chunk.len() * 7 + 1), &deltas),
-                None => Call::one(deltas),
-            };
             let mut params = Params::with_capacity(chunk.len() * 7 + 2);
             for ((owner, day, area, channel, category), plus, minus) in chunk {
                 params.add(*owner).add(day.as_str()).add(*area).add(channel.as_str()).add(*category).add(plus.as_str()).add(minus.as_str());
             }
-            if let Some(LoyaltyPart(customer, part)) = loyalty {
-                params.add(customer.0).add(part);
-            }
+            let call = match loyalty.take() {
+                Some(parts) => one_after_the_other(&store_loyalty(parts, chunk.len() * 7 + 1, &mut params)?, &deltas),
+                None => Call::one(deltas),
+            };
             c.rows(&call, params).await?;
         }
         Ok(())
@@ -305,6 +306,7 @@ impl Changes {
 /// the compactor has that many fewer to fold. The write in progress holds
 /// its own until it ends ([`Self::end_write`]).
 #[derive(Default)]
+#[allow(dead_code)] // in the SQLite build of this module only
 pub(crate) struct MergedDeltas {
     kept: Changes,
     write: Changes,
@@ -313,6 +315,7 @@ pub(crate) struct MergedDeltas {
 impl MergedDeltas {
     /// The write in progress ends: its changes join the kept ones if it
     /// `stands`, and go with it if it was rolled back.
+    #[allow(dead_code)] // in the SQLite build of this module only
     pub(crate) fn end_write(&mut self, stands: bool) {
         let write = std::mem::take(&mut self.write);
         if stands {
@@ -339,6 +342,7 @@ impl MergedDeltas {
 
 /// Appends the merged deltas of the transaction `c` writes in (the write in
 /// progress's with the kept ones), if it merges them; before its COMMIT.
+#[allow(dead_code)] // in the SQLite build of this module only
 pub(crate) async fn append_merged<R: Run>(c: &mut R) -> StoreResult<()> {
     let Some(merged) = c.merged_deltas() else { return Ok(()) };
     merged.end_write(true);
@@ -347,6 +351,24 @@ pub(crate) async fn append_merged<R: Run>(c: &mut R) -> StoreResult<()> {
 
 /// A customer's loyalty part (JSON), to be stored.
 struct LoyaltyPart(CustomerId, String);
+
+/// The statement storing `parts`, its parameters numbered from `$first` and
+/// appended to `params`: one customer's by id, several customers' from one
+/// JSON list (PostgreSQL's batch writer, [`super::batch`]).
+fn store_loyalty(mut parts: Vec<LoyaltyPart>, first: usize, params: &mut Params) -> StoreResult<String> {
+    if parts.len() == 1 {
+        let LoyaltyPart(customer, part) = parts.remove(0);
+        params.add(customer.0).add(part);
+        return Ok(format!("UPDATE customers SET loyalty = ${} WHERE id = ${first}", first + 1));
+    }
+    let list: Vec<(i64, &str)> = parts.iter().map(|LoyaltyPart(customer, part)| (customer.0, part.as_str())).collect();
+    params.add(to_json(&list)?);
+    Ok(format!(
+        "UPDATE customers SET loyalty = CAST(x.value ->> 1 AS TEXT) FROM json_array_elements(CAST(${first} AS json)) AS x \
+         WHERE customers.id = CAST(x.value ->> 0 AS BIGINT) \
+         AND customers.id = ANY (ARRAY(SELECT CAST(value ->> 0 AS BIGINT) FROM json_array_elements(CAST(${first} AS json))))"
+    ))
+}
 
 // ---- what writes call ----------------------------------------------------------
 
@@ -400,6 +422,43 @@ pub(super) async fn response_recorded<R: Run>(
     changes.write(c, loyalty).await
 }
 
+/// Adds new cases (their facts) and the survey responses answering
+/// invitations of PostgreSQL's batch writer ([`super::batch`]) in one
+/// append, and refreshes the loyalty part of each of `customers` once, with
+/// the calendar given with it: one read for all of them, after the batch's
+/// inserts and with every customer locked, so it sees their cases and
+/// responses of this batch and of every transaction committed before.
+pub(super) async fn batch_recorded<R: Run>(
+    c: &mut R,
+    cases: &[CaseFacts],
+    responses: Vec<(ResponseFacts, InvitationFacts)>,
+    customers: &[(CustomerId, BusinessCalendar)],
+) -> StoreResult<()> {
+    static READ: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one(loyalty_reads()));
+    let mut changes = Changes::default();
+    for facts in cases {
+        changes.add(&Rollup::of_case(facts));
+    }
+    for (response, invitation) in responses.into_iter().filter(|(r, _)| !r.recovery) {
+        changes.add(&Rollup::of_response(&response));
+        changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation.clone() }));
+        changes.add(&Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation }));
+    }
+    let ids: Vec<i64> = customers.iter().map(|(customer, _)| customer.0).collect();
+    let mut params = Params::with_capacity(1);
+    params.add(to_json(&ids)?);
+    let mut read: std::collections::HashMap<i64, Vec<LoyaltyRow>> = std::collections::HashMap::with_capacity(customers.len());
+    for row in c.rows(&READ, params).await? {
+        read.entry(row.int(0)?).or_default().push((row.int(1)?, row.opt_int(2)?, row.opt_int(3)?, row.opt_int(4)?, row.opt_text(5)?));
+    }
+    let mut parts = Vec::with_capacity(customers.len());
+    for (customer, cal) in customers {
+        let rows = read.remove(&customer.0).unwrap_or_default();
+        parts.extend(refresh_loyalty(c, *customer, true, cal, &mut changes, Some(rows)).await?);
+    }
+    changes.append_with(c, parts).await
+}
+
 /// Adds newly created invitations.
 pub(super) async fn invitations_created(c: &mut Conn, facts: impl IntoIterator<Item = InvitationFacts>) -> StoreResult<()> {
     let mut changes = Changes::default();
@@ -450,6 +509,18 @@ fn loyalty_read(customer: usize) -> String {
          UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
          WHERE customer_id = {p} AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
     )
+}
+
+/// [`loyalty_read`] of every customer in the JSON list of ids `$1`, each
+/// row led by its customer's id (PostgreSQL's batch writer).
+fn loyalty_reads() -> String {
+    "WITH k AS (SELECT CAST(value AS BIGINT) AS id FROM json_array_elements_text(CAST($1 AS json))) \
+     SELECT k.id, CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = k.id), \
+     (SELECT MIN(closed_at) FROM cases WHERE customer_id = k.id AND closed_at IS NOT NULL), CAST(NULL AS BIGINT), \
+     (SELECT loyalty FROM customers WHERE id = k.id) FROM k \
+     UNION ALL SELECT customer_id, CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
+     WHERE customer_id = ANY (ARRAY(SELECT id FROM k)) AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
+        .to_string()
 }
 
 /// A row of [`loyalty_read`] from a call whose other statements answer in

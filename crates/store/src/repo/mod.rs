@@ -26,6 +26,10 @@ type Pool = sqlx::Pool<Db>;
 
 #[path = "attachments.rs"]
 mod attachments;
+// PostgreSQL's alone: SQLite's writer batches on its own connection.
+#[allow(dead_code)]
+#[path = "batch.rs"]
+pub(crate) mod batch;
 #[path = "bulk.rs"]
 pub(crate) mod bulk;
 #[path = "categories.rs"]

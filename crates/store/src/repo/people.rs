@@ -79,7 +79,16 @@ pub(super) async fn load_customer_at<R: Run>(c: &mut R, id: CustomerId) -> Store
 
 /// A row starting with [`CUSTOMER_COLS`].
 fn customer_row<C: Cells>(r: &C) -> StoreResult<CustomerRow> {
-    Ok((r.int(0)?, r.text(1)?, r.opt_text(2)?, r.opt_text(3)?, r.text(4)?, r.opt_int(5)?, r.int(6)?, r.opt_text(7)?, r.opt_int(8)?))
+    customer_row_at(r, 0)
+}
+
+/// A row holding [`CUSTOMER_COLS`] from column `at`, as a customer.
+pub(super) fn customer_at<C: Cells>(r: &C, at: usize) -> StoreResult<Customer> {
+    customer_from(customer_row_at(r, at)?)
+}
+
+fn customer_row_at<C: Cells>(r: &C, at: usize) -> StoreResult<CustomerRow> {
+    Ok((r.int(at)?, r.text(at + 1)?, r.opt_text(at + 2)?, r.opt_text(at + 3)?, r.text(at + 4)?, r.opt_int(at + 5)?, r.int(at + 6)?, r.opt_text(at + 7)?, r.opt_int(at + 8)?))
 }
 
 pub(super) async fn insert_user(c: &mut Conn, mut u: NewUser, now: Timestamp) -> StoreResult<User> {

@@ -284,6 +284,14 @@ impl Store for This {
     async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
         let settings = settings.clone();
         if cases::writes_directly(&opening) {
+            if let Some(batches) = self.batches() {
+                match batches.case(batch::NewCase { case, opening, reward, settings }).await {
+                    Ok(written) => return written,
+                    Err(batch::NewCase { case, opening, reward, settings }) => {
+                        return self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+                    }
+                }
+            }
             self.write_direct(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
         } else {
             self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
@@ -475,7 +483,7 @@ impl Store for This {
         let found = self
             .read_direct(move |r| {
                 Box::pin(async move {
-                    let Some((invitation, version)) = surveys::load_invitation_at(r, &digest).await? else { return Err(DomainError::AccessRefused.into()) };
+                    let Some((invitation, version, customer)) = surveys::load_invitation_with_customer(r, &digest).await? else { return Err(DomainError::AccessRefused.into()) };
                     if invitation.case_id.is_some() {
                         return Ok(Found::Recovery);
                     }
@@ -484,7 +492,6 @@ impl Store for This {
                             return Ok(Found::Replayed(done));
                         }
                     }
-                    let customer = people::load_customer(r, invitation.customer_id).await?.ok_or_else(|| StoreError::Backend("invitation without customer".into()))?;
                     Ok(Found::Open(invitation, version, customer))
                 })
             })
@@ -499,7 +506,17 @@ impl Store for This {
         let plan = (submission.judge)(&ctx)?;
         let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
         let recorded = if plan.recovery.is_none() {
-            self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+            if let Some(batches) = self.batches() {
+                let response = batch::NewResponse { invitation, plan, survey, settings, version, submission };
+                match batches.response(response).await {
+                    Ok(written) => return written,
+                    Err(batch::NewResponse { invitation, plan, survey, settings, version, submission }) => {
+                        self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+                    }
+                }
+            } else {
+                self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+            }
         } else {
             self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
         };

@@ -9,6 +9,7 @@ use super::insight::{answer_and_loyalty, with_loyalty_read};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
+use redress_core::customer::Customer;
 use redress_core::feedback::{ResponseContext, ResponsePlan};
 use redress_core::insight::{day_of, InvitationFacts, ResponseFacts};
 use redress_core::settings::OrgSettings;
@@ -167,13 +168,19 @@ pub(super) async fn context_on(c: &mut Conn, directory: &super::directory::Direc
     directory.context(invitation, customer, recovery_case)
 }
 
-/// An invitation by its code's digest, with the directory version read in
-/// the same statement.
-pub(super) async fn load_invitation_at<R: Run>(c: &mut R, digest: &str) -> StoreResult<Option<(Invitation, i64)>> {
+/// An invitation by its code's digest, with the directory version and the
+/// invitation's customer, in one statement: what a submission reads
+/// before it is judged.
+pub(super) async fn load_invitation_with_customer<R: Run>(c: &mut R, digest: &str) -> StoreResult<Option<(Invitation, i64, Customer)>> {
     static SQL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| {
+        // The customer's columns named by table: both tables have `id` and `created_at`.
+        let customer: Vec<String> =
+            super::people::CUSTOMER_COLS.split(", ").map(|col| if col.starts_with('(') { col.to_string() } else { format!("customers.{col}") }).collect();
         Call::one(format!(
-            "SELECT id, survey_id, customer_id, expires_at, used_at, case_id, created_at, {} FROM invitations WHERE code_sha256 = $1",
-            super::directory::VERSION
+            "SELECT invitations.id, survey_id, customer_id, expires_at, used_at, case_id, invitations.created_at, {}, {} \
+             FROM invitations JOIN customers ON customers.id = invitations.customer_id WHERE code_sha256 = $1",
+            super::directory::VERSION,
+            customer.join(", ")
         ))
     });
     let mut params = Params::default();
@@ -181,7 +188,10 @@ pub(super) async fn load_invitation_at<R: Run>(c: &mut R, digest: &str) -> Store
     c.rows(&SQL, params)
         .await?
         .first()
-        .map(|r| Ok((invitation_from((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?, r.opt_int(5)?, r.int(6)?))?, r.int(7)?)))
+        .map(|r| {
+            let invitation = invitation_from((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.opt_int(4)?, r.opt_int(5)?, r.int(6)?))?;
+            Ok((invitation, r.int(7)?, super::people::customer_at(r, 8)?))
+        })
         .transpose()
 }
 
