@@ -108,27 +108,33 @@ fn readme_bench_of_a_running_server_runs_as_written() {
     assert!(figures["storage_ceiling_per_s"].as_f64().unwrap() > 0.0, "{figures}");
 }
 
-/// The README's setting for the SQLite writer's log, as written: `serve`
-/// logs its batches and its copies of the write-ahead log back.
-#[test]
-fn readme_writer_log_setting_logs_batches_and_log_copies() {
+/// The README's setting for the writer's log, as written: `serve` logs its
+/// writer's batches and, on SQLite, its copies of the write-ahead log back;
+/// on PostgreSQL the batch writer's batches of new cases.
+fn readme_writer_log_setting(backend: redress_store::Backend) {
     let setting = README.split('`').find(|s| s.starts_with("REDRESS_LOG=") && s.contains("redress_store::writer")).expect("the README's writer log setting");
     let value = setting.trim_start_matches("REDRESS_LOG=");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt.block_on(ScratchDatabase::create(redress_store::Backend::Sqlite, &test_postgres_server())).unwrap();
+    let db = rt.block_on(ScratchDatabase::create(backend, &test_postgres_server())).unwrap();
     let out = Command::new(BIN).args(["admin", "create", "--database-url", &db.url, "--name", "Your Name"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let (mut server, base, log) = serving::serve_logging(&db.url, &[("REDRESS_LOG", value)]);
-    let created = rt.block_on(async {
-        reqwest::Client::new().post(format!("{base}/api/v1/customers")).bearer_auth(&token).json(&serde_json::json!({ "name": "Ada" })).send().await.unwrap().status()
+    let opened = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let customer: serde_json::Value =
+            client.post(format!("{base}/api/v1/customers")).bearer_auth(&token).json(&serde_json::json!({ "name": "Ada" })).send().await.unwrap().json().await.unwrap();
+        let case = serde_json::json!({ "customer_id": customer["id"], "channel": "phone", "summary": "Parcel arrived damaged", "description": "The box was crushed" });
+        client.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&case).send().await.unwrap().status()
     });
-    assert_eq!(created, 201);
-    let (mut batch, mut copy) = (false, false);
+    assert_eq!(opened, 201);
+    let sqlite = backend == redress_store::Backend::Sqlite;
+    let (mut batch, mut copy) = (false, !sqlite);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !(batch && copy) && std::time::Instant::now() < deadline {
         if let Ok(line) = log.recv_timeout(std::time::Duration::from_millis(200)) {
-            batch |= line.contains("batch on the") && line.contains("writes");
+            let wanted = if sqlite { "batch on the" } else { "batch of new cases and responses" };
+            batch |= line.contains(wanted) && line.contains("writes");
             copy |= line.contains("log copied back");
         }
     }
@@ -136,6 +142,16 @@ fn readme_writer_log_setting_logs_batches_and_log_copies() {
     let _ = server.wait();
     assert!(batch, "no writer batch was logged with {setting}");
     assert!(copy, "no copy of the log back was logged with {setting}");
+}
+
+#[test]
+fn readme_writer_log_setting_logs_batches_and_log_copies() {
+    readme_writer_log_setting(redress_store::Backend::Sqlite);
+}
+
+#[test]
+fn readme_writer_log_setting_logs_the_postgres_batch_writer() {
+    readme_writer_log_setting(redress_store::Backend::Postgres);
 }
 
 /// The README's "Who may do what" table is the authorisation matrix the
