@@ -13,6 +13,7 @@ both_backends!(
     codes_are_single_use_expire_and_refuse_alike,
     guessing_is_rate_limited,
     one_code_races_to_one_response,
+    one_code_raced_with_one_key_answers_alike,
     idempotency_key_replays_the_first_answer,
     a_survey_case_needs_its_formal_report_and_measures_recovery,
     rules_are_editable_data,
@@ -150,6 +151,36 @@ async fn one_code_races_to_one_response(b: Backend) {
     assert_eq!(created, 1);
     let (_, responses) = app.get(&app.admin, "/api/v1/responses").await;
     assert_eq!(responses.as_array().unwrap().len(), 1);
+    assert_eq!(rewards(&app, w.customer).await["entries"].as_array().unwrap().len(), 1);
+}
+
+/// The same submission sent eight times at once with one `Idempotency-Key`
+/// (a client retrying before its first try answered): one response, one
+/// follow-up case, one reward, and every try answered with its receipt.
+async fn one_code_raced_with_one_key_answers_alike(b: Backend) {
+    let app = std::sync::Arc::new(common::spawn(b).await);
+    let w = world(&app).await;
+    let code = invite(&app, w.survey, w.customer, json!({})).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (app, code) = (app.clone(), code.clone());
+        tasks.push(tokio::spawn(async move {
+            let req = app.http.post(format!("{}/api/v1/responses", app.base)).header("idempotency-key", "retry-1");
+            let resp = req.json(&json!({ "code": code, "answers": { "speed": 2, "care": 5, "tracking": 5 } })).send().await.unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut receipts = Vec::new();
+    for t in tasks {
+        let (status, receipt) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        receipts.push(receipt);
+    }
+    assert!(receipts.iter().all(|r| *r == receipts[0]), "one receipt for every try: {receipts:?}");
+    let (_, responses) = app.get(&app.admin, "/api/v1/responses").await;
+    assert_eq!(responses.as_array().unwrap().len(), 1);
+    assert_eq!(responses[0]["id"], receipts[0]["response_id"]);
+    assert_eq!(app.case_count().await, 1, "one follow-up case");
     assert_eq!(rewards(&app, w.customer).await["entries"].as_array().unwrap().len(), 1);
 }
 
