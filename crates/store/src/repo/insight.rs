@@ -422,12 +422,13 @@ pub(super) async fn response_recorded<R: Run>(
     changes.write(c, loyalty).await
 }
 
-/// Adds new cases (their facts) and the survey responses answering
-/// invitations of PostgreSQL's batch writer ([`super::batch`]) in one
-/// append, and refreshes the loyalty part of each of `customers` once, with
-/// the calendar given with it: one read for all of them, after the batch's
-/// inserts and with every customer locked, so it sees their cases and
-/// responses of this batch and of every transaction committed before.
+/// The rollup changes of a batch of PostgreSQL's batch writer
+/// ([`super::batch`]): its new cases (their facts) and its survey responses
+/// (each with the invitation it answers), appended at once, and the loyalty
+/// part of each of `customers` refreshed once, with the calendar given with
+/// it. One read serves every customer; it runs after the batch's inserts
+/// with the customers locked, so it sees their cases and responses of this
+/// batch and of every transaction committed before.
 pub(super) async fn batch_recorded<R: Run>(
     c: &mut R,
     cases: &[CaseFacts],
