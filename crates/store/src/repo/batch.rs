@@ -174,21 +174,19 @@ async fn work(pool: Pool, queue: Queue) {
 async fn write_batch(pool: &Pool, writes: Vec<Write>) -> Vec<Answer> {
     let alone = |writes: Vec<Write>| writes.into_iter().map(Answer::Alone).collect();
     let started = std::time::Instant::now();
-    let Ok(mut pooled) = pool.acquire().await else { return alone(writes) };
-    let c: &mut Conn = &mut pooled;
     let enqueued = crate::enqueued();
-    if c.execute(BEGIN_WRITE, Params::default()).await.is_err() {
-        return alone(writes);
-    }
-    let written = match insert_batch(c, &writes).await {
+    // The driver's transaction, as a write alone has: should the rollback
+    // fail, the connection is not handed out again mid-transaction.
+    let Ok(mut tx) = pool.begin().await else { return alone(writes) };
+    let written = match insert_batch(&mut *tx, &writes).await {
         Ok(written) => written,
         Err(e) => {
             tracing::debug!(target: "redress_store::writer", writes = writes.len(), error = %e, "batch rolled back; its writes are written alone");
-            let _ = c.execute("ROLLBACK", Params::default()).await;
+            let _ = tx.rollback().await;
             return alone(writes);
         }
     };
-    if let Err(e) = c.execute("COMMIT", Params::default()).await {
+    if let Err(e) = tx.commit().await {
         // Perhaps committed, perhaps not: answered as a write alone would be.
         return writes.iter().map(|_| Answer::Written(Err(StoreError::Backend(format!("committing a batch of writes: {e}"))))).collect();
     }
