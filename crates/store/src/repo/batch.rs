@@ -187,8 +187,10 @@ async fn write_batch(pool: &Pool, writes: Vec<Write>) -> Vec<Answer> {
         }
     };
     if let Err(e) = tx.commit().await {
-        // Perhaps committed, perhaps not: answered as a write alone would be.
-        return writes.iter().map(|_| Answer::Written(Err(StoreError::Backend(format!("committing a batch of writes: {e}"))))).collect();
+        // Perhaps committed, perhaps not: answered as a write alone's failed
+        // commit is (the database unavailable, when it went away meanwhile).
+        let failed = db_error(e);
+        return writes.iter().map(|_| Answer::Written(Err(failed.clone()))).collect();
     }
     crate::committed_since(enqueued);
     tracing::debug!(target: "redress_store::writer", writes = writes.len(), took_us = started.elapsed().as_micros() as u64, "batch of new cases and responses");
