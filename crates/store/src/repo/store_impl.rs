@@ -284,14 +284,15 @@ impl Store for This {
     async fn create_case(&self, case: Case, opening: Outcome, reward: Option<Reward>, settings: &OrgSettings) -> StoreResult<Case> {
         let settings = settings.clone();
         if cases::writes_directly(&opening) {
-            if let Some(batches) = self.batches() {
-                match batches.case(batch::NewCase { case, opening, reward, settings }).await {
+            // Queued to the batch writer where there is one; what it leaves
+            // out is written alone (a direct write is any write on PostgreSQL).
+            let (case, opening, reward, settings) = match self.batches() {
+                Some(batches) => match batches.case(batch::NewCase { case, opening, reward, settings }).await {
                     Ok(written) => return written,
-                    Err(batch::NewCase { case, opening, reward, settings }) => {
-                        return self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
-                    }
-                }
-            }
+                    Err(batch::NewCase { case, opening, reward, settings }) => (case, opening, reward, settings),
+                },
+                None => (case, opening, reward, settings),
+            };
             self.write_direct(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
         } else {
             self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
@@ -506,17 +507,16 @@ impl Store for This {
         let plan = (submission.judge)(&ctx)?;
         let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
         let recorded = if plan.recovery.is_none() {
-            if let Some(batches) = self.batches() {
-                let response = batch::NewResponse { invitation, plan, survey, settings, version, submission };
-                match batches.response(response).await {
+            // As a new case: batched where there is a batch writer, else (or
+            // left out of its batch) written alone.
+            let (invitation, plan, survey, settings, submission) = match self.batches() {
+                Some(batches) => match batches.response(batch::NewResponse { invitation, plan, survey, settings, version, submission }).await {
                     Ok(written) => return written,
-                    Err(batch::NewResponse { invitation, plan, survey, settings, version, submission }) => {
-                        self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
-                    }
-                }
-            } else {
-                self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
-            }
+                    Err(batch::NewResponse { invitation, plan, survey, settings, submission, .. }) => (invitation, plan, survey, settings, submission),
+                },
+                None => (invitation, plan, survey, settings, submission),
+            };
+            self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
         } else {
             self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
         };
