@@ -33,7 +33,7 @@ use redress_core::case::{Case, Outcome};
 use redress_core::timeline::NewEvent;
 use redress_core::feedback::ResponsePlan;
 use redress_core::insight::{day_of, CaseFacts, InvitationFacts, ResponseFacts};
-use redress_core::notification::{NewNotification, NotificationStatus, Recipient};
+use redress_core::notification::{NewNotification, NotificationStatus};
 use redress_core::settings::OrgSettings;
 use redress_core::store::{Submission, Submitted};
 use redress_core::survey::{Invitation, Receipt, Survey, SurveyPurpose};
@@ -377,10 +377,7 @@ impl Rows {
 
     /// Adds a notification (of `case`, if any) with its delivery job.
     fn notification(&mut self, case: Option<CaseId>, n: &NewNotification, now: Timestamp) -> StoreResult<()> {
-        let (recipient_kind, recipient_id) = match n.recipient {
-            Recipient::Customer(id) => ("customer", id.0),
-            Recipient::User(id) => ("user", id.0),
-        };
+        let (recipient_kind, recipient_id) = notifications::recipient_cols(n.recipient);
         self.ord += 1;
         self.notifications.push(&NotificationRow {
             case_id: case.map(|c| c.0),

@@ -237,6 +237,15 @@ impl Changes {
         self.0.entry(c.key).or_default().1.add(&c.rollup);
     }
 
+    /// Adds a survey response and the answering of its invitation.
+    fn add_response(&mut self, response: ResponseFacts, invitation: InvitationFacts) {
+        self.add(&Rollup::of_response(&response));
+        // Answered now, unanswered before: the difference of the two contributions.
+        let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
+        self.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
+        self.add(&answered);
+    }
+
     /// Stores the changes: appended as delta rows now ([`Self::append`]), or
     /// merged into the deltas of the transaction the run writes in
     /// ([`MergedDeltas`]); a customer's new loyalty part, when given, now.
@@ -413,11 +422,7 @@ pub(super) async fn response_recorded<R: Run>(
         return Ok(());
     }
     let mut changes = Changes::default();
-    changes.add(&Rollup::of_response(&response));
-    // Answered now, unanswered before: the difference of the two contributions.
-    let answered = Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation.clone() });
-    changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation }));
-    changes.add(&answered);
+    changes.add_response(response, invitation);
     let loyalty = refresh_loyalty(c, customer, true, cal, &mut changes, read).await?;
     changes.write(c, loyalty).await
 }
@@ -441,16 +446,14 @@ pub(super) async fn batch_recorded<R: Run>(
         changes.add(&Rollup::of_case(facts));
     }
     for (response, invitation) in responses.into_iter().filter(|(r, _)| !r.recovery) {
-        changes.add(&Rollup::of_response(&response));
-        changes.subtract(&Rollup::of_invitation(&InvitationFacts { answered: false, ..invitation.clone() }));
-        changes.add(&Rollup::of_invitation(&InvitationFacts { answered: true, ..invitation }));
+        changes.add_response(response, invitation);
     }
     let ids: Vec<i64> = customers.iter().map(|(customer, _)| customer.0).collect();
     let mut params = Params::with_capacity(1);
     params.add(to_json(&ids)?);
     let mut read: std::collections::HashMap<i64, Vec<LoyaltyRow>> = std::collections::HashMap::with_capacity(customers.len());
     for row in c.rows(&READ, params).await? {
-        read.entry(row.int(0)?).or_default().push((row.int(1)?, row.opt_int(2)?, row.opt_int(3)?, row.opt_int(4)?, row.opt_text(5)?));
+        read.entry(row.int(0)?).or_default().push(loyalty_row_at(&row, 1)?);
     }
     let mut parts = Vec::with_capacity(customers.len());
     for (customer, cal) in customers {
@@ -527,7 +530,12 @@ fn loyalty_reads() -> String {
 /// A row of [`loyalty_read`] from a call whose other statements answer in
 /// other shapes.
 fn loyalty_row<C: Cells>(row: &C) -> StoreResult<LoyaltyRow> {
-    Ok((row.int(0)?, row.opt_int(1)?, row.opt_int(2)?, row.opt_int(3)?, row.opt_text(4)?))
+    loyalty_row_at(row, 0)
+}
+
+/// A row holding [`loyalty_read`]'s columns from column `at`.
+fn loyalty_row_at<C: Cells>(row: &C, at: usize) -> StoreResult<LoyaltyRow> {
+    Ok((row.int(at)?, row.opt_int(at + 1)?, row.opt_int(at + 2)?, row.opt_int(at + 3)?, row.opt_text(at + 4)?))
 }
 
 /// `sql`, an insert's call ([`in_one_round_trip`]), with the loyalty read

@@ -72,12 +72,17 @@ pub(super) fn with_job(first: usize) -> [Write; 2] {
     ]
 }
 
-/// Appends a notification's parameters and its job's, in [`with_job`]'s order.
-pub(super) fn add_with_job(params: &mut Params, case: Option<CaseId>, n: &NewNotification, now: Timestamp) {
-    let (kind, id) = match n.recipient {
+/// A recipient as stored: `recipient_kind` and `recipient_id`.
+pub(super) fn recipient_cols(r: Recipient) -> (&'static str, i64) {
+    match r {
         Recipient::Customer(id) => ("customer", id.0),
         Recipient::User(id) => ("user", id.0),
-    };
+    }
+}
+
+/// Appends a notification's parameters and its job's, in [`with_job`]'s order.
+pub(super) fn add_with_job(params: &mut Params, case: Option<CaseId>, n: &NewNotification, now: Timestamp) {
+    let (kind, id) = recipient_cols(n.recipient);
     params
         .add(case.map(|c| c.0))
         .add(n.kind.as_str())
