@@ -173,14 +173,14 @@ pub(super) async fn context_on(c: &mut Conn, directory: &super::directory::Direc
 /// before it is judged.
 pub(super) async fn load_invitation_with_customer<R: Run>(c: &mut R, digest: &str) -> StoreResult<Option<(Invitation, i64, Customer)>> {
     static SQL: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| {
-        // The customer's columns named by table: both tables have `id` and `created_at`.
-        let customer: Vec<String> =
-            super::people::CUSTOMER_COLS.split(", ").map(|col| if col.starts_with('(') { col.to_string() } else { format!("customers.{col}") }).collect();
+        // The invitation's `id` and `created_at` renamed, so the customer's
+        // columns keep their names.
         Call::one(format!(
-            "SELECT invitations.id, survey_id, customer_id, expires_at, used_at, case_id, invitations.created_at, {}, {} \
-             FROM invitations JOIN customers ON customers.id = invitations.customer_id WHERE code_sha256 = $1",
+            "SELECT i.invitation_id, i.survey_id, i.customer_id, i.expires_at, i.used_at, i.case_id, i.invited_at, {}, {} \
+             FROM (SELECT id AS invitation_id, survey_id, customer_id, expires_at, used_at, case_id, created_at AS invited_at \
+             FROM invitations WHERE code_sha256 = $1) AS i JOIN customers ON customers.id = i.customer_id",
             super::directory::VERSION,
-            customer.join(", ")
+            super::people::CUSTOMER_COLS
         ))
     });
     let mut params = Params::default();
