@@ -1125,6 +1125,14 @@ struct UnderLoad {
     load: tokio::task::JoinHandle<Tally>,
 }
 
+/// A test that fails before it terminates the server leaves none running.
+impl Drop for UnderLoad {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
 fn serve_under_load(url: &str, clients: usize, expect_while_failing: u16) -> UnderLoad {
     let (ok, token, err) = run(&["admin", "create", "--database-url", url]);
     assert!(ok, "{err}");
