@@ -27,6 +27,7 @@ pub const SQLITE: &[(i64, &str)] = &[
     (23, include_str!("../migrations/sqlite/0023_audit_log.sql")),
     (24, include_str!("../migrations/sqlite/0024_currency_exponents.sql")),
     (25, include_str!("../migrations/sqlite/0025_customer_first_closing.sql")),
+    (26, include_str!("../migrations/sqlite/0026_responses_customer_covering.sql")),
 ];
 pub const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -54,6 +55,7 @@ pub const POSTGRES: &[(i64, &str)] = &[
     (23, include_str!("../migrations/postgres/0023_audit_log.sql")),
     (24, include_str!("../migrations/postgres/0024_currency_exponents.sql")),
     (25, include_str!("../migrations/postgres/0025_customer_first_closing.sql")),
+    (26, include_str!("../migrations/postgres/0026_responses_customer_covering.sql")),
 ];
 
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";
