@@ -176,12 +176,12 @@ impl PgStore {
         f(&mut c).await
     }
 
-    /// A write the SQLite writer runs directly (`sqlite::Direct`): here,
-    /// like any other.
+    /// A write the SQLite writer runs directly (`sqlite::Direct`), which
+    /// may run more than once there: here, once, like any other.
     async fn write_direct<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+        F: for<'c> FnMut(&'c mut PgConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
         self.write(f).await
     }

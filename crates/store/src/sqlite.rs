@@ -92,18 +92,58 @@ fn at_once<T>(work: impl std::future::Future<Output = StoreResult<T>>) -> StoreR
 /// Most writes committed together in one transaction.
 pub(crate) const MAX_BATCH: usize = 512;
 
-/// A write waiting for the writer. It runs inside the batch transaction in
-/// its own savepoint and says whether it succeeded, with a callback that
-/// answers its caller once the batch's COMMIT is known. A write on the
-/// driver's connection awaits each statement; a direct one runs without
-/// waiting (see [`Direct`]).
+/// A write waiting for the writer. It runs inside the batch transaction
+/// and says whether it succeeded; its caller is answered once the batch's
+/// COMMIT is known. A write on the driver's connection awaits each
+/// statement and runs in a savepoint of its own, answering with a callback;
+/// a direct one runs without waiting (see [`Direct`]) and may be run again
+/// ([`DirectWrite`]).
 enum Job {
     Driver(DriverJob),
     Direct(DirectJob),
 }
 type DriverJob = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
-type DirectJob = Box<dyn FnOnce(&mut Direct) -> (bool, Finish) + Send>;
+type DirectJob = Box<dyn DirectWrite>;
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// A write on the writer's own connection ([`Direct`]). A batch of them is
+/// first run together and, when one fails, rolled back and run again from
+/// the start with a savepoint each ([`Direct::run`]): a write may run more
+/// than once, and only its last run counts.
+trait DirectWrite: Send {
+    /// Runs the write, keeping its outcome; says whether it succeeded.
+    fn run(&mut self, direct: &mut Direct) -> bool;
+    /// Answers the caller with the last run's outcome once the COMMIT of
+    /// its transaction is known (`committed`).
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>);
+}
+
+/// A [`DirectWrite`] of `write`, answering on `reply`.
+struct DirectWriteOf<F, T> {
+    write: F,
+    outcome: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<F, T> DirectWrite for DirectWriteOf<F, T>
+where
+    T: Send,
+    F: for<'c> FnMut(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>> + Send,
+{
+    fn run(&mut self, direct: &mut Direct) -> bool {
+        // A run that panics leaves no outcome, which answers as an error.
+        self.outcome = None;
+        let outcome = at_once((self.write)(direct));
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
+        let outcome = self.outcome.unwrap_or_else(|| Err(StoreError::Backend("a database write panicked; it was rolled back".into())));
+        let _ = self.reply.send(committed.and(outcome));
+    }
+}
 
 type This = SqliteStore;
 
@@ -240,18 +280,15 @@ impl SqliteStore {
     }
 
     /// Runs `f` in the next batch directly ([`Direct`]); resolves once the
-    /// batch is committed. `f` must not wait on anything but its statements.
+    /// batch is committed. `f` must not wait on anything but its statements,
+    /// and may be called more than once ([`DirectWrite`]).
     async fn write_direct<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+        F: for<'c> FnMut(&'c mut Direct) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job::Direct(Box::new(move |direct| {
-            let result = at_once(f(direct));
-            (result.is_ok(), answer_when_committed(reply, result))
-        }));
-        self.enqueue(job, answer).await
+        self.enqueue(Job::Direct(Box::new(DirectWriteOf { write: f, outcome: None, reply })), answer).await
     }
 
     async fn enqueue<T>(&self, job: Job, answer: oneshot::Receiver<StoreResult<T>>) -> StoreResult<T> {
@@ -269,9 +306,9 @@ fn answer_when_committed<T: Send + 'static>(reply: oneshot::Sender<StoreResult<T
 
 /// Takes whatever writes are waiting and runs them in (at most) two
 /// transactions, each committed once: the direct writes ([`Direct`]) on the
-/// writer's own connection, then the others on the driver's. Each write
-/// runs in a savepoint of its own; a failed (or panicking) one rolls back
-/// to it and leaves nothing behind. Every caller is answered once its
+/// writer's own connection, then the others on the driver's. A failed (or
+/// panicking) write leaves nothing behind while the others stand (see
+/// [`Direct::run`] and [`run_on_driver`]). Every caller is answered once its
 /// transaction's COMMIT is known; a job whose caller cannot be answered is
 /// dropped, which the caller sees as an error. Writes waiting together
 /// were made at once, so none of them is owed an order against another.
@@ -290,11 +327,10 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
         }
         if !direct_jobs.is_empty() {
             let (enqueued, started) = (crate::enqueued(), Instant::now());
-            let mut finishers = Vec::with_capacity(direct_jobs.len());
-            let committed = direct.run(direct_jobs.drain(..), &mut finishers);
-            tracing::debug!(target: "redress_store::writer", writes = finishers.len(), took_us = started.elapsed().as_micros() as u64, "batch on the direct connection");
+            let committed = direct.run(&mut direct_jobs);
+            tracing::debug!(target: "redress_store::writer", writes = direct_jobs.len(), took_us = started.elapsed().as_micros() as u64, "batch on the direct connection");
             checkpointer.note(&committed);
-            answer(committed, finishers, enqueued);
+            answer(committed, direct_jobs.drain(..).map(|job| move |committed| job.finish(committed)), enqueued);
         }
         if !on_driver.is_empty() {
             let (enqueued, started) = (crate::enqueued(), Instant::now());
@@ -310,7 +346,7 @@ fn write_loop(runtime: &tokio::runtime::Handle, mut conn: SqliteConnection, mut 
             });
             tracing::debug!(target: "redress_store::writer", writes = finishers.len(), took_us = started.elapsed().as_micros() as u64, "batch on the driver's connection");
             checkpointer.note(&committed);
-            answer(committed, finishers, enqueued);
+            answer(committed, finishers.into_iter(), enqueued);
         }
         if checkpointer.log_is_long() {
             direct.copy_log_back("writer");
@@ -422,7 +458,7 @@ impl Checkpointer {
 }
 
 /// Answers the callers of a transaction's writes with its outcome.
-fn answer(committed: Result<(), StoreError>, finishers: Vec<Finish>, enqueued: u64) {
+fn answer<F: FnOnce(Result<(), StoreError>)>(committed: Result<(), StoreError>, finishers: impl ExactSizeIterator<Item = F>, enqueued: u64) {
     match &committed {
         Ok(()) => crate::committed_since(enqueued),
         Err(e) => tracing::error!(error = %e, writes = finishers.len(), "write batch failed and was rolled back"),
@@ -513,33 +549,21 @@ impl Direct {
         Ok(direct)
     }
 
-    /// Runs `jobs` in one IMMEDIATE transaction, each in a savepoint of
-    /// its own, and commits it; rolls it back on failure.
-    fn run(&mut self, jobs: impl Iterator<Item = DirectJob>, finishers: &mut Vec<Finish>) -> Result<(), StoreError> {
-        let ran = self.fixed("BEGIN IMMEDIATE").and_then(|()| {
-            for job in jobs {
-                self.fixed("SAVEPOINT job")?;
-                let ok = match std::panic::catch_unwind(AssertUnwindSafe(|| job(self))) {
-                    Ok((ok, finish)) => {
-                        finishers.push(finish);
-                        ok
-                    }
-                    Err(_) => {
-                        tracing::error!("a database write panicked; it was rolled back");
-                        false
-                    }
-                };
-                if let Some(deltas) = &mut self.deltas {
-                    deltas.end_write(ok);
-                }
-                if !ok {
-                    self.fixed("ROLLBACK TO job")?;
-                }
-                self.fixed("RELEASE job")?;
-            }
-            at_once(repo::insight::append_merged(self))?;
-            self.fixed("COMMIT")
-        });
+    /// Runs `jobs` in one IMMEDIATE transaction and commits it; rolls it
+    /// back on failure. The writes run one after another, together; if one
+    /// fails (or panics), the transaction is rolled back and they run again
+    /// from the start, each in a savepoint of its own, so that the failed
+    /// one (should it fail again) rolls back to its savepoint and leaves
+    /// nothing behind while the others stand. Only a batch with a failing
+    /// write pays for savepoints: each copies the pages its write changes
+    /// that the batch had changed before it, and FTS5 writes out the terms
+    /// it holds at each.
+    fn run(&mut self, jobs: &mut [DirectJob]) -> Result<(), StoreError> {
+        let ran = match self.run_together(jobs) {
+            Ok(true) => Ok(()),
+            Ok(false) => self.run_apart(jobs),
+            Err(e) => Err(e),
+        };
         if ran.is_err() {
             if let Some(deltas) = &mut self.deltas {
                 deltas.clear();
@@ -549,6 +573,54 @@ impl Direct {
             }
         }
         ran
+    }
+
+    /// Runs `jobs` in one transaction and commits it; answers false, the
+    /// transaction rolled back, as soon as one of them fails.
+    fn run_together(&mut self, jobs: &mut [DirectJob]) -> Result<bool, StoreError> {
+        self.fixed("BEGIN IMMEDIATE")?;
+        for job in jobs.iter_mut() {
+            if !self.run_one(job) {
+                if let Some(deltas) = &mut self.deltas {
+                    deltas.clear();
+                }
+                if !self.db.is_autocommit() {
+                    self.fixed("ROLLBACK")?;
+                }
+                return Ok(false);
+            }
+        }
+        at_once(repo::insight::append_merged(self))?;
+        self.fixed("COMMIT")?;
+        Ok(true)
+    }
+
+    /// Runs `jobs` in one transaction, each in a savepoint of its own, and
+    /// commits it.
+    fn run_apart(&mut self, jobs: &mut [DirectJob]) -> Result<(), StoreError> {
+        self.fixed("BEGIN IMMEDIATE")?;
+        for job in jobs.iter_mut() {
+            self.fixed("SAVEPOINT job")?;
+            if !self.run_one(job) {
+                self.fixed("ROLLBACK TO job")?;
+            }
+            self.fixed("RELEASE job")?;
+        }
+        at_once(repo::insight::append_merged(self))?;
+        self.fixed("COMMIT")
+    }
+
+    /// Runs one write of a batch; says whether it succeeded (a panic is a
+    /// failure). Its rollup changes stay merged if it did.
+    fn run_one(&mut self, job: &mut DirectJob) -> bool {
+        let ok = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(self))).unwrap_or_else(|_| {
+            tracing::error!("a database write panicked; it was rolled back");
+            false
+        });
+        if let Some(deltas) = &mut self.deltas {
+            deltas.end_write(ok);
+        }
+        ok
     }
 
     /// Copies the log back into the file (a PASSIVE checkpoint: it waits
@@ -697,22 +769,100 @@ mod tests {
         let _store = SqliteStore::open(&url).await.unwrap();
         let mut direct = Direct::open_batch_writer(&options(&url).unwrap(), Duration::from_secs(10)).unwrap();
         let day = jiff::civil::date(2026, 12, 1);
-        let write = |cases: u64, stands: bool| -> DirectJob {
-            Box::new(move |d: &mut Direct| {
-                d.deltas.as_mut().expect("a batch writer merges").add_cases(day, cases);
-                let finish: Finish = Box::new(|_| {});
-                (stands, finish)
-            })
-        };
         let cases_appended = |direct: &mut Direct| -> Vec<u64> {
             let mut st = direct.db.prepare("SELECT plus FROM rollup_deltas ORDER BY id").unwrap();
             let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
             rows.map(|plus| serde_json::from_str::<redress_core::insight::Rollup>(&plus.unwrap()).unwrap().cases).collect()
         };
-        direct.run([write(1, true), write(2, false), write(4, true)].into_iter(), &mut Vec::new()).unwrap();
+        let mut batch = vec![Merging::job(day, 1, true), Merging::job(day, 2, false), Merging::job(day, 4, true)];
+        direct.run(&mut batch).unwrap();
         assert_eq!(cases_appended(&mut direct), vec![5], "one row for the day, of the two writes that stood");
-        direct.run([write(8, true)].into_iter(), &mut Vec::new()).unwrap();
+        let mut batch = vec![Merging::job(day, 8, true)];
+        direct.run(&mut batch).unwrap();
         assert_eq!(cases_appended(&mut direct), vec![5, 8], "the next batch appends its own");
+    }
+
+    /// A write of [`a_batch_appends_the_changes_of_its_writes_that_stand_merged`]:
+    /// a row and `cases` new cases of `day`, standing or failing.
+    struct Merging {
+        day: jiff::civil::Date,
+        cases: u64,
+        stands: bool,
+    }
+
+    impl Merging {
+        fn job(day: jiff::civil::Date, cases: u64, stands: bool) -> DirectJob {
+            Box::new(Merging { day, cases, stands })
+        }
+    }
+
+    impl DirectWrite for Merging {
+        fn run(&mut self, d: &mut Direct) -> bool {
+            d.fixed("CREATE TABLE IF NOT EXISTS written (cases INTEGER NOT NULL)").unwrap();
+            d.db.execute("INSERT INTO written (cases) VALUES (?1)", [self.cases]).unwrap();
+            d.deltas.as_mut().expect("a batch writer merges").add_cases(self.day, self.cases);
+            self.stands
+        }
+
+        fn finish(self: Box<Self>, _: Result<(), StoreError>) {}
+    }
+
+    /// A batch with a failing write is run again, a savepoint each: the
+    /// failed write leaves no row behind, each other write exactly one,
+    /// and every caller hears its own outcome.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_leaves_nothing_and_its_neighbours_stand_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("redress.db").display());
+        let store = std::sync::Arc::new(SqliteStore::open(&url).await.unwrap());
+        store.write(|c| Box::pin(async move { exec(c, "CREATE TABLE written (n INTEGER NOT NULL)").await })).await.unwrap();
+        // Held by the writer until all forty are queued: one batch.
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let holding = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write_direct(move |_| {
+                        let _ = held.recv_timeout(Duration::from_secs(60));
+                        Box::pin(async { Ok(()) })
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let writes: Vec<_> = (0..40_i64)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .write_direct(move |c| {
+                            Box::pin(async move {
+                                let mut params = repo::run::Params::default();
+                                params.add(n);
+                                repo::run::Run::execute(c, "INSERT INTO written (n) VALUES ($1)", params).await?;
+                                if n % 10 == 3 {
+                                    return Err(StoreError::Backend(format!("write {n} fails after its row")));
+                                }
+                                Ok(n)
+                            })
+                        })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        hold.send(()).unwrap();
+        holding.await.unwrap().unwrap();
+        for (n, w) in writes.into_iter().enumerate() {
+            let n = n as i64;
+            match w.await.unwrap() {
+                Ok(got) => assert_eq!(got, n, "write {n} hears its own outcome"),
+                Err(e) => assert!(n % 10 == 3 && e.to_string().contains(&format!("write {n} fails")), "write {n} failed: {e}"),
+            }
+        }
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM written ORDER BY n").fetch_all(&store.reads).await.unwrap();
+        let standing: Vec<i64> = (0..40).filter(|n| n % 10 != 3).collect();
+        assert_eq!(rows, standing, "each standing write once, no failed write's row");
     }
 
     /// Under writes that never pause, the log is started afresh once long

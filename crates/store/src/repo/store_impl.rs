@@ -293,7 +293,13 @@ impl Store for This {
                 },
                 None => (case, opening, reward, settings),
             };
-            self.write_direct(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
+            // Run again should its batch be (see `write_direct`): from its own copies each time.
+            let settings = std::sync::Arc::new(settings);
+            self.write_direct(move |c| {
+                let (case, opening, reward, settings) = (case.clone(), opening.clone(), reward.clone(), settings.clone());
+                Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })
+            })
+            .await
         } else {
             self.write(move |c| Box::pin(async move { cases::insert_case(c, case, opening, reward, &settings).await })).await
         }
@@ -506,7 +512,7 @@ impl Store for This {
         let ctx = directory.context(invitation.clone(), customer, None)?;
         let plan = (submission.judge)(&ctx)?;
         let (survey, settings, version) = (ctx.survey, ctx.settings, directory.version());
-        let recorded = if plan.recovery.is_none() {
+        let (recorded, submission) = if plan.recovery.is_none() {
             // As a new case: batched where there is a batch writer, else (or
             // left out of its batch) written alone.
             let (invitation, plan, survey, settings, submission) = match self.batches() {
@@ -516,15 +522,24 @@ impl Store for This {
                 },
                 None => (invitation, plan, survey, settings, submission),
             };
-            self.write_direct(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+            let (key, survey, settings) = (submission.idempotency_key.clone(), std::sync::Arc::new(survey), std::sync::Arc::new(settings));
+            // Run again should its batch be (see `write_direct`): from its own copies each time.
+            let recorded = self
+                .write_direct(move |c| {
+                    let (invitation, plan, survey, settings, key) = (invitation.clone(), plan.clone(), survey.clone(), settings.clone(), key.clone());
+                    Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, key).await })
+                })
+                .await;
+            (recorded, submission)
         } else {
-            self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, submission).await })).await
+            let key = submission.idempotency_key.clone();
+            (self.write(move |c| Box::pin(async move { surveys::record_at(c, invitation, plan, &survey, &settings, version, key).await })).await, submission)
         };
         match recorded? {
-            Ok(done) => Ok(done),
+            Some(done) => Ok(done),
             // The directory moved on since the judging: judged again, and
             // written, inside a write of its own.
-            Err(submission) => self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
+            None => self.write(move |c| Box::pin(surveys::submit(c, submission))).await,
         }
     }
 

@@ -242,24 +242,15 @@ pub(super) async fn record<R: Run>(c: &mut R, invitation: Invitation, key: Optio
 }
 
 /// Writes `plan`, judged against the directory at `version`, as
-/// [`record`] does — unless the directory has moved on since: then the
-/// submission is judged again, inside this transaction, on the directory
-/// as it is now.
-#[allow(clippy::too_many_arguments)] // the judged response and what judged it
-pub(super) async fn record_at<R: Run>(
-    c: &mut R,
-    invitation: Invitation,
-    plan: ResponsePlan,
-    survey: &Survey,
-    settings: &OrgSettings,
-    version: i64,
-    submission: Submission,
-) -> StoreResult<Result<Submitted, Submission>> {
-    let key = submission.idempotency_key.clone();
+/// [`record`] does (the submission's `key` its `Idempotency-Key`) — unless
+/// the directory has moved on since: then nothing is written, and the
+/// answer is none (the caller judges the submission again, in a write of
+/// its own, on the directory as it is then).
+pub(super) async fn record_at<R: Run>(c: &mut R, invitation: Invitation, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings, version: i64, key: Option<String>) -> StoreResult<Option<Submitted>> {
     match mark_used(c, &invitation, key.as_deref(), plan.acknowledgement.scheduled_for, Some(version)).await? {
-        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await.map(Ok),
-        Marked::Before(done) => Ok(Ok(done)),
-        Marked::Moved => Ok(Err(submission)),
+        Marked::Now => write_response(c, invitation, key, plan, survey, settings).await.map(Some),
+        Marked::Before(done) => Ok(Some(done)),
+        Marked::Moved => Ok(None),
     }
 }
 
