@@ -162,11 +162,25 @@ impl Write {
 /// table's newest: the one writer has just inserted it. Should an `INSERT`
 /// insert nothing, the caller, finding no answer, fails the write, and the
 /// writer rolls back whatever the writes after it wrote.
+///
+/// A write of one row from a named row alone, `INSERT … SELECT exprs FROM
+/// {name}`, is `INSERT … VALUES (exprs)` on SQLite, the row's id read in
+/// place: the same one row, from a statement SQLite needs no statement
+/// journal for (an `INSERT … SELECT` that a constraint may stop part way
+/// gets one, a copy of each page it changes that its transaction had
+/// changed before it).
 fn in_one_round_trip(writes: &[Write], answer: &str) -> Call {
     let source = |sql: &str| {
         writes.iter().filter_map(|w| w.row).fold(sql.to_string(), |sql, (name, table)| {
-            let row = if DATA_MODIFYING_CTES { name.to_string() } else { format!("(SELECT MAX(id) AS id FROM {table}) AS {name}") };
-            sql.replace(&format!("{{{name}}}"), &row)
+            if DATA_MODIFYING_CTES {
+                return sql.replace(&format!("{{{name}}}"), name);
+            }
+            if let Some((insert, exprs)) = sql.strip_suffix(&format!(" FROM {{{name}}}")).and_then(|s| s.split_once(" SELECT ")) {
+                if !exprs.contains(" FROM ") {
+                    return format!("{insert} VALUES ({})", exprs.replace(&format!("{name}.id"), &format!("(SELECT MAX(id) FROM {table})")));
+                }
+            }
+            sql.replace(&format!("{{{name}}}"), &format!("(SELECT MAX(id) AS id FROM {table}) AS {name}"))
         })
     };
     let first = writes.first().and_then(|w| w.row).map_or("new", |(name, _)| name);

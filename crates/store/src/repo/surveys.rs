@@ -268,10 +268,11 @@ enum Marked {
 /// `version`) only while the directory is still at that version. A code
 /// used before is refused unless `key` used it.
 async fn mark_used<R: Run>(c: &mut R, invitation: &Invitation, key: Option<&str>, now: Timestamp, version: Option<i64>) -> StoreResult<Marked> {
-    let sql = format!("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND ($3 IS NULL OR {} = $3)", super::directory::VERSION);
+    static MARK: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND ($3 IS NULL OR {} = $3)", super::directory::VERSION));
     let mut params = Params::with_capacity(3);
     params.add(micros(now)).add(invitation.id.0).add(version);
-    if c.execute(&sql, params).await? == 1 {
+    if c.execute(&MARK, params).await? == 1 {
         return Ok(Marked::Now);
     }
     if let Some(v) = version {
@@ -290,6 +291,36 @@ async fn mark_used<R: Run>(c: &mut R, invitation: &Invitation, key: Option<&str>
     Err(DomainError::AccessRefused.into())
 }
 
+/// The calls that insert a response, by whether it has a reward and
+/// whether its acknowledgement is written with it, built once. The
+/// customer's row is locked for the rest of the transaction (on
+/// PostgreSQL), as the loyalty read that ends each call needs; a customer
+/// gone fails the write either way. The reward is written in the same round
+/// trip, and so is the acknowledgement with its job unless it names a
+/// follow-up case, not yet written.
+fn response_calls() -> &'static [[Call; 2]; 2] {
+    static CALLS: std::sync::LazyLock<[[Call; 2]; 2]> = std::sync::LazyLock::new(|| {
+        let columns = "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at)";
+        let insert = if LOCK_FOR_CHANGE.is_empty() {
+            format!("{columns} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        } else {
+            format!("{columns} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE}")
+        };
+        let call = |reward: bool, acknowledged: bool| {
+            let mut writes = vec![Write::named("new", "responses", insert.clone())];
+            if reward {
+                writes.push(Write::then(reward_for_new(RewardFor::Response, 3, 10, 9)));
+            }
+            if acknowledged {
+                writes.extend(with_job(if reward { 12 } else { 10 }));
+            }
+            with_loyalty_read(in_one_round_trip(&writes, "id"), 3)
+        };
+        [[call(false, false), call(false, true)], [call(true, false), call(true, true)]]
+    });
+    &CALLS
+}
+
 /// The rest of [`record`], once the code is marked used.
 async fn write_response<R: Run>(c: &mut R, invitation: Invitation, key: Option<String>, plan: ResponsePlan, survey: &Survey, settings: &OrgSettings) -> StoreResult<Submitted> {
     let now = plan.acknowledgement.scheduled_for;
@@ -300,23 +331,8 @@ async fn write_response<R: Run>(c: &mut R, invitation: Invitation, key: Option<S
         next: plan.next.clone(),
         reward_points: plan.reward.as_ref().map_or(0, |r| r.points),
     };
-    // The customer's row is locked for the rest of the transaction (on
-    // PostgreSQL), as the loyalty read below needs. The reward is written
-    // in the same round trip, and so is the acknowledgement with its job
-    // unless it names a follow-up case, not yet written.
-    let insert = format!(
-        "INSERT INTO responses (survey_id, invitation_id, customer_id, answers, lowest_rating, nps, idempotency_key, receipt, created_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM customers WHERE id = $3{LOCK_FOR_CHANGE}"
-    );
-    let mut writes = vec![Write::named("new", "responses", insert)];
-    if plan.reward.is_some() {
-        writes.push(Write::then(reward_for_new(RewardFor::Response, 3, 10, 9)));
-    }
     let acknowledged = plan.case.is_none();
-    if acknowledged {
-        writes.extend(with_job(if plan.reward.is_some() { 12 } else { 10 }));
-    }
-    let call = with_loyalty_read(in_one_round_trip(&writes, "id"), 3);
+    let call = &response_calls()[usize::from(plan.reward.is_some())][usize::from(acknowledged)];
     let mut params = Params::with_capacity(22);
     params
         .add(invitation.survey_id.0)
@@ -334,7 +350,7 @@ async fn write_response<R: Run>(c: &mut R, invitation: Invitation, key: Option<S
     if acknowledged {
         add_with_job(&mut params, None, &plan.acknowledgement, now);
     }
-    let rows = c.rows(&call, params).await?;
+    let rows = c.rows(call, params).await?;
     let (first, loyalty) = answer_and_loyalty(&rows, 1)?;
     let response_id = first.int(0)?;
     if acknowledged {
