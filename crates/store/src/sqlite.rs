@@ -205,9 +205,10 @@ pub async fn migrate_only(url: &str) -> Result<usize, OpenError> {
 /// What a connection that writes in batches sets beyond the store's
 /// options: a page cache of 32 MiB, so a batch's changed pages stay in it
 /// until the commit (2 MiB, SQLite's own, is spilt into the log part way
-/// through a batch of hundreds), and the statement journal (each write's
-/// savepoint copies the pages it first changes there) in memory, not in a
-/// temporary file written with a system call a page.
+/// through a batch of hundreds), and the statement journal (a savepoint, or
+/// a statement SQLite may have to undo part way, copies the pages it first
+/// changes there) in memory, not in a temporary file written with a system
+/// call a page.
 const BATCH_WRITER_PRAGMAS: &str = "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY";
 
 /// The store's writer's connections leave the log to the checkpointer.

@@ -3,7 +3,7 @@
 //! write path calls, on the connection it runs them on (on SQLite the
 //! writer's direct one) — in transactions of the group-commit size, without
 //! what surrounds them in a request (HTTP, the reads that decide the
-//! write, the writer's queue, a savepoint per write). What the bench
+//! write, the writer's queue). What the bench
 //! compares a write path's rate with.
 
 use super::cases::insert_case;

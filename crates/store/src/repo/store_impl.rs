@@ -1,5 +1,5 @@
 //! The [`Store`] for this backend. Each method opens a read on the pool or
-//! a write (a transaction; on SQLite a savepoint in the next group commit)
+//! a write (a transaction; on SQLite a part of the next group commit)
 //! and hands it to the aggregate's module, which holds the SQL.
 
 use super::*;
