@@ -264,6 +264,69 @@ impl CustomerFacts {
     }
 }
 
+/// A customer's feedback responses other than a new one, as far as
+/// [`CustomerFacts::added_response`] needs them: the earliest and latest
+/// time (none when there are none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OtherResponses {
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+}
+
+impl CustomerFacts {
+    /// How a customer's contributions ([`Self::contributions`]) move when a
+    /// new feedback response `new` joins their `others`, given their first
+    /// report and first closing — without the responses themselves, when
+    /// `new` is at least as late as every other (as a response written now
+    /// is): its scores, and a return if it is their first response after
+    /// the anchor, on its day; nothing if it is not after the anchor or the
+    /// customer is in neither group; for a customer who never complained
+    /// and never answered, their anchor. Answers none when `new` is earlier
+    /// than another response (the contributions are then computed afresh).
+    pub fn added_response(
+        first_case_at: Option<Timestamp>,
+        resolved_at: Option<Timestamp>,
+        others: OtherResponses,
+        new: &ScoredResponse,
+        cal: &BusinessCalendar,
+    ) -> Option<Vec<KeyedRollup>> {
+        if others.last.is_some_and(|last| last > new.at) {
+            return None;
+        }
+        let mut rollup = Rollup::default();
+        let (anchor, tally) = match (first_case_at, resolved_at, others.first) {
+            (Some(_), Some(at), _) => (at, &mut rollup.loyalty_resolved),
+            (Some(_), None, _) => return Some(Vec::new()),
+            (None, _, Some(first)) => (first, &mut rollup.loyalty_never),
+            (None, _, None) => {
+                rollup.loyalty_never.customers += 1;
+                return Some(vec![KeyedRollup { key: RollupKey::of_day(day_of(new.at, cal)), rollup }]);
+            }
+        };
+        if new.at <= anchor {
+            return Some(Vec::new());
+        }
+        tally.response(new);
+        // Their first return, unless another response returned before.
+        if others.last.is_none_or(|last| last <= anchor) {
+            tally.returned += 1;
+        }
+        Some(vec![KeyedRollup { key: RollupKey::of_day(day_of(new.at, cal)), rollup }])
+    }
+}
+
+/// Adds `moved` (per day, as [`CustomerFacts::added_response`] answers) to
+/// a customer's stored contributions, keeping them one row per day in
+/// order, as [`CustomerFacts::contributions`] makes them.
+pub fn add_contributions(stored: &mut Vec<KeyedRollup>, moved: Vec<KeyedRollup>) {
+    for m in moved {
+        match stored.binary_search_by(|s| s.key.day.cmp(&m.key.day)) {
+            Ok(i) => stored[i].rollup.add(&m.rollup),
+            Err(i) => stored.insert(i, m),
+        }
+    }
+}
+
 impl Loyalty {
     /// Compares the two groups over `period` (its bounds as instants),
     /// straight from each customer's facts.

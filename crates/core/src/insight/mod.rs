@@ -27,7 +27,7 @@ pub mod trend;
 
 pub use codec::DecodeError;
 pub use facts::{day_of, CaseFacts, Elapsed, InvitationFacts, ResponseFacts};
-pub use loyalty::{CustomerFacts, Loyalty, LoyaltyGroup, LoyaltyTally, ScoredResponse};
+pub use loyalty::{add_contributions, CustomerFacts, Loyalty, LoyaltyGroup, LoyaltyTally, OtherResponses, ScoredResponse};
 pub use rollup::{KeyedRollup, MetTotal, Rollup, RollupKey};
 pub use sketch::{DurationSketch, Underflow};
 pub use summary::{Dim, Span, Summary, SummaryKey, SummaryPlan, SummaryRead};

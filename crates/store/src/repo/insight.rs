@@ -25,7 +25,7 @@ use redress_core::calendar::BusinessCalendar;
 use redress_core::case::{Case, Channel};
 use redress_core::insight::summary::{summaries_of, TrendCounts, LEVELS};
 use redress_core::insight::{
-    CaseFacts, CustomerFacts, Dim, DurationSketch, InvitationFacts, KeyedRollup, MetricsQuery, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
+    add_contributions, CaseFacts, CustomerFacts, Dim, DurationSketch, InvitationFacts, KeyedRollup, MetricsQuery, OtherResponses, ResponseFacts, Rollup, RollupKey, ScoredResponse, Span, Summary, SummaryKey,
     SummaryPlan, SummaryRead, TrendKey,
 };
 use redress_core::store::{RebuildReport, RollupRows};
@@ -408,13 +408,16 @@ pub(super) async fn case_changed<R: Run>(c: &mut R, case: &Case, old: Option<Cas
 }
 
 /// Adds a survey response, and the answering of its invitation (created
-/// on `invited_at`), then refreshes the customer's loyalty part. The
-/// response's insert has locked the customer.
+/// on `invited_at`), then refreshes the customer's loyalty part for it
+/// (`scored`, its time as stored), from the read that rode along with its
+/// insert ([`with_loyalty_read_for_response`]) if one did. The response's
+/// insert has locked the customer.
 pub(super) async fn response_recorded<R: Run>(
     c: &mut R,
     response: ResponseFacts,
     invitation: InvitationFacts,
     customer: CustomerId,
+    scored: ScoredResponse,
     cal: &BusinessCalendar,
     read: Option<Vec<LoyaltyRow>>,
 ) -> StoreResult<()> {
@@ -423,7 +426,7 @@ pub(super) async fn response_recorded<R: Run>(
     }
     let mut changes = Changes::default();
     changes.add_response(response, invitation);
-    let loyalty = refresh_loyalty(c, customer, true, cal, &mut changes, read).await?;
+    let loyalty = refresh_loyalty_for_response(c, customer, scored, cal, &mut changes, read).await?;
     changes.write(c, loyalty).await
 }
 
@@ -515,6 +518,21 @@ fn loyalty_read(customer: usize) -> String {
     )
 }
 
+/// The loyalty read of a customer named by parameter `$customer` for their
+/// new feedback response, just inserted: [`loyalty_read`]'s first row (0),
+/// then a row (2) with the earliest and latest time of their other
+/// feedback responses (none when there are none), read from the index
+/// alone rather than a row a response.
+fn loyalty_read_for_response(customer: usize) -> String {
+    let p = format!("${customer}");
+    format!(
+        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = {p}), (SELECT MIN(closed_at) FROM cases WHERE customer_id = {p} AND closed_at IS NOT NULL), \
+         NULL, (SELECT loyalty FROM customers WHERE id = {p}) \
+         UNION ALL SELECT CAST(2 AS BIGINT), MIN(created_at), MAX(created_at), NULL, NULL FROM responses \
+         WHERE customer_id = {p} AND id < (SELECT MAX(id) FROM responses) AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
+    )
+}
+
 /// [`loyalty_read`] of every customer in the JSON list of ids `$1`, each
 /// row led by its customer's id (PostgreSQL's batch writer).
 fn loyalty_reads() -> String {
@@ -548,7 +566,18 @@ pub(super) fn with_loyalty_read(mut call: Call, customer: usize) -> Call {
     call
 }
 
-/// The rows of a call built by [`with_loyalty_read`]: the insert's answer (its first row, of `columns` columns) and the loyalty
+/// `call`, a new response's insert, with [`loyalty_read_for_response`] of the
+/// customer named by parameter `$customer` after it when the read rides
+/// along.
+pub(super) fn with_loyalty_read_for_response(mut call: Call, customer: usize) -> Call {
+    if LOYALTY_READ_RIDES_ALONG {
+        call.0.push(loyalty_read_for_response(customer));
+    }
+    call
+}
+
+/// The rows of a call built by [`with_loyalty_read`] (or
+/// [`with_loyalty_read_for_response`]): the insert's answer (its first row, of `columns` columns) and the loyalty
 /// rows when the read rode along. A missing first row, or one of the read's
 /// shape, means the insert inserted nothing, which fails the write.
 pub(super) fn answer_and_loyalty<C: Cells>(rows: &[C], columns: usize) -> StoreResult<(&C, Option<Vec<LoyaltyRow>>)> {
@@ -606,6 +635,35 @@ async fn refresh_loyalty<R: Run>(
     old.iter().for_each(|o| changes.subtract(o));
     new.iter().for_each(|n| changes.add(n));
     Ok(Some(LoyaltyPart(customer, to_json(&new)?)))
+}
+
+/// [`refresh_loyalty`] for a new feedback response, `new` (its time as
+/// stored). From a read of [`loyalty_read_for_response`]'s shape, the move
+/// of the customer's part is computed from its two rows alone when `new`
+/// is their latest response ([`CustomerFacts::added_response`]): however
+/// many responses they have, nothing more is read. Otherwise (or without
+/// such a read) the part is computed afresh from all of them.
+async fn refresh_loyalty_for_response<R: Run>(
+    c: &mut R,
+    customer: CustomerId,
+    new: ScoredResponse,
+    cal: &BusinessCalendar,
+    changes: &mut Changes,
+    read: Option<Vec<LoyaltyRow>>,
+) -> StoreResult<Option<LoyaltyPart>> {
+    if let Some([(0, first, resolved, _, stored), (2, earliest, latest, _, _)]) = read.as_deref() {
+        let others = OtherResponses { first: earliest.map(ts).transpose()?, last: latest.map(ts).transpose()? };
+        if let Some(moved) = CustomerFacts::added_response(first.map(ts).transpose()?, resolved.map(ts).transpose()?, others, &new, cal) {
+            if moved.is_empty() {
+                return Ok(None);
+            }
+            let mut part: Vec<KeyedRollup> = stored.as_deref().map(from_json).transpose()?.unwrap_or_default();
+            moved.iter().for_each(|m| changes.add(m));
+            add_contributions(&mut part, moved);
+            return Ok(Some(LoyaltyPart(customer, to_json(&part)?)));
+        }
+    }
+    refresh_loyalty(c, customer, true, cal, changes, None).await
 }
 
 // ---- reads ------------------------------------------------------------------

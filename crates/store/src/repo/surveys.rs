@@ -5,13 +5,13 @@
 use super::cases::{insert_case, lock_case, save_case};
 use super::notifications::{add_with_job, insert_notification, with_job};
 use super::people::{load_customer, reward_for_new, RewardFor};
-use super::insight::{answer_and_loyalty, with_loyalty_read};
+use super::insight::{answer_and_loyalty, with_loyalty_read_for_response};
 use super::settings::{load_area, load_settings};
 use super::timeline::insert_events;
 use super::*;
 use redress_core::customer::Customer;
 use redress_core::feedback::{ResponseContext, ResponsePlan};
-use redress_core::insight::{day_of, InvitationFacts, ResponseFacts};
+use redress_core::insight::{day_of, InvitationFacts, ResponseFacts, ScoredResponse};
 use redress_core::settings::OrgSettings;
 use std::collections::HashMap;
 use redress_core::store::{Submission, Submitted};
@@ -314,7 +314,7 @@ fn response_calls() -> &'static [[Call; 2]; 2] {
             if acknowledged {
                 writes.extend(with_job(if reward { 12 } else { 10 }));
             }
-            with_loyalty_read(in_one_round_trip(&writes, "id"), 3)
+            with_loyalty_read_for_response(in_one_round_trip(&writes, "id"), 3)
         };
         [[call(false, false), call(false, true)], [call(true, false), call(true, true)]]
     });
@@ -365,7 +365,9 @@ async fn write_response<R: Run>(c: &mut R, invitation: Invitation, key: Option<S
         nps: plan.nps.filter(|n| *n <= 10),
         recovery: survey.purpose == SurveyPurpose::Recovery,
     };
-    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, survey, &cal), invitation.customer_id, &cal, loyalty).await?;
+    // As the response is stored, and as its customer's later reads see it.
+    let scored = ScoredResponse { at: ts(micros(now))?, rating: plan.lowest_rating, nps: plan.nps };
+    super::insight::response_recorded(c, response_facts, InvitationFacts::of(&invitation, survey, &cal), invitation.customer_id, scored, &cal, loyalty).await?;
     let mut case_id = None;
     if let Some((mut case, events)) = plan.case {
         case.survey_response_id = Some(ResponseId(response_id));
