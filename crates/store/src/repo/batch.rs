@@ -620,8 +620,7 @@ async fn insert_batch<R: Run>(c: &mut R, writes: &[Write]) -> StoreResult<Vec<Op
 /// that decide a write, the queue).
 pub(crate) async fn write_ceiling(c: &mut Conn, writes: crate::bench::CeilingWrites, batch: usize) -> StoreResult<usize> {
     use crate::bench::Prepared;
-    static VERSION: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one(format!("SELECT {}", super::directory::VERSION)));
-    let version = run::first(&c.rows(&VERSION, Params::default()).await?)?.int(0)?;
+    let version = super::directory::version_now(c).await?;
     let settings = writes.settings;
     let writes: Vec<Write> = writes
         .items

@@ -75,9 +75,15 @@ impl Directory {
     }
 }
 
+/// The directory's version now, as the transaction `c` is in sees it.
+pub(super) async fn version_now<R: Run>(c: &mut R) -> StoreResult<i64> {
+    static READ: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one(format!("SELECT {VERSION}")));
+    run::first(&c.rows(&READ, Params::default()).await?)?.int(0)
+}
+
 /// Reads the whole directory on `c`, with the version it was read at.
 pub(super) async fn load(c: &mut Conn) -> StoreResult<Directory> {
-    let version: i64 = sqlx::query_scalar(&format!("SELECT {VERSION}")).fetch_one(&mut *c).await.map_err(db_error)?;
+    let version = version_now(c).await?;
     let settings = load_settings(c).await?;
     let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY id")).fetch_all(&mut *c).await.map_err(db_error)?;
     let users = rows.into_iter().map(user_from).collect::<StoreResult<Vec<_>>>()?;

@@ -276,10 +276,7 @@ async fn mark_used<R: Run>(c: &mut R, invitation: &Invitation, key: Option<&str>
         return Ok(Marked::Now);
     }
     if let Some(v) = version {
-        static VERSION: std::sync::LazyLock<Call> = std::sync::LazyLock::new(|| Call::one(format!("SELECT {}", super::directory::VERSION)));
-        let rows = c.rows(&VERSION, Params::default()).await?;
-        let current = run::first(&rows)?.int(0)?;
-        if current != v {
+        if super::directory::version_now(c).await? != v {
             return Ok(Marked::Moved);
         }
     }
