@@ -511,10 +511,18 @@ const LOYALTY_READ_RIDES_ALONG: bool = !DATA_MODIFYING_CTES;
 fn loyalty_read(customer: usize) -> String {
     let p = format!("${customer}");
     format!(
+        "{} UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
+         WHERE customer_id = {p} AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')",
+        loyalty_first_row(&p)
+    )
+}
+
+/// The first row (0) of a customer's loyalty read, of the customer `p`
+/// names: their first report, first closing and stored loyalty part.
+fn loyalty_first_row(p: &str) -> String {
+    format!(
         "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = {p}), (SELECT MIN(closed_at) FROM cases WHERE customer_id = {p} AND closed_at IS NOT NULL), \
-         NULL, (SELECT loyalty FROM customers WHERE id = {p}) \
-         UNION ALL SELECT CAST(1 AS BIGINT), created_at, lowest_rating, nps, NULL FROM responses \
-         WHERE customer_id = {p} AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
+         NULL, (SELECT loyalty FROM customers WHERE id = {p})"
     )
 }
 
@@ -526,10 +534,9 @@ fn loyalty_read(customer: usize) -> String {
 fn loyalty_read_for_response(customer: usize) -> String {
     let p = format!("${customer}");
     format!(
-        "SELECT CAST(0 AS BIGINT), (SELECT MIN(reported_at) FROM cases WHERE customer_id = {p}), (SELECT MIN(closed_at) FROM cases WHERE customer_id = {p} AND closed_at IS NOT NULL), \
-         NULL, (SELECT loyalty FROM customers WHERE id = {p}) \
-         UNION ALL SELECT CAST(2 AS BIGINT), MIN(created_at), MAX(created_at), NULL, NULL FROM responses \
-         WHERE customer_id = {p} AND id < (SELECT MAX(id) FROM responses) AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')"
+        "{} UNION ALL SELECT CAST(2 AS BIGINT), MIN(created_at), MAX(created_at), NULL, NULL FROM responses \
+         WHERE customer_id = {p} AND id < (SELECT MAX(id) FROM responses) AND survey_id NOT IN (SELECT id FROM surveys WHERE purpose = 'recovery')",
+        loyalty_first_row(&p)
     )
 }
 
