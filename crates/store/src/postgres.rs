@@ -90,7 +90,7 @@ pub struct PgStore {
     reads: PgPool,
     /// The directory responses are judged against, while current.
     directory: repo::directory::DirectoryCache,
-    /// New cases, written many to a transaction.
+    /// New cases and survey responses, written many to a transaction.
     batches: repo::batch::Batches,
 }
 
